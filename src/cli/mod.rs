@@ -1,0 +1,48 @@
+//! The `jingshi` command line: one file per subcommand, each an `Opts` and a `run`.
+
+pub mod import;
+pub mod migrate;
+pub mod serve;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::GlobalOpts;
+
+#[derive(Debug, Parser)]
+#[command(name = "jingshi", version, about = "互联网金融风险警示与名单公示网站")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the public site.
+    Serve(serve::Opts),
+    /// Apply database migrations (every command also does this first).
+    Migrate,
+    /// Import list entries or articles and pages.
+    #[command(subcommand)]
+    Import(import::What),
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(opts) => serve::run(&cli.global, opts).await,
+        Command::Migrate => migrate::run(&cli.global).await,
+        Command::Import(what) => import::run(&cli.global, what).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

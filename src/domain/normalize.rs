@@ -1,0 +1,162 @@
+//! Normalisation of what people type and what staff import: names, multi-valued cells,
+//! web addresses (stored as bare hosts) and phone numbers.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Trims and collapses inner runs of whitespace; keeps the characters as written.
+pub fn clean_text(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Folds text for matching: NFKC (full width → half width), lower case, and without
+/// whitespace or punctuation, so `ＡＢＣ 稳盈` and `abc稳盈` compare equal.
+pub fn fold(s: &str) -> String {
+    s.nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// Splits a multi-valued cell on `;` `；` `、` or newlines, dropping empty parts and duplicates.
+pub fn split_multi(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in s.split([';', '；', '、', '\n', '\r']) {
+        let v = clean_text(part);
+        if !v.is_empty() && !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// Why a web address was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("“{0}”不是有效的网址或域名")]
+pub struct BadWebsite(pub String);
+
+/// The bare host of a web address: no scheme, no `www.`, no port, path or query; lower case.
+/// Accepts `https://www.Example.com/a?b=1`, `www.example.com`, `example.com/path`.
+pub fn website_host(input: &str) -> Result<String, BadWebsite> {
+    let s: String = input.nfkc().collect::<String>().trim().to_string();
+    let with_scheme = if s.contains("://") {
+        s.clone()
+    } else {
+        format!("http://{s}")
+    };
+    let url = url::Url::parse(&with_scheme).map_err(|_| BadWebsite(input.trim().to_string()))?;
+    let host = match url.host() {
+        Some(url::Host::Domain(d)) => d.to_lowercase(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        _ => return Err(BadWebsite(input.trim().to_string())),
+    };
+    let host = host.trim_end_matches('.');
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    let valid_domain = host.contains('.')
+        && host
+            .split('.')
+            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+    if !valid_domain {
+        return Err(BadWebsite(input.trim().to_string()));
+    }
+    Ok(host.to_string())
+}
+
+/// Why a phone number was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("“{0}”不是有效的电话号码")]
+pub struct BadPhone(pub String);
+
+/// A phone number with full-width digits folded, separators unified to `-`, spaces and
+/// brackets dropped and a `+86`/`0086` prefix removed: `（0371）6000 1234` → `0371-60001234`.
+pub fn phone(input: &str) -> Result<String, BadPhone> {
+    let s: String = input.nfkc().collect();
+    let s = s.trim();
+    let s = s
+        .strip_prefix("+86")
+        .or_else(|| s.strip_prefix("0086"))
+        .unwrap_or(s);
+    let mut out = String::new();
+    let mut pending_sep = false;
+    for c in s.chars() {
+        match c {
+            '0'..='9' => {
+                if pending_sep && !out.is_empty() {
+                    out.push('-');
+                }
+                pending_sep = false;
+                out.push(c);
+            }
+            '-' | '—' | '–' | '－' | ')' => pending_sep = true,
+            ' ' | '(' => {}
+            _ => return Err(BadPhone(input.trim().to_string())),
+        }
+    }
+    let digits = out.chars().filter(char::is_ascii_digit).count();
+    if !(5..=20).contains(&digits) {
+        return Err(BadPhone(input.trim().to_string()));
+    }
+    Ok(out)
+}
+
+/// Escapes `%`, `_` and the escape character itself for a `LIKE … ESCAPE '\'` pattern.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_removes_width_case_space_and_punctuation() {
+        assert_eq!(fold("ＡＢＣ 稳盈"), "abc稳盈");
+        assert_eq!(fold("金豆荚（河南）"), "金豆荚河南");
+        assert_eq!(fold("JDJ-理财!"), "jdj理财");
+    }
+
+    #[test]
+    fn multi_valued_cells_split_on_every_separator() {
+        assert_eq!(
+            split_multi("钱满仓；钱满仓APP、 乐 存 ;\n钱满仓"),
+            vec!["钱满仓", "钱满仓APP", "乐 存"]
+        );
+        assert!(split_multi(" ; ").is_empty());
+    }
+
+    #[test]
+    fn websites_are_stored_as_bare_hosts() {
+        assert_eq!(
+            website_host("https://www.QianManCang.com/invest/list?id=3").unwrap(),
+            "qianmancang.com"
+        );
+        assert_eq!(website_host("www.example.cn").unwrap(), "example.cn");
+        assert_eq!(website_host("ｅｘａｍｐｌｅ.com/a").unwrap(), "example.com");
+        assert_eq!(
+            website_host("http://app.example.com:8080").unwrap(),
+            "app.example.com"
+        );
+        assert!(website_host("不是网址").is_err());
+        assert!(website_host("localhost").is_err());
+    }
+
+    #[test]
+    fn phones_are_normalised() {
+        assert_eq!(phone("（0371）6000 1234").unwrap(), "0371-60001234");
+        assert_eq!(phone("400－000－1234").unwrap(), "400-000-1234");
+        assert_eq!(phone("+86 138 0000 0000").unwrap(), "13800000000");
+        assert!(phone("电话").is_err());
+        assert!(phone("12").is_err());
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_escape("100%_a\\"), "100\\%\\_a\\\\");
+    }
+}

@@ -1,0 +1,489 @@
+//! Validation of import rows into entries, with every problem named by row and column.
+
+use std::collections::HashMap;
+
+use time::Date;
+
+use super::Problem;
+use super::read::{Cell, Sheet};
+use crate::domain::credit_code::{CHECK_WARNING, CreditCode};
+use crate::domain::dates::{from_excel_serial, iso, parse_date};
+use crate::domain::entry::{EntryData, Field, PublicityDefaults};
+use crate::domain::normalize::{clean_text, phone, split_multi, website_host};
+use crate::domain::{Category, EntryStatus, ListKind};
+
+/// The outcome of validating a sheet.
+#[derive(Debug, Default)]
+pub struct Validated {
+    /// Valid entries with their row numbers, in file order.
+    pub entries: Vec<(usize, EntryData)>,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+/// Cell text as a person would read it (numbers without a trailing `.0`).
+fn text_of(cell: &Cell) -> String {
+    match cell {
+        Cell::Empty => String::new(),
+        Cell::Text(s) => s.trim().to_string(),
+        Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
+        Cell::Number(n) => n.to_string(),
+        Cell::Date(d) => iso(*d),
+    }
+}
+
+/// Collects the problems of one row.
+struct RowCheck<'a> {
+    row: usize,
+    headers: &'a HashMap<Field, String>,
+    errors: Vec<Problem>,
+    warnings: Vec<Problem>,
+}
+
+impl RowCheck<'_> {
+    fn problem(&self, field: Field, message: String) -> Problem {
+        Problem {
+            row: self.row,
+            column: Some(
+                self.headers
+                    .get(&field)
+                    .cloned()
+                    .unwrap_or_else(|| field.label().to_string()),
+            ),
+            message,
+        }
+    }
+
+    fn error(&mut self, field: Field, message: impl Into<String>) {
+        let p = self.problem(field, message.into());
+        self.errors.push(p);
+    }
+
+    fn warn(&mut self, field: Field, message: impl Into<String>) {
+        let p = self.problem(field, message.into());
+        self.warnings.push(p);
+    }
+
+    fn date(&mut self, field: Field, cell: Option<&Cell>) -> Option<Date> {
+        match cell {
+            None | Some(Cell::Empty) => None,
+            Some(Cell::Date(d)) => Some(*d),
+            Some(Cell::Number(n)) => {
+                let d = from_excel_serial(*n);
+                if d.is_none() {
+                    self.error(field, format!("“{n}”不是有效日期"));
+                }
+                d
+            }
+            Some(Cell::Text(s)) if s.trim().is_empty() => None,
+            Some(Cell::Text(s)) => match parse_date(s) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    self.error(field, e.to_string());
+                    None
+                }
+            },
+        }
+    }
+}
+
+/// Maps header cells to fields; unknown headers are ignored with a warning.
+fn map_headers(sheet: &Sheet, out: &mut Validated) -> HashMap<usize, Field> {
+    let mut columns = HashMap::new();
+    let mut seen: HashMap<Field, usize> = HashMap::new();
+    for (i, h) in sheet.headers.iter().enumerate() {
+        if h.trim().is_empty() {
+            continue;
+        }
+        let problem = |message: String| Problem {
+            row: sheet.header_row,
+            column: Some(h.trim().to_string()),
+            message,
+        };
+        match Field::from_header(h) {
+            Some(f) if seen.contains_key(&f) => out
+                .errors
+                .push(problem(format!("与第{}列重复", seen[&f] + 1))),
+            Some(f) => {
+                seen.insert(f, i);
+                columns.insert(i, f);
+            }
+            None => out
+                .warnings
+                .push(problem("无法识别的表头，该列已忽略".to_string())),
+        }
+    }
+    for f in Field::ALL.into_iter().filter(|f| f.required()) {
+        if !seen.contains_key(&f) {
+            out.errors.push(Problem {
+                row: sheet.header_row,
+                column: None,
+                message: format!("缺少必填列“{}”（或 {}）", f.label(), f.key()),
+            });
+        }
+    }
+    columns
+}
+
+/// Validates every row of a sheet. `today` decides which dates lie in the future.
+pub fn validate(sheet: &Sheet, defaults: &PublicityDefaults, today: Date) -> Validated {
+    let mut out = Validated::default();
+    let columns = map_headers(sheet, &mut out);
+    let headers: HashMap<Field, String> = columns
+        .iter()
+        .map(|(&i, &f)| (f, sheet.headers[i].trim().to_string()))
+        .collect();
+    let mut codes: HashMap<String, usize> = HashMap::new();
+    let mut names: HashMap<String, usize> = HashMap::new();
+
+    for (row_no, cells) in &sheet.rows {
+        if cells.iter().all(Cell::is_blank) {
+            continue;
+        }
+        let by_field: HashMap<Field, &Cell> = columns
+            .iter()
+            .filter_map(|(&i, &f)| cells.get(i).map(|c| (f, c)))
+            .collect();
+        let mut check = RowCheck {
+            row: *row_no,
+            headers: &headers,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let entry = validate_row(&mut check, &by_field, defaults, today);
+        if let Some(entry) = entry.filter(|_| check.errors.is_empty()) {
+            let duplicate = match &entry.credit_code {
+                Some(code) => codes
+                    .insert(code.clone(), *row_no)
+                    .map(|first| (Field::CreditCode, first)),
+                None => names
+                    .insert(entry.name_key(), *row_no)
+                    .map(|first| (Field::Name, first)),
+            };
+            match duplicate {
+                Some((field, first)) => check.error(
+                    field,
+                    format!("与第{first}行重复（同一文件中每个主体只能出现一次）"),
+                ),
+                None => out.entries.push((*row_no, entry)),
+            }
+        }
+        out.errors.append(&mut check.errors);
+        out.warnings.append(&mut check.warnings);
+    }
+    if out.entries.is_empty() && out.errors.is_empty() {
+        out.errors.push(Problem {
+            row: sheet.header_row + 1,
+            column: None,
+            message: "文件中没有数据行".to_string(),
+        });
+    }
+    out
+}
+
+fn validate_row(
+    c: &mut RowCheck<'_>,
+    cells: &HashMap<Field, &Cell>,
+    defaults: &PublicityDefaults,
+    today: Date,
+) -> Option<EntryData> {
+    let text = |f: Field| cells.get(&f).map(|c| text_of(c)).unwrap_or_default();
+
+    let name = clean_text(&text(Field::Name));
+    if name.is_empty() {
+        c.error(Field::Name, "主体名称不能为空");
+    } else if name.chars().count() > 200 {
+        c.error(Field::Name, "主体名称过长（最多200个字符）");
+    }
+    for f in [Field::Reason, Field::Authority] {
+        if text(f).is_empty() {
+            c.error(f, format!("{}不能为空", f.label()));
+        }
+    }
+
+    let credit_code = match cells.get(&Field::CreditCode) {
+        Some(Cell::Number(_)) => {
+            c.error(
+                Field::CreditCode,
+                "该单元格是数字格式，Excel 已截断长数字：请将此列设为“文本”格式后重新录入",
+            );
+            None
+        }
+        _ => {
+            let raw = text(Field::CreditCode);
+            if raw.is_empty() {
+                None
+            } else {
+                match CreditCode::parse(&raw) {
+                    Ok(p) => {
+                        if !p.check_ok {
+                            c.warn(Field::CreditCode, CHECK_WARNING);
+                        }
+                        Some(p.code.to_string())
+                    }
+                    Err(e) => {
+                        c.error(Field::CreditCode, e.to_string());
+                        None
+                    }
+                }
+            }
+        }
+    };
+
+    let category = match text(Field::Category) {
+        s if s.is_empty() => {
+            c.warn(Field::Category, "业态为空，已按“其他”处理");
+            Category::Other
+        }
+        s => Category::parse(&s).unwrap_or_else(|| {
+            c.error(
+                Field::Category,
+                format!("无法识别“{s}”，可填：{}", Category::accepted()),
+            );
+            Category::Other
+        }),
+    };
+    let list = match text(Field::List) {
+        s if s.is_empty() => ListKind::Blacklist,
+        s => ListKind::parse(&s).unwrap_or_else(|| {
+            c.error(
+                Field::List,
+                format!("无法识别“{s}”，可填：{}", ListKind::accepted()),
+            );
+            ListKind::Blacklist
+        }),
+    };
+    let status = match text(Field::Status) {
+        s if s.is_empty() => EntryStatus::Listed,
+        s => EntryStatus::parse(&s).unwrap_or_else(|| {
+            c.error(
+                Field::Status,
+                format!("无法识别“{s}”，可填：{}", EntryStatus::accepted()),
+            );
+            EntryStatus::Listed
+        }),
+    };
+
+    let mut websites = Vec::new();
+    for w in split_multi(&text(Field::Websites)) {
+        match website_host(&w) {
+            Ok(h) if !websites.contains(&h) => websites.push(h),
+            Ok(_) => {}
+            Err(e) => c.error(Field::Websites, e.to_string()),
+        }
+    }
+    let mut phones = Vec::new();
+    for p in split_multi(&text(Field::Phones)) {
+        match phone(&p) {
+            Ok(p) if !phones.contains(&p) => phones.push(p),
+            Ok(_) => {}
+            Err(e) => c.error(Field::Phones, e.to_string()),
+        }
+    }
+
+    let listed_on = c.date(Field::ListedOn, cells.get(&Field::ListedOn).copied());
+    let removed_on = c.date(Field::RemovedOn, cells.get(&Field::RemovedOn).copied());
+    let publicity = c.date(
+        Field::PublicityEndsOn,
+        cells.get(&Field::PublicityEndsOn).copied(),
+    );
+    let removal_reason = clean_text(&text(Field::RemovalReason));
+
+    if let Some(d) = listed_on.filter(|d| *d > today) {
+        c.warn(Field::ListedOn, format!("列入日期 {} 晚于今天", iso(d)));
+    }
+    match status {
+        EntryStatus::Removed => {
+            let removed_blank = cells
+                .get(&Field::RemovedOn)
+                .is_none_or(|cell| cell.is_blank());
+            if removed_blank {
+                c.error(Field::RemovedOn, "状态为“已移出”时必须填写移出日期");
+            }
+            if removal_reason.is_empty() {
+                c.error(Field::RemovalReason, "状态为“已移出”时必须填写移出原因");
+            }
+        }
+        EntryStatus::Listed => {
+            if removed_on.is_some() {
+                c.error(
+                    Field::RemovedOn,
+                    "状态为“在列”时不应填写移出日期（已移出请将状态改为“已移出”）",
+                );
+            }
+            if !removal_reason.is_empty() {
+                c.error(Field::RemovalReason, "状态为“在列”时不应填写移出原因");
+            }
+        }
+    }
+    if let (Some(l), Some(r)) = (listed_on, removed_on)
+        && r < l
+    {
+        c.error(
+            Field::RemovedOn,
+            format!("移出日期 {} 早于列入日期 {}", iso(r), iso(l)),
+        );
+    }
+    if let (Some(l), Some(p)) = (listed_on, publicity)
+        && p < l
+    {
+        c.error(
+            Field::PublicityEndsOn,
+            format!("公示截止日期 {} 早于列入日期 {}", iso(p), iso(l)),
+        );
+    }
+    let publicity_ends_on = publicity.or_else(|| listed_on.and_then(|l| defaults.ends_on(list, l)));
+    let removal_authority = match clean_text(&text(Field::RemovalAuthority)) {
+        s if s.is_empty() && status == EntryStatus::Removed => clean_text(&text(Field::Authority)),
+        s => s,
+    };
+
+    Some(EntryData {
+        name,
+        aliases: split_multi(&text(Field::Aliases)),
+        credit_code,
+        category: category.key().to_string(),
+        list: list.key().to_string(),
+        reason: text(Field::Reason),
+        basis: text(Field::Basis),
+        authority: clean_text(&text(Field::Authority)),
+        decision_no: clean_text(&text(Field::DecisionNo)),
+        listed_on,
+        measures: text(Field::Measures),
+        websites,
+        phones,
+        remedy: text(Field::Remedy),
+        publicity_ends_on,
+        address: clean_text(&text(Field::Address)),
+        status: status.key().to_string(),
+        removed_on,
+        removal_reason,
+        removal_authority,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::read::read_csv;
+    use time::macros::date;
+
+    const TODAY: Date = date!(2026 - 11 - 28);
+    const HEADER: &str = "主体名称,别名,统一社会信用代码,业态,名单类型,列入事由,认定机关,列入日期,网址,状态,移出日期,移出原因\n";
+
+    fn run(body: &str) -> Validated {
+        let sheet = read_csv(format!("{HEADER}{body}").as_bytes()).unwrap();
+        let defaults = PublicityDefaults {
+            blacklist: Some(36),
+            ..PublicityDefaults::default()
+        };
+        validate(&sheet, &defaults, TODAY)
+    }
+
+    #[test]
+    fn a_good_row_becomes_an_entry_with_normalised_fields() {
+        let v = run(
+            "示例鑫利宝网络科技有限公司,鑫利宝；鑫利宝APP,91 410100-737459086m,网络借贷,黑名单,拒不配合,示例区金融办,2024年3月1日,https://www.xinlibao.example/a?b=1,在列,,\n",
+        );
+        assert!(v.errors.is_empty(), "{:?}", v.errors);
+        let (row, e) = &v.entries[0];
+        assert_eq!(*row, 2);
+        assert_eq!(e.aliases, vec!["鑫利宝", "鑫利宝APP"]);
+        assert_eq!(e.credit_code.as_deref(), Some("91410100737459086M"));
+        assert_eq!(e.category, "p2p");
+        assert_eq!(e.websites, vec!["xinlibao.example"]);
+        assert_eq!(e.listed_on, Some(date!(2024 - 03 - 01)));
+        assert_eq!(e.publicity_ends_on, Some(date!(2027 - 03 - 01)));
+    }
+
+    #[test]
+    fn every_bad_cell_is_reported_with_row_and_column() {
+        let v = run(concat!(
+            "好公司,,,其他,黑名单,事由,机关,2024-01-01,,在列,,\n",
+            ",,9141,银行,白名单,,机关,2024-02-30,不是网址,已移出,,\n",
+        ));
+        let lines: Vec<String> = v.errors.iter().map(ToString::to_string).collect();
+        for expected in [
+            "第3行 主体名称: 主体名称不能为空",
+            "第3行 统一社会信用代码: 统一社会信用代码应为18位，实为4位",
+            "第3行 列入事由: 列入事由不能为空",
+            "第3行 移出原因: 状态为“已移出”时必须填写移出原因",
+        ] {
+            assert!(
+                lines.iter().any(|l| l == expected),
+                "missing {expected} in {lines:#?}"
+            );
+        }
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("第3行 业态: 无法识别“银行”"))
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("第3行 名单类型: 无法识别“白名单”"))
+        );
+        assert!(lines.iter().any(|l| l.starts_with("第3行 列入日期:")));
+        assert!(lines.iter().any(|l| l.starts_with("第3行 网址:")));
+        assert!(!lines.iter().any(|l| l.starts_with("第2行")));
+    }
+
+    #[test]
+    fn a_failed_check_character_is_only_a_warning() {
+        let v = run("某公司,,91350100M0001TGQXM,其他,,事由,机关,,,,,\n");
+        assert!(v.errors.is_empty());
+        assert_eq!(v.warnings.len(), 1);
+        assert_eq!(
+            v.warnings[0].to_string(),
+            format!("第2行 统一社会信用代码: {CHECK_WARNING}")
+        );
+    }
+
+    #[test]
+    fn duplicates_within_a_file_are_errors() {
+        let v = run(concat!(
+            "甲公司,,91410100737459086M,其他,,事由,机关,,,,,\n",
+            "乙公司,,91410100737459086M,其他,,事由,机关,,,,,\n",
+        ));
+        assert_eq!(
+            v.errors[0].to_string(),
+            "第3行 统一社会信用代码: 与第2行重复（同一文件中每个主体只能出现一次）"
+        );
+    }
+
+    #[test]
+    fn missing_required_columns_are_named() {
+        let sheet = read_csv("name,aliases\n甲,\n".as_bytes()).unwrap();
+        let v = validate(&sheet, &PublicityDefaults::default(), TODAY);
+        let lines: Vec<String> = v.errors.iter().map(ToString::to_string).collect();
+        assert!(lines.contains(&"第1行: 缺少必填列“列入事由”（或 reason）".to_string()));
+        assert!(lines.contains(&"第1行: 缺少必填列“认定机关”（或 authority）".to_string()));
+    }
+
+    #[test]
+    fn removed_rows_need_a_date_and_reason_and_listed_rows_must_not_have_them() {
+        let v = run(concat!(
+            "甲公司,,,其他,,事由,机关,2020-01-01,,已移出,2019-01-01,整改完成\n",
+            "乙公司,,,其他,,事由,机关,2020-01-01,,在列,2021-01-01,\n",
+        ));
+        let lines: Vec<String> = v.errors.iter().map(ToString::to_string).collect();
+        assert!(
+            lines.contains(
+                &"第2行 移出日期: 移出日期 2019-01-01 早于列入日期 2020-01-01".to_string()
+            )
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("第3行 移出日期: 状态为“在列”时不应填写"))
+        );
+    }
+
+    #[test]
+    fn blank_rows_are_skipped() {
+        let v = run("甲公司,,,其他,,事由,机关,,,,,\n,,,,,,,,,,,\n");
+        assert!(v.errors.is_empty());
+        assert_eq!(v.entries.len(), 1);
+    }
+}

@@ -1,0 +1,15 @@
+//! jingshi (警示): the public risk-warning and blacklist site of a local internet-finance risk
+//! rectification office. The binary in `main.rs` only parses the command line; everything else
+//! lives here so that tests reuse it.
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod domain;
+pub mod import;
+pub mod lookup;
+pub mod markdown;
+pub mod site;
+pub mod store;
+pub mod views;
+pub mod web;

@@ -1,0 +1,89 @@
+//! Article lists (风险提示, 以案说法, 通知公告) and article pages.
+
+use maud::{Markup, html};
+
+use super::components::{article_item, pagination, status_badge};
+use super::{PageCtx, layout};
+use crate::domain::ArticleKind;
+use crate::domain::dates::{china_minute, iso};
+use crate::markdown;
+use crate::store::{Article, Entry, Revision};
+
+pub struct ArticleList {
+    pub kind: ArticleKind,
+    pub articles: Vec<Article>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+pub fn list(ctx: &PageCtx<'_>, m: &ArticleList) -> Markup {
+    let body = html! {
+        h1 { (m.kind.label()) }
+        @if m.articles.is_empty() {
+            p.muted { "暂无内容。" }
+        } @else {
+            ul.article-list.long {
+                @for a in &m.articles {
+                    (article_item(a))
+                    @if !a.data.summary.is_empty() { li.summary aria-hidden="true" { (a.data.summary) } }
+                }
+            }
+        }
+        (pagination(m.kind.path(), m.page, m.total, m.per_page))
+    };
+    layout(ctx, m.kind.label(), body)
+}
+
+pub struct ArticlePage {
+    pub article: Article,
+    pub entries: Vec<Entry>,
+    pub revisions: Vec<Revision>,
+}
+
+pub fn show(ctx: &PageCtx<'_>, m: &ArticlePage) -> Markup {
+    let a = &m.article.data;
+    let updates: Vec<&Revision> = m
+        .revisions
+        .iter()
+        .filter(|r| !r.changed_fields().is_empty())
+        .collect();
+    let body = html! {
+        nav.breadcrumb aria-label="位置" { a href=(a.kind.path()) { (a.kind.label()) } " › 正文" }
+        article.article {
+            h1 { (a.title) }
+            p.meta {
+                @if let Some(no) = &a.doc_no { span { (no) } }
+                span { "发布日期：" time datetime=(iso(a.published_on)) { (iso(a.published_on)) } }
+                @if let Some(last) = updates.first() { span { "更新：" (china_minute(last.changed_at)) } }
+            }
+            @if !a.tags.is_empty() {
+                ul.tags aria-label="标签" { @for t in &a.tags { li { (t) } } }
+            }
+            @if !a.summary.is_empty() { p.summary-lead { (a.summary) } }
+            div.prose { (markdown::render(&a.body_md)) }
+        }
+        @if !m.entries.is_empty() {
+            section.block {
+                h2 { "涉及的名单条目" }
+                ul.article-list {
+                    @for e in &m.entries {
+                        li { a href={ "/entries/" (e.id) } { (e.data.name) } " " (status_badge(e.data.status())) }
+                    }
+                }
+            }
+        }
+        @if !updates.is_empty() {
+            section.block {
+                h2 { "更新记录" }
+                ol.history {
+                    @for r in &updates {
+                        li { time { (china_minute(r.changed_at)) } " 更新：" (r.changed_fields().join("、"))
+                            @if !r.note.is_empty() { "（" (r.note) "）" } }
+                    }
+                }
+            }
+        }
+    };
+    layout(ctx, &a.title, body)
+}

@@ -1,0 +1,166 @@
+//! The 名单公示 list and the entry page.
+
+use maud::{Markup, html};
+
+use super::components::{
+    article_item, category_options, entry_card, list_options, pagination, status_badge,
+    status_options,
+};
+use super::{PageCtx, layout};
+use crate::domain::dates::{china_minute, iso};
+use crate::domain::entry::Field;
+use crate::domain::{Category, EntryStatus, ListKind};
+use crate::store::{Article, Entry, EntrySort, Revision};
+
+pub struct EntryList {
+    pub entries: Vec<Entry>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+    pub list: Option<ListKind>,
+    pub category: Option<Category>,
+    pub status: Option<EntryStatus>,
+    pub year: Option<i32>,
+    pub years: Vec<i64>,
+    pub sort: EntrySort,
+    /// This list's URL without `page`, for pagination links.
+    pub base: String,
+}
+
+pub fn list(ctx: &PageCtx<'_>, m: &EntryList) -> Markup {
+    let sort_option = |value: &str, label: &str, s: EntrySort| {
+        html! { option value=(value) selected[m.sort == s] { (label) } }
+    };
+    let body = html! {
+        h1 { "名单公示" }
+        p.lead { "以下为经认定列入名单、且仍在公示期内的机构。状态为“已移出”的机构已不在名单中，仅作历史公示。" }
+        form.filters method="get" action="/entries" {
+            div.field {
+                label for="f-list" { "名单类型" }
+                select #f-list name="list" { (list_options(m.list)) }
+            }
+            div.field {
+                label for="f-category" { "业态" }
+                select #f-category name="category" { (category_options(m.category)) }
+            }
+            div.field {
+                label for="f-status" { "状态" }
+                select #f-status name="status" { (status_options(m.status)) }
+            }
+            div.field {
+                label for="f-year" { "列入年份" }
+                select #f-year name="year" {
+                    option value="" selected[m.year.is_none()] { "全部" }
+                    @for y in &m.years {
+                        option value=(y) selected[m.year.map(i64::from) == Some(*y)] { (y) "年" }
+                    }
+                }
+            }
+            div.field {
+                label for="f-sort" { "排序" }
+                select #f-sort name="sort" {
+                    (sort_option("newest", "列入日期（新→旧）", EntrySort::Newest))
+                    (sort_option("oldest", "列入日期（旧→新）", EntrySort::Oldest))
+                    (sort_option("name", "名称", EntrySort::Name))
+                }
+            }
+            div.field.actions {
+                button type="submit" { "筛选" }
+                a href="/entries" { "清除条件" }
+            }
+        }
+        p.result-count role="status" { "共 " strong { (m.total) } " 条" }
+        @if m.entries.is_empty() {
+            p.muted { "没有符合条件的条目。" }
+        } @else {
+            ul.cards { @for e in &m.entries { (entry_card(e)) } }
+        }
+        (pagination(&m.base, m.page, m.total, m.per_page))
+        p.downloads { "开放数据：" a href="/api/v1/entries" { "JSON 接口" } }
+    };
+    layout(ctx, "名单公示", body)
+}
+
+pub struct EntryPage {
+    pub entry: Entry,
+    pub revisions: Vec<Revision>,
+    pub articles: Vec<Article>,
+}
+
+fn row(field: Field, value: Markup) -> Markup {
+    html! { div { dt { (field.label()) } dd { (value) } } }
+}
+
+fn text_row(field: Field, value: &str) -> Markup {
+    if value.trim().is_empty() {
+        return html! {};
+    }
+    row(field, html! { (value) })
+}
+
+pub fn show(ctx: &PageCtx<'_>, m: &EntryPage) -> Markup {
+    let d = &m.entry.data;
+    let status = d.status();
+    let body = html! {
+        nav.breadcrumb aria-label="位置" { a href="/entries" { "名单公示" } " › 条目详情" }
+        h1 { (d.name) " " (status_badge(status)) }
+        @match status {
+            EntryStatus::Listed => div.banner.banner-listed role="status" {
+                strong { "该主体目前在列。" }
+                "已被列入" (d.list_kind().label())
+                @if let Some(l) = d.listed_on { "，列入日期 " (iso(l)) }
+                "。请勿与其发生投融资往来。"
+            },
+            EntryStatus::Removed => div.banner.banner-removed role="status" {
+                strong { "该主体已移出名单，目前不在列。" }
+                @if let Some(r) = d.removed_on { "移出日期 " (iso(r)) "；" }
+                @if !d.removal_reason.is_empty() { "移出原因：" (d.removal_reason) "；" }
+                @if !d.removal_authority.is_empty() { "移出机关：" (d.removal_authority) "。" }
+                "以下为历史公示信息。"
+            },
+        }
+        dl.record {
+            (text_row(Field::Name, &d.name))
+            @if !d.aliases.is_empty() { (row(Field::Aliases, html! { (d.aliases.join("、")) })) }
+            @if let Some(code) = &d.credit_code { (row(Field::CreditCode, html! { span.code { (code) } })) }
+            (row(Field::Category, html! { (d.category().label()) }))
+            (row(Field::List, html! { (d.list_kind().label()) }))
+            (row(Field::Status, html! { (status.label()) }))
+            (text_row(Field::Reason, &d.reason))
+            (text_row(Field::Basis, &d.basis))
+            (text_row(Field::Authority, &d.authority))
+            (text_row(Field::DecisionNo, &d.decision_no))
+            @if let Some(l) = d.listed_on { (row(Field::ListedOn, html! { (iso(l)) })) }
+            (text_row(Field::Measures, &d.measures))
+            (text_row(Field::Remedy, &d.remedy))
+            @if !d.websites.is_empty() { (row(Field::Websites, html! { (d.websites.join("、")) })) }
+            @if !d.phones.is_empty() { (row(Field::Phones, html! { (d.phones.join("、")) })) }
+            (text_row(Field::Address, &d.address))
+            @if let Some(r) = d.removed_on { (row(Field::RemovedOn, html! { (iso(r)) })) }
+            (text_row(Field::RemovalReason, &d.removal_reason))
+            (text_row(Field::RemovalAuthority, &d.removal_authority))
+            @if let Some(p) = d.publicity_ends_on { (row(Field::PublicityEndsOn, html! { (iso(p)) })) }
+        }
+        @if !m.articles.is_empty() {
+            section.block {
+                h2 { "相关文章" }
+                ul.article-list { @for a in &m.articles { (article_item(a)) } }
+            }
+        }
+        section.block {
+            h2 { "变更记录" }
+            ol.history {
+                @for r in &m.revisions {
+                    li {
+                        time { (china_minute(r.changed_at)) }
+                        " "
+                        @let fields = r.changed_fields();
+                        @if fields.is_empty() { "首次录入" } @else { "更新：" (fields.join("、")) }
+                    }
+                }
+            }
+        }
+        p.muted { "如对公示信息有异议，请按上方“权利救济途径”办理，或拨打 " (ctx.site.hotline) " 咨询。" }
+    };
+    layout(ctx, &d.name, body)
+}

@@ -1,0 +1,33 @@
+//! Chinese error pages.
+
+use axum::http::StatusCode;
+use maud::{Markup, html};
+
+use super::components::lookup_form;
+use super::{PageCtx, layout};
+
+pub fn page(ctx: &PageCtx<'_>, status: StatusCode, message: Option<&str>) -> Markup {
+    let (title, text) = match status {
+        StatusCode::NOT_FOUND => ("页面不存在", "您访问的页面不存在或尚未公开。"),
+        StatusCode::GONE => (
+            "信息已停止公示",
+            "该信息的公示期已满，依法不再公开展示。如需了解情况，请联系本办。",
+        ),
+        StatusCode::BAD_REQUEST => ("请求有误", "请求的参数有误，请检查后重试。"),
+        StatusCode::REQUEST_TIMEOUT => ("请求超时", "服务器处理超时，请稍后再试。"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("请求过大", "提交的内容过大。"),
+        StatusCode::METHOD_NOT_ALLOWED => ("不支持的请求方式", "本页面不支持该请求方式。"),
+        s if s.is_server_error() => ("服务暂时不可用", "服务器暂时出现问题，请稍后再试。"),
+        _ => ("无法完成请求", "无法完成您的请求。"),
+    };
+    let body = html! {
+        div.error-page {
+            h1 { (title) }
+            p { (message.unwrap_or(text)) }
+            p { "错误代码：" (status.as_u16()) }
+            p { a href="/" { "返回首页" } " · " a href="/entries" { "查看名单公示" } }
+            (lookup_form("", false))
+        }
+    };
+    layout(ctx, title, body)
+}

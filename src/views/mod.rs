@@ -1,0 +1,13 @@
+//! Views: plain functions returning `maud::Markup`. Handlers load a view model, views render
+//! it; no SQL here.
+
+pub mod articles;
+pub mod components;
+pub mod entries;
+pub mod errors;
+pub mod home;
+pub mod layout;
+pub mod pages;
+pub mod search;
+
+pub use layout::{PageCtx, layout};

@@ -1,0 +1,108 @@
+//! Errors of the web layer: a Chinese HTML page for people, `{"error": …}` JSON for the API.
+//! Internal details are logged once here and never reach a client.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("not found")]
+    NotFound,
+    /// Published once, but no longer shown (its publicity period is over).
+    #[error("gone")]
+    Gone,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Internal(e.into())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Marks a response whose HTML error page the error-page middleware renders (it has the
+/// site's layout, which `IntoResponse` cannot reach).
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub message: Option<String>,
+}
+
+impl Error {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::NotFound => StatusCode::NOT_FOUND,
+            Error::Gone => StatusCode::GONE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn log(&self) {
+        if let Error::Internal(e) = self {
+            tracing::error!(error = ?e, "internal error");
+        }
+    }
+
+    /// The message people may read.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::BadRequest(m) => m.clone(),
+            Error::NotFound => "您访问的页面不存在或尚未公开。".to_string(),
+            Error::Gone => "该信息公示期已满，已依法停止公示。".to_string(),
+            Error::Internal(_) => "服务器暂时出现问题，请稍后再试。".to_string(),
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        self.log();
+        let status = self.status();
+        let message = match &self {
+            Error::BadRequest(m) => Some(m.clone()),
+            _ => None,
+        };
+        let mut res = status.into_response();
+        res.extensions_mut().insert(ErrorPage { message });
+        res
+    }
+}
+
+/// An error answered as JSON.
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl<E: Into<Error>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        json_error(self.0.status(), &self.0.public_message())
+    }
+}
+
+/// `{"error": {"code", "message"}}` with a code derived from the status.
+pub fn json_error(status: StatusCode, message: &str) -> Response {
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::GONE => "gone",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        s if s.is_server_error() => "internal",
+        _ => "error",
+    };
+    let body = serde_json::json!({ "error": { "code": code, "message": message } });
+    (status, Json(body)).into_response()
+}

@@ -1,0 +1,58 @@
+//! The HTTP layer: public pages and the JSON API, split by audience, merged in `routes.rs`.
+
+pub mod api;
+mod error;
+mod middleware;
+mod params;
+pub mod public;
+mod routes;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::site::Site;
+use crate::store::Store;
+
+pub use error::{ApiError, Error};
+pub use routes::app;
+
+/// What every handler may need; cloned per request (everything inside is shared).
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub site: Arc<Site>,
+    /// Marks every page 示例数据.
+    pub demo: bool,
+    /// Public base URL for absolute links in the API; relative links when `None`.
+    pub base_url: Option<String>,
+}
+
+impl AppState {
+    /// What the page frame needs, for a page at `path`.
+    pub fn ctx<'a>(&'a self, path: &'a str) -> crate::views::PageCtx<'a> {
+        crate::views::PageCtx {
+            site: &self.site,
+            demo: self.demo,
+            path,
+        }
+    }
+
+    /// A site path as an absolute URL when a base URL is configured.
+    pub fn url(&self, path: &str) -> String {
+        match &self.base_url {
+            Some(base) => format!("{base}{path}"),
+            None => path.to_string(),
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

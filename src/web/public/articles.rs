@@ -1,0 +1,64 @@
+use axum::extract::{Path, State};
+use maud::Markup;
+
+use crate::domain::article::parse_slug;
+use crate::domain::dates::today;
+use crate::domain::{ArticleKind, PubState};
+use crate::store::ArticleFilter;
+use crate::views::articles::{ArticleList, ArticlePage, list, show};
+use crate::web::AppState;
+use crate::web::error::{Error, Result};
+use crate::web::params::{Params, limit_offset};
+
+const PER_PAGE: u32 = 20;
+
+async fn list_kind(state: AppState, params: Params, kind: ArticleKind) -> Result<Markup> {
+    let page = params.page()?;
+    let (limit, offset) = limit_offset(page, PER_PAGE);
+    let filter = ArticleFilter {
+        kind: Some(kind),
+        limit,
+        offset,
+        ..ArticleFilter::default()
+    };
+    let (total, articles) = state.store.public_articles(&filter).await?;
+    let model = ArticleList {
+        kind,
+        articles,
+        total,
+        page,
+        per_page: PER_PAGE,
+    };
+    Ok(list(&state.ctx(kind.path()), &model))
+}
+
+pub async fn list_warnings(State(state): State<AppState>, params: Params) -> Result<Markup> {
+    list_kind(state, params, ArticleKind::Warning).await
+}
+
+pub async fn list_cases(State(state): State<AppState>, params: Params) -> Result<Markup> {
+    list_kind(state, params, ArticleKind::Case).await
+}
+
+pub async fn list_notices(State(state): State<AppState>, params: Params) -> Result<Markup> {
+    list_kind(state, params, ArticleKind::Notice).await
+}
+
+pub async fn show_article(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Markup> {
+    let slug = parse_slug(&slug).map_err(|_| Error::NotFound)?;
+    let article = state
+        .store
+        .article(slug)
+        .await?
+        .filter(|a| a.state == PubState::Published)
+        .ok_or(Error::NotFound)?;
+    let model = ArticlePage {
+        entries: state.store.entries_for_article(article.id, today()).await?,
+        revisions: state.store.article_revisions(article.id).await?,
+        article,
+    };
+    Ok(show(&state.ctx(model.article.data.kind.path()), &model))
+}

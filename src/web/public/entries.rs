@@ -1,0 +1,95 @@
+use axum::extract::{Path, State};
+use maud::Markup;
+
+use crate::domain::dates::today;
+use crate::domain::entry::{Visibility, visibility};
+use crate::domain::{Category, EntryStatus, ListKind};
+use crate::store::{EntryFilter, EntrySort};
+use crate::views::entries::{EntryList, EntryPage, list, show};
+use crate::views::search::urlencode;
+use crate::web::AppState;
+use crate::web::error::{Error, Result};
+use crate::web::params::{Params, limit_offset};
+
+const PER_PAGE: u32 = 20;
+
+pub async fn list_entries(State(state): State<AppState>, params: Params) -> Result<Markup> {
+    let list_kind = params.choice("list", "名单类型", ListKind::parse, ListKind::accepted)?;
+    let category = params.choice("category", "业态", Category::parse, Category::accepted)?;
+    let status = params.choice("status", "状态", EntryStatus::parse, EntryStatus::accepted)?;
+    let year = params.year()?;
+    let sort = match params.get("sort") {
+        None | Some("newest") => EntrySort::Newest,
+        Some("oldest") => EntrySort::Oldest,
+        Some("name") => EntrySort::Name,
+        Some(_) => return Err(Error::BadRequest("参数“排序”无法识别。".into())),
+    };
+    let page = params.page()?;
+    let (limit, offset) = limit_offset(page, PER_PAGE);
+    let filter = EntryFilter {
+        list: list_kind,
+        category,
+        status,
+        year,
+        sort,
+        limit,
+        offset,
+        ..EntryFilter::default()
+    };
+    let (total, entries) = state.store.public_entries(&filter, today()).await?;
+    let mut query: Vec<String> = Vec::new();
+    for (k, v) in [
+        ("list", list_kind.map(|l| l.key().to_string())),
+        ("category", category.map(|c| c.key().to_string())),
+        ("status", status.map(|s| s.key().to_string())),
+        ("year", year.map(|y| y.to_string())),
+        ("sort", params.get("sort").map(urlencode)),
+    ] {
+        if let Some(v) = v {
+            query.push(format!("{k}={v}"));
+        }
+    }
+    let base = if query.is_empty() {
+        "/entries".to_string()
+    } else {
+        format!("/entries?{}", query.join("&"))
+    };
+    let model = EntryList {
+        entries,
+        total,
+        page,
+        per_page: PER_PAGE,
+        list: list_kind,
+        category,
+        status,
+        year,
+        years: state.store.public_years(today()).await?,
+        sort,
+        base,
+    };
+    Ok(list(&state.ctx("/entries"), &model))
+}
+
+/// An entry id from the path; anything else cannot exist.
+pub fn parse_id(raw: &str) -> Result<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(Error::NotFound)
+}
+
+pub async fn show_entry(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Markup> {
+    let id = parse_id(&raw)?;
+    let entry = state.store.entry(id).await?.ok_or(Error::NotFound)?;
+    match visibility(entry.state, entry.data.publicity_ends_on, today()) {
+        Visibility::Public => {}
+        Visibility::PublicityEnded => return Err(Error::Gone),
+        Visibility::Hidden => return Err(Error::NotFound),
+    }
+    let model = EntryPage {
+        revisions: state.store.entry_revisions(id).await?,
+        articles: state.store.articles_for_entry(id).await?,
+        entry,
+    };
+    Ok(show(&state.ctx("/entries"), &model))
+}

@@ -1,0 +1,34 @@
+use axum::extract::State;
+use maud::Markup;
+
+use crate::domain::ArticleKind;
+use crate::domain::dates::today;
+use crate::store::ArticleFilter;
+use crate::views::home::{Home, page};
+use crate::web::AppState;
+use crate::web::error::Result;
+
+pub async fn show_home(State(state): State<AppState>) -> Result<Markup> {
+    let store = &state.store;
+    let latest = |kind, limit| ArticleFilter {
+        kind: Some(kind),
+        limit,
+        ..ArticleFilter::default()
+    };
+    let home = Home {
+        counts: store.public_counts(today()).await?,
+        warnings: store
+            .public_articles(&latest(ArticleKind::Warning, 5))
+            .await?
+            .1,
+        cases: store
+            .public_articles(&latest(ArticleKind::Case, 5))
+            .await?
+            .1,
+        notices: store
+            .public_articles(&latest(ArticleKind::Notice, 3))
+            .await?
+            .1,
+    };
+    Ok(page(&state.ctx("/"), &home))
+}
