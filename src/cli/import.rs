@@ -87,7 +87,7 @@ pub async fn import_entries(
         ),
     };
     let progress = |done: usize| {
-        if total >= 1000 && (done % 1000 == 0 || done == total) {
+        if total >= 1000 && (done.is_multiple_of(1000) || done == total) {
             eprintln!("已写入 {done}/{total} 条");
         }
     };

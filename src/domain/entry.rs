@@ -259,6 +259,24 @@ pub fn visibility(state: PubState, publicity_ends_on: Option<Date>, today: Date)
     }
 }
 
+impl EntryData {
+    /// The key that identifies an entry without a credit code on re-import.
+    pub fn name_key(&self) -> String {
+        super::normalize::fold(&self.name)
+    }
+
+    /// Folded haystack for the database lookup: name, aliases, code, hosts and phones.
+    pub fn search_text(&self) -> String {
+        use super::normalize::fold;
+        let mut parts = vec![fold(&self.name)];
+        parts.extend(self.aliases.iter().map(|a| fold(a)));
+        parts.extend(self.credit_code.iter().map(|c| fold(c)));
+        parts.extend(self.websites.iter().map(|w| fold(w)));
+        parts.extend(self.phones.iter().map(|p| fold(p)));
+        parts.join("\n")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,23 +310,5 @@ mod tests {
             visibility(PubState::Draft, None, date!(2025 - 07 - 01)),
             Visibility::Hidden
         ));
-    }
-}
-
-impl EntryData {
-    /// The key that identifies an entry without a credit code on re-import.
-    pub fn name_key(&self) -> String {
-        super::normalize::fold(&self.name)
-    }
-
-    /// Folded haystack for the database lookup: name, aliases, code, hosts and phones.
-    pub fn search_text(&self) -> String {
-        use super::normalize::fold;
-        let mut parts = vec![fold(&self.name)];
-        parts.extend(self.aliases.iter().map(|a| fold(a)));
-        parts.extend(self.credit_code.iter().map(|c| fold(c)));
-        parts.extend(self.websites.iter().map(|w| fold(w)));
-        parts.extend(self.phones.iter().map(|p| fold(p)));
-        parts.join("\n")
     }
 }

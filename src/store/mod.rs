@@ -132,11 +132,13 @@ pub struct EntryWrite {
     pub state: Option<PubState>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteOutcome {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// The id of each written item, in input order.
+    pub ids: Vec<i64>,
 }
 
 /// Who made a change and why, for the revision table.

@@ -8,19 +8,16 @@ use time::{Date, OffsetDateTime};
 use super::rows::{ArticleRow, EntryRow, to_json};
 use super::{
     Actor, Article, ArticleFilter, Entry, EntryFilter, EntrySort, EntryWrite, ListCount, Page,
-    Revision, Result, WriteOutcome,
+    Result, Revision, WriteOutcome,
 };
+use crate::domain::PubState;
 use crate::domain::article::{ArticleData, PageData};
 use crate::domain::entry::EntryData;
 use crate::domain::normalize::like_escape;
-use crate::domain::PubState;
 
 type Tx<'c> = sqlx::Transaction<'c, Db>;
 
-async fn find_entry_for_write(
-    tx: &mut Tx<'_>,
-    data: &EntryData,
-) -> Result<Option<EntryRow>> {
+async fn find_entry_for_write(tx: &mut Tx<'_>, data: &EntryData) -> Result<Option<EntryRow>> {
     if let Some(code) = &data.credit_code {
         let by_code = sqlx::query_as::<_, EntryRow>(concat!(
             "SELECT ",
@@ -148,11 +145,13 @@ pub async fn write_entries(
                 .await?;
                 insert_revision(&mut tx, Revisions::Entry, id, None, &[], actor, now).await?;
                 outcome.created += 1;
+                outcome.ids.push(id);
             }
             Some(row) => {
                 let old = Entry::from(row);
                 let changed = old.data.changed_fields(d);
                 let state = w.state.unwrap_or(old.state);
+                outcome.ids.push(old.id);
                 if changed.is_empty() && state == old.state {
                     outcome.unchanged += 1;
                 } else {
@@ -203,8 +202,16 @@ pub async fn write_entries(
                         changed.push("发布状态");
                     }
                     let previous = serde_json::to_string(&old.data).ok();
-                    insert_revision(&mut tx, Revisions::Entry, old.id, previous, &changed, actor, now)
-                        .await?;
+                    insert_revision(
+                        &mut tx,
+                        Revisions::Entry,
+                        old.id,
+                        previous,
+                        &changed,
+                        actor,
+                        now,
+                    )
+                    .await?;
                     outcome.updated += 1;
                 }
             }
@@ -421,8 +428,16 @@ pub async fn write_articles(
                     .execute(&mut *tx)
                     .await?;
                     let previous = serde_json::to_string(&old.data).ok();
-                    insert_revision(&mut tx, Revisions::Article, old.id, previous, &changed, actor, now)
-                        .await?;
+                    insert_revision(
+                        &mut tx,
+                        Revisions::Article,
+                        old.id,
+                        previous,
+                        &changed,
+                        actor,
+                        now,
+                    )
+                    .await?;
                     outcome.updated += 1;
                 }
                 old.id

@@ -1,0 +1,149 @@
+//! The JSON API: shapes, errors and bad input.
+
+use jingshi::domain::article::ArticleData;
+use jingshi::domain::{ArticleKind, PubState};
+use jingshi::store::Actor;
+use time::macros::date;
+
+use crate::harness::{fake_entry, TestApp};
+use crate::on_both_databases;
+
+on_both_databases!(
+    the_entries_api_answers_the_documented_shape,
+    the_articles_api_lists_and_shows_published_articles_only,
+    bad_api_input_answers_json_errors_never_500,
+);
+
+pub fn article(slug: &str, kind: ArticleKind, title: &str) -> ArticleData {
+    ArticleData {
+        slug: slug.into(),
+        kind,
+        title: title.into(),
+        summary: "摘要".into(),
+        body_md: "**风险提示：**请勿轻信高收益承诺。\n\n<script>alert(1)</script>".into(),
+        doc_no: Some("示区金整办〔2025〕3号".into()),
+        tags: vec!["网络借贷".into()],
+        published_on: date!(2025 - 03 - 12),
+        related_entries: vec!["91410100737459086M".into()],
+    }
+}
+
+pub async fn write_articles(app: &TestApp, articles: &[(ArticleData, PubState)]) {
+    let actor = Actor {
+        name: "测试".into(),
+        note: String::new(),
+    };
+    app.store.write_articles(articles, &actor).await.unwrap();
+}
+
+async fn the_entries_api_answers_the_documented_shape(app: TestApp) {
+    let mut e = fake_entry("示例汇鑫宝网络科技有限公司");
+    e.aliases = vec!["汇鑫宝".into()];
+    e.credit_code = Some("91410100737459086M".into());
+    let id = app.insert(&[e], PubState::Published).await[0];
+
+    let (status, json) = app.get_json("/api/v1/entries?q=汇鑫宝").await;
+    assert_eq!(status, 200);
+    assert_eq!(json["total"], 1);
+    assert_eq!(json["page"], 1);
+    assert_eq!(json["per_page"], 20);
+    let item = &json["items"][0];
+    let mut keys: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "aliases", "category", "credit_code", "id", "list", "listed_on", "name",
+            "removed_on", "status", "url"
+        ]
+    );
+    assert_eq!(item["id"], id);
+    assert_eq!(item["aliases"][0], "汇鑫宝");
+    assert_eq!(item["category"], "p2p");
+    assert_eq!(item["list"], "blacklist");
+    assert_eq!(item["listed_on"], "2024-03-01");
+    assert_eq!(item["url"], format!("/entries/{id}"));
+
+    let (status, one) = app.get_json(&format!("/api/v1/entries/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(one["name"], "示例汇鑫宝网络科技有限公司");
+    assert_eq!(one["authority"], "示例区互联网金融风险专项整治工作领导小组办公室");
+}
+
+async fn the_articles_api_lists_and_shows_published_articles_only(app: TestApp) {
+    let mut e = fake_entry("示例汇鑫宝网络科技有限公司");
+    e.credit_code = Some("91410100737459086M".into());
+    let entry_id = app.insert(&[e], PubState::Published).await[0];
+    write_articles(
+        &app,
+        &[
+            (article("p2p-warning", ArticleKind::Warning, "警惕高收益网贷"), PubState::Published),
+            (article("case-one", ArticleKind::Case, "张某非法吸收公众存款案"), PubState::Published),
+            (article("secret-draft", ArticleKind::Warning, "未发布的草稿"), PubState::Draft),
+        ],
+    )
+    .await;
+
+    let (_, all) = app.get_json("/api/v1/articles").await;
+    assert_eq!(all["total"], 2);
+    let (_, warnings) = app.get_json("/api/v1/articles?kind=warning").await;
+    assert_eq!(warnings["total"], 1);
+    assert_eq!(warnings["items"][0]["slug"], "p2p-warning");
+    let (_, found) = app.get_json("/api/v1/articles?q=张某").await;
+    assert_eq!(found["items"][0]["slug"], "case-one");
+    let (status, one) = app.get_json("/api/v1/articles/p2p-warning").await;
+    assert_eq!(status, 200);
+    assert!(one["body_html"].as_str().unwrap().contains("<strong>风险提示：</strong>"));
+    assert!(!one["body_html"].as_str().unwrap().contains("<script"));
+    assert_eq!(app.get_json("/api/v1/articles/secret-draft").await.0, 404);
+
+    let (status, page) = app.get("/articles/p2p-warning").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<strong>风险提示：</strong>请勿轻信高收益承诺。"));
+    assert!(!page.contains("<script>alert"));
+    assert!(page.contains("示例汇鑫宝网络科技有限公司"), "related entry");
+    let (_, entry_page) = app.get(&format!("/entries/{entry_id}")).await;
+    assert!(entry_page.contains("警惕高收益网贷"), "related article");
+    assert!(!entry_page.contains("未发布的草稿"));
+    assert_eq!(app.get("/articles/secret-draft").await.0, 404);
+    let (_, list) = app.get("/warnings").await;
+    assert!(list.contains("警惕高收益网贷") && !list.contains("未发布的草稿"));
+    let (_, home) = app.get("/").await;
+    assert!(home.contains("警惕高收益网贷") && home.contains("张某非法吸收公众存款案"));
+    assert!(home.contains("查询平台是否被列入名单"));
+}
+
+async fn bad_api_input_answers_json_errors_never_500(app: TestApp) {
+    app.insert(&[fake_entry("示例某某有限公司")], PubState::Published)
+        .await;
+    let long = "a".repeat(10_000);
+    let long_chinese = "钱".repeat(1_000);
+    for (path, status) in [
+        ("/api/v1/entries?page=-1".to_string(), 400),
+        ("/api/v1/entries?page=1000000000000".to_string(), 400),
+        ("/api/v1/entries?page=abc".to_string(), 400),
+        ("/api/v1/entries?per_page=0".to_string(), 400),
+        ("/api/v1/entries?per_page=1000".to_string(), 400),
+        ("/api/v1/entries?list=whitelist".to_string(), 400),
+        ("/api/v1/entries?category=%FF%FE".to_string(), 400),
+        (format!("/api/v1/entries?q={long}"), 400),
+        (format!("/api/v1/entries?q={long_chinese}"), 400),
+        ("/api/v1/entries/999999".to_string(), 404),
+        ("/api/v1/entries/abc".to_string(), 404),
+        ("/api/v1/entries/-1".to_string(), 404),
+        ("/api/v1/entries/99999999999999999999999".to_string(), 404),
+        ("/api/v1/articles/NOT_A_SLUG".to_string(), 404),
+        ("/api/v1/nothing".to_string(), 404),
+        ("/api/v1/articles?kind=poem".to_string(), 400),
+    ] {
+        let (got, json) = app.get_json(&path).await;
+        assert_eq!(got, status, "{path}");
+        assert!(json["error"]["code"].is_string(), "{path}");
+        assert!(json["error"]["message"].is_string(), "{path}");
+    }
+    let (status, json) = app.get_json("/api/v1/entries?page=100000").await;
+    assert_eq!(status, 200);
+    assert_eq!(json["items"].as_array().unwrap().len(), 0);
+    let (status, _) = app.get_json("/api/v1/entries?%zz=%%&q=%E4").await;
+    assert_eq!(status, 200);
+}

@@ -1,0 +1,103 @@
+//! The `jingshi` binary itself: import from the command line, then serve what was imported.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::harness::{content_dir, TestApp};
+use crate::on_both_databases;
+
+on_both_databases!(the_binary_imports_a_file_and_serves_it);
+
+fn jingshi(db: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_jingshi"));
+    c.arg("--database-url")
+        .arg(db)
+        .arg("--content-dir")
+        .arg(content_dir())
+        .env("RUST_LOG", "warn");
+    c
+}
+
+async fn the_binary_imports_a_file_and_serves_it(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "name,credit_code,category,list,reason,authority,listed_on\n\
+         示例命令行导入科技有限公司,91410100737459086M,p2p,blacklist,拒不配合,示例区金融办,2024-01-05\n",
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "name,category,reason,authority\n示例另一家有限公司,p2p,事由,机关\n,银行,事由,机关\n",
+    )
+    .unwrap();
+
+    let out = jingshi(&app.db.url)
+        .args(["import", "entries"])
+        .arg(&bad)
+        .arg("--publish")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("错误 第3行 name: 主体名称不能为空"), "{stderr}");
+    assert!(stderr.contains("错误 第3行 category: 无法识别“银行”"), "{stderr}");
+
+    let out = jingshi(&app.db.url)
+        .args(["import", "entries"])
+        .arg(&good)
+        .arg("--publish")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("新增 1 条"));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = jingshi(&app.db.url)
+        .arg("serve")
+        .arg("--bind")
+        .arg(format!("127.0.0.1:{port}"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut ready = false;
+    for _ in 0..100 {
+        if app.client.get(format!("{base}/healthz")).send().await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "server did not start");
+    let list = app.client.get(format!("{base}/entries")).send().await.unwrap();
+    let body = list.text().await.unwrap();
+    assert!(body.contains("示例命令行导入科技有限公司"));
+    assert!(!body.contains("示例另一家有限公司"), "the rejected file wrote nothing");
+    let json: serde_json::Value = app
+        .client
+        .get(format!("{base}/api/v1/entries"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["total"], 1);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = server.wait().unwrap();
+    assert!(status.success(), "clean shutdown on SIGTERM: {status}");
+}

@@ -1,0 +1,345 @@
+//! The test harness: a real server on port 0 over a fresh database per test, SQLite or
+//! PostgreSQL. PostgreSQL comes from `JINGSHI_TEST_POSTGRES_URL` (an admin URL; each test
+//! creates its own database there) or from a throwaway cluster this binary starts itself with
+//! `initdb`/`pg_ctl` (from PATH or Debian's /usr/lib/postgresql/*/bin), which a watchdog stops
+//! and removes when the test process ends.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use jingshi::domain::entry::EntryData;
+use jingshi::domain::PubState;
+use jingshi::site::Site;
+use jingshi::store::{Actor, EntryWrite, Store};
+use jingshi::web::{self, AppState};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named story (an `async fn(TestApp)`) once on SQLite and once on PostgreSQL, as
+/// `story::sqlite` and `story::postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($story:ident),* $(,)?) => {$(
+        mod $story {
+            use $crate::harness::{Backend, TestApp};
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$story(TestApp::spawn(Backend::Sqlite).await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = TestApp::try_spawn(Backend::Postgres).await {
+                    super::$story(app).await;
+                }
+            }
+        }
+    )*};
+}
+
+pub fn content_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
+}
+
+pub fn site() -> Site {
+    Site::load(&content_dir()).expect("content/site.toml")
+}
+
+/// A database for one test; dropping it removes a SQLite folder (PostgreSQL test databases
+/// go with their throwaway cluster).
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                Some(TestDb {
+                    url,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let admin = postgres_admin_url()?;
+                let name = format!(
+                    "jingshi_test_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst)
+                );
+                let pool = sqlx::PgPool::connect(&admin).await.expect("connect to PostgreSQL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&pool)
+                    .await
+                    .expect("create test database");
+                pool.close().await;
+                let mut url = url::Url::parse(&admin).unwrap();
+                url.set_path(&name);
+                Some(TestDb {
+                    url: url.to_string(),
+                    _dir: None,
+                })
+            }
+        }
+    }
+}
+
+/// The admin URL of the PostgreSQL server for tests, or `None` (loudly) when there is none.
+/// With `CI=true` a missing PostgreSQL fails the test instead.
+fn postgres_admin_url() -> Option<String> {
+    static URL: OnceLock<Result<String, String>> = OnceLock::new();
+    let found = URL.get_or_init(|| match std::env::var("JINGSHI_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Ok(url),
+        _ => start_cluster(),
+    });
+    match found {
+        Ok(url) => Some(url.clone()),
+        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("PostgreSQL is required in CI but unavailable: {why}")
+        }
+        Err(why) => {
+            eprintln!(
+                "\n*** SKIPPED PostgreSQL test: {why}. Install PostgreSQL (Debian: postgresql) \
+                 or set JINGSHI_TEST_POSTGRES_URL. ***\n"
+            );
+            None
+        }
+    }
+}
+
+fn pg_bin(tool: &str) -> Option<PathBuf> {
+    if let Ok(out) = Command::new("which").arg(tool).output()
+        && out.status.success()
+    {
+        let p = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if !p.is_empty() {
+            return Some(PathBuf::from(p));
+        }
+    }
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("bin").join(tool))
+        .filter(|p| p.exists())
+        .collect();
+    candidates.sort();
+    candidates.pop()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// `initdb` refuses to run as root, so as root the cluster runs as the `postgres` user.
+fn as_cluster_user(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn start_cluster() -> Result<String, String> {
+    let initdb = pg_bin("initdb").ok_or("initdb not found")?;
+    let pg_ctl = pg_bin("pg_ctl").ok_or("pg_ctl not found")?;
+    let dir = tempfile::Builder::new()
+        .prefix("jingshi-pg-")
+        .tempdir()
+        .map_err(|e| e.to_string())?
+        .keep();
+    if is_root() {
+        let ok = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return Err("cannot hand the cluster folder to the postgres user".into());
+        }
+    }
+    let data = dir.join("data");
+    let out = as_cluster_user(&initdb)
+        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "-D"])
+        .arg(&data)
+        .output()
+        .map_err(|e| format!("initdb: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let options = format!(
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
+         -c full_page_writes=off -c max_connections=400",
+        dir.display()
+    );
+    let out = as_cluster_user(&pg_ctl)
+        .arg("-D")
+        .arg(&data)
+        .args(["-o", &options, "-l"])
+        .arg(dir.join("log"))
+        .args(["-w", "start"])
+        .output()
+        .map_err(|e| format!("pg_ctl: {e}"))?;
+    if !out.status.success() {
+        let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
+        return Err(format!("pg_ctl start failed: {log}"));
+    }
+    // Stop and remove the cluster once this test process has gone.
+    let stop = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {runas} {pg_ctl} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {dir}",
+        pid = std::process::id(),
+        runas = if is_root() { "runuser -u postgres --" } else { "" },
+        pg_ctl = pg_ctl.display(),
+        data = data.display(),
+        dir = dir.display(),
+    );
+    Command::new("sh")
+        .args(["-c", &stop])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    Ok(format!("postgres://postgres@127.0.0.1:{port}/postgres"))
+}
+
+/// A running site over its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub db: TestDb,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::try_spawn(backend).await.expect("database for tests")
+    }
+
+    pub async fn try_spawn(backend: Backend) -> Option<TestApp> {
+        let db = TestDb::new(backend).await?;
+        let store = Store::connect(&db.url).await.expect("connect");
+        Some(Self::serve(db, store).await)
+    }
+
+    /// Another instance on the same database (several instances behind a load balancer).
+    pub async fn another_instance(&self) -> TestApp {
+        let db = TestDb {
+            url: self.db.url.clone(),
+            _dir: None,
+        };
+        let store = Store::connect(&db.url).await.expect("connect");
+        Self::serve(db, store).await
+    }
+
+    async fn serve(db: TestDb, store: Store) -> TestApp {
+        let state = AppState {
+            store: store.clone(),
+            site: Arc::new(site()),
+            demo: false,
+            base_url: None,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(web::serve(listener, state, std::future::pending()));
+        TestApp {
+            addr,
+            store,
+            db,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// GET a page: its status and body text.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let res = self.client.get(self.url(path)).send().await.expect("request");
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap())
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let res = self.client.get(self.url(path)).send().await.expect("request");
+        let status = res.status().as_u16();
+        let ct = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        assert!(ct.starts_with("application/json"), "{path}: content-type {ct}");
+        (status, res.json().await.unwrap())
+    }
+
+    /// Writes entries in the given state, as an import would; returns their ids in order.
+    pub async fn insert(&self, entries: &[EntryData], state: PubState) -> Vec<i64> {
+        let writes: Vec<EntryWrite> = entries
+            .iter()
+            .map(|d| EntryWrite {
+                data: d.clone(),
+                state: Some(state),
+            })
+            .collect();
+        let actor = Actor {
+            name: "测试".into(),
+            note: "测试数据".into(),
+        };
+        self.store
+            .write_entries(&writes, &actor, &|_| {})
+            .await
+            .expect("write entries")
+            .ids
+    }
+}
+
+/// A valid entry to adjust per test.
+pub fn fake_entry(name: &str) -> EntryData {
+    EntryData {
+        name: name.to_string(),
+        aliases: Vec::new(),
+        credit_code: None,
+        category: "p2p".into(),
+        list: "blacklist".into(),
+        reason: "以高息为诱饵非法吸收公众存款".into(),
+        basis: "《防范和处置非法集资条例》".into(),
+        authority: "示例区互联网金融风险专项整治工作领导小组办公室".into(),
+        decision_no: "示区金整办〔2024〕1号".into(),
+        listed_on: Some(time::macros::date!(2024 - 03 - 01)),
+        measures: "联合惩戒".into(),
+        websites: Vec::new(),
+        phones: Vec::new(),
+        remedy: "可在60日内申请行政复议".into(),
+        publicity_ends_on: None,
+        address: "示例路1号".into(),
+        status: "listed".into(),
+        removed_on: None,
+        removal_reason: String::new(),
+        removal_authority: String::new(),
+    }
+}

@@ -1,0 +1,175 @@
+//! Importing entries from CSV (UTF-8, BOM, GBK) and XLSX: all-or-nothing, row-numbered errors.
+
+use std::path::{Path, PathBuf};
+
+use jingshi::cli::import::import_entries;
+use jingshi::store::EntryFilter;
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+use crate::harness::{site, TestApp};
+use crate::on_both_databases;
+
+on_both_databases!(
+    a_good_csv_imports_and_publishes,
+    a_file_with_one_bad_row_writes_nothing_and_names_the_row,
+    gbk_and_bom_csv_files_import_alike,
+    an_xlsx_file_with_date_cells_imports,
+    an_xlsx_credit_code_stored_as_a_number_is_refused,
+    importing_twice_updates_instead_of_duplicating,
+    without_publish_new_entries_stay_drafts,
+);
+
+const HEADER: &str = "主体名称,别名,统一社会信用代码,业态,名单类型,列入事由,认定机关,列入日期,网址,状态,移出日期,移出原因\n";
+const GOOD: &str = "示例鑫利宝网络科技有限公司,鑫利宝；鑫利宝APP,91410100737459086M,网络借贷,黑名单,拒不配合清理整顿,示例区金融办,2024/3/1,https://www.xinlibao.example/,在列,,\n\
+示例聚财通金融信息服务有限公司,聚财通,914100007110665832,p2p,风险警示名单,未按期退出,示例区金融办,2023年5月6日,,已移出,2025-01-02,整改完成\n\
+示例无代码商贸有限公司,,,其他,经营异常,失联,示例区金融办,2022-01-01,,,,\n";
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+async fn import(app: &TestApp, file: &Path, publish: bool) -> (anyhow::Result<usize>, String) {
+    let mut out = Vec::new();
+    let r = import_entries(&app.store, &site(), file, publish, &mut out).await;
+    (r.map(|o| o.created + o.updated), String::from_utf8(out).unwrap())
+}
+
+async fn public_total(app: &TestApp) -> i64 {
+    let f = EntryFilter {
+        limit: 100,
+        ..EntryFilter::default()
+    };
+    app.store
+        .public_entries(&f, jingshi::domain::dates::today())
+        .await
+        .unwrap()
+        .0
+}
+
+async fn a_good_csv_imports_and_publishes(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "good.csv", format!("{HEADER}{GOOD}").as_bytes());
+    let (r, _) = import(&app, &file, true).await;
+    assert_eq!(r.unwrap(), 3);
+    let (_, json) = app.get_json("/api/v1/entries?q=鑫利宝").await;
+    assert_eq!(json["items"][0]["credit_code"], "91410100737459086M");
+    assert_eq!(json["items"][0]["listed_on"], "2024-03-01");
+    let (_, json) = app.get_json("/api/v1/entries?q=xinlibao.example").await;
+    assert_eq!(json["total"], 1);
+    let (_, json) = app.get_json("/api/v1/entries?status=removed").await;
+    assert_eq!(json["items"][0]["name"], "示例聚财通金融信息服务有限公司");
+    assert_eq!(json["items"][0]["list"], "warning");
+}
+
+async fn a_file_with_one_bad_row_writes_nothing_and_names_the_row(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = "示例坏行有限公司,,9141010073745908,网络借贷,黑名单,事由,机关,2024-02-30,,在列,,\n";
+    let file = write(dir.path(), "bad.csv", format!("{HEADER}{GOOD}{bad}").as_bytes());
+    let (r, report) = import(&app, &file, true).await;
+    let err = r.unwrap_err().to_string();
+    assert!(err.contains("整个文件未导入"), "{err}");
+    assert!(report.contains("错误 第5行 统一社会信用代码: 统一社会信用代码应为18位，实为16位"), "{report}");
+    assert!(report.contains("错误 第5行 列入日期:"), "{report}");
+    assert!(!report.contains("第2行"), "{report}");
+    assert_eq!(public_total(&app).await, 0);
+    assert_eq!(app.get_json("/api/v1/entries").await.1["total"], 0);
+}
+
+async fn gbk_and_bom_csv_files_import_alike(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{HEADER}{GOOD}");
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
+    assert!(!unmappable);
+    let gbk_file = write(dir.path(), "gbk.csv", &gbk);
+    assert_eq!(import(&app, &gbk_file, true).await.0.unwrap(), 3);
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(text.as_bytes());
+    let bom_file = write(dir.path(), "bom.csv", &bom);
+    let (r, _) = import(&app, &bom_file, true).await;
+    assert_eq!(r.unwrap(), 0, "same content again changes nothing");
+    assert_eq!(public_total(&app).await, 3);
+    let (_, json) = app.get_json("/api/v1/entries?q=聚财通").await;
+    assert_eq!(json["total"], 1);
+}
+
+fn xlsx(dir: &Path, code_as_number: bool) -> PathBuf {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let headers = ["name", "aliases", "credit_code", "category", "list", "reason", "authority", "listed_on", "phones"];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    ws.write_string(1, 0, "示例表格导入科技有限公司").unwrap();
+    ws.write_string(1, 1, "表格宝\n表格宝APP").unwrap();
+    if code_as_number {
+        ws.write_number(1, 2, 914100007110665832.0).unwrap();
+    } else {
+        ws.write_string(1, 2, "914100007110665832").unwrap();
+    }
+    ws.write_string(1, 3, "第三方支付").unwrap();
+    ws.write_string(1, 4, "黑名单").unwrap();
+    ws.write_string(1, 5, "未经许可从事支付业务").unwrap();
+    ws.write_string(1, 6, "示例区金融办").unwrap();
+    let d = ExcelDateTime::from_ymd(2024, 7, 15).unwrap();
+    ws.write_datetime_with_format(1, 7, &d, &date).unwrap();
+    ws.write_number(1, 8, 4000001234.0).unwrap();
+    let p = dir.join("entries.xlsx");
+    wb.save(&p).unwrap();
+    p
+}
+
+async fn an_xlsx_file_with_date_cells_imports(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = xlsx(dir.path(), false);
+    let (r, report) = import(&app, &file, true).await;
+    assert_eq!(r.unwrap(), 1, "{report}");
+    let (_, json) = app.get_json("/api/v1/entries?q=表格宝app").await;
+    let item = &json["items"][0];
+    assert_eq!(item["listed_on"], "2024-07-15");
+    assert_eq!(item["category"], "payment");
+    assert_eq!(item["aliases"], serde_json::json!(["表格宝", "表格宝APP"]));
+    let (_, one) = app.get_json(&format!("/api/v1/entries/{}", item["id"])).await;
+    assert_eq!(one["phones"][0], "4000001234");
+}
+
+async fn an_xlsx_credit_code_stored_as_a_number_is_refused(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = xlsx(dir.path(), true);
+    let (r, report) = import(&app, &file, true).await;
+    assert!(r.is_err());
+    assert!(report.contains("第2行 credit_code: 该单元格是数字格式"), "{report}");
+    assert_eq!(public_total(&app).await, 0);
+}
+
+async fn importing_twice_updates_instead_of_duplicating(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let first = write(dir.path(), "a.csv", format!("{HEADER}{GOOD}").as_bytes());
+    import(&app, &first, true).await.0.unwrap();
+    let changed = GOOD
+        .replace("拒不配合清理整顿", "拒不配合清理整顿，且转移资产")
+        .replace("失联", "失联，经营场所已关闭");
+    let second = write(dir.path(), "b.csv", format!("{HEADER}{changed}").as_bytes());
+    let (r, _) = import(&app, &second, false).await;
+    assert_eq!(r.unwrap(), 2);
+    assert_eq!(public_total(&app).await, 3, "no duplicates, still published");
+    let id = app.get_json("/api/v1/entries?q=无代码").await.1["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let revisions = app.store.entry_revisions(id).await.unwrap();
+    assert_eq!(revisions.len(), 2);
+    assert_eq!(revisions[0].changed_fields(), vec!["列入事由"]);
+}
+
+async fn without_publish_new_entries_stay_drafts(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "d.csv", format!("{HEADER}{GOOD}").as_bytes());
+    assert_eq!(import(&app, &file, false).await.0.unwrap(), 3);
+    assert_eq!(public_total(&app).await, 0);
+    assert!(!app.get("/search?q=鑫利宝").await.1.contains("示例鑫利宝"));
+    let (r, _) = import(&app, &file, true).await;
+    assert_eq!(r.unwrap(), 3, "publishing later changes their state");
+    assert_eq!(public_total(&app).await, 3);
+}

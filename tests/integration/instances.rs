@@ -1,0 +1,29 @@
+//! Several `serve` instances over one database, as behind a load balancer.
+
+use jingshi::domain::PubState;
+
+use crate::harness::{fake_entry, TestApp};
+use crate::on_both_databases;
+
+on_both_databases!(what_one_instance_writes_the_other_serves_at_once);
+
+async fn what_one_instance_writes_the_other_serves_at_once(first: TestApp) {
+    let second = first.another_instance().await;
+    assert_ne!(first.addr, second.addr);
+    let (_, before) = second.get_json("/api/v1/entries").await;
+    assert_eq!(before["total"], 0);
+
+    let id = first
+        .insert(&[fake_entry("示例双实例科技有限公司")], PubState::Published)
+        .await[0];
+    let (status, page) = second.get(&format!("/entries/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("示例双实例科技有限公司"));
+    let (_, after) = second.get_json("/api/v1/entries?q=双实例").await;
+    assert_eq!(after["total"], 1);
+
+    let mut withdrawn = fake_entry("示例双实例科技有限公司");
+    withdrawn.reason = "更正".into();
+    second.insert(&[withdrawn], PubState::Withdrawn).await;
+    assert_eq!(first.get(&format!("/entries/{id}")).await.0, 404);
+}

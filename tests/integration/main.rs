@@ -1,0 +1,12 @@
+//! Integration tests: the real app over real databases and a real HTTP server. Every story
+//! runs on SQLite and on PostgreSQL (see `harness.rs`).
+
+mod harness;
+
+mod api;
+mod cli;
+mod content;
+mod entries;
+mod import;
+mod instances;
+mod security;
