@@ -1,7 +1,9 @@
 //! The `jingshi` command line: one file per subcommand, each an `Opts` and a `run`.
 
+pub mod backup;
 pub mod import;
 pub mod migrate;
+pub mod migrate_data;
 pub mod serve;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +28,10 @@ pub enum Command {
     /// Import list entries or articles and pages.
     #[command(subcommand)]
     Import(import::What),
+    /// Copy every table from one database to another (e.g. SQLite to PostgreSQL).
+    MigrateData(migrate_data::Opts),
+    /// Write a consistent copy of the SQLite database to a file.
+    Backup(backup::Opts),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -33,6 +39,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(opts) => serve::run(&cli.global, opts).await,
         Command::Migrate => migrate::run(&cli.global).await,
         Command::Import(what) => import::run(&cli.global, what).await,
+        Command::MigrateData(opts) => migrate_data::run(opts).await,
+        Command::Backup(opts) => backup::run(&cli.global, opts).await,
     }
 }
 

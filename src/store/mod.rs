@@ -34,6 +34,7 @@ macro_rules! public_entry {
 
 mod postgres;
 mod rows;
+pub mod schema;
 mod sqlite;
 
 use std::path::Path;
@@ -284,6 +285,97 @@ impl Store {
 
     pub async fn pages(&self) -> Result<Vec<Page>> {
         dispatch!(self, pages())
+    }
+}
+
+/// How many rows of each table a copy moved, and how many each side holds afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableCount {
+    pub table: &'static str,
+    pub source: i64,
+    pub target: i64,
+}
+
+impl Store {
+    /// Copies every table into `target` (any backend to any backend), key by key, so that a
+    /// second run changes nothing; then counts both sides.
+    pub async fn copy_into(
+        &self,
+        target: &Store,
+        progress: &(dyn Fn(&str, i64) + Sync),
+    ) -> anyhow::Result<Vec<TableCount>> {
+        const BATCH: i64 = 2_000;
+        for table in schema::TABLES {
+            let mut offset = 0;
+            loop {
+                let rows = dispatch!(self, read_rows(table, offset, BATCH))?;
+                if rows.is_empty() {
+                    break;
+                }
+                dispatch!(target, upsert_rows(table, &rows))?;
+                offset += rows.len() as i64;
+                progress(table.name, offset);
+            }
+        }
+        if let Pool::Postgres(p) = &target.pool {
+            postgres::reset_identities(p).await?;
+        }
+        let mut counts = Vec::new();
+        for table in schema::TABLES {
+            counts.push(TableCount {
+                table: table.name,
+                source: dispatch!(self, count_rows(table))?,
+                target: dispatch!(target, count_rows(table))?,
+            });
+        }
+        Ok(counts)
+    }
+
+    /// The number of rows of a table.
+    pub async fn count(&self, table: &schema::Table) -> Result<i64> {
+        dispatch!(self, count_rows(table))
+    }
+
+    /// Writes a consistent copy of a SQLite database to `file` while the site keeps running
+    /// (`VACUUM INTO` reads inside one transaction).
+    pub async fn backup_sqlite(&self, file: &Path) -> anyhow::Result<()> {
+        let Pool::Sqlite(p) = &self.pool else {
+            anyhow::bail!("jingshi backup is for SQLite; back up PostgreSQL with pg_dump");
+        };
+        if file.exists() {
+            anyhow::bail!("{} already exists", file.display());
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(file.to_string_lossy().into_owned())
+            .execute(p)
+            .await?;
+        Ok(())
+    }
+
+    /// The tables the database actually has, with their number of columns (for the test that
+    /// keeps `schema::TABLES` complete).
+    pub async fn tables(&self) -> Result<Vec<(String, i64)>> {
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_as(
+                    "SELECT m.name, COUNT(c.name) FROM sqlite_master m \
+                     JOIN pragma_table_info(m.name) c WHERE m.type = 'table' \
+                     AND m.name NOT LIKE 'sqlite%' AND m.name <> '_sqlx_migrations' \
+                     GROUP BY m.name ORDER BY m.name",
+                )
+                .fetch_all(p)
+                .await
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(
+                    "SELECT table_name::text, COUNT(*) FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations' \
+                     GROUP BY table_name ORDER BY table_name",
+                )
+                .fetch_all(p)
+                .await
+            }
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use sqlx::{Pool, QueryBuilder};
 use time::{Date, OffsetDateTime};
 
 use super::rows::{ArticleRow, EntryRow, to_json};
+use super::schema::{Kind, Table, Value};
 use super::{
     Actor, Article, ArticleFilter, Entry, EntryFilter, EntrySort, EntryWrite, ListCount, Page,
     Result, Revision, WriteOutcome,
@@ -596,4 +597,87 @@ pub async fn pages(pool: &Pool<Db>) -> Result<Vec<Page>> {
     )
     .fetch_all(pool)
     .await
+}
+
+/// Reads up to `limit` rows of a table in key order, starting after row `offset`.
+pub async fn read_rows(
+    pool: &Pool<Db>,
+    table: &Table,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Vec<Value>>> {
+    use sqlx::Row;
+    let mut qb = QueryBuilder::<Db>::new("SELECT ");
+    qb.push(table.column_list())
+        .push(" FROM ")
+        .push(table.name)
+        .push(" ORDER BY ")
+        .push(table.key.join(", "))
+        .push(" LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset);
+    let rows = qb.build().fetch_all(pool).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut values = Vec::with_capacity(table.columns.len());
+        for (i, (_, kind)) in table.columns.iter().enumerate() {
+            values.push(match kind {
+                Kind::Int => Value::Int(row.try_get(i)?),
+                Kind::Text => Value::Text(row.try_get(i)?),
+                Kind::Date => Value::Date(row.try_get(i)?),
+                Kind::Timestamp => Value::Timestamp(row.try_get(i)?),
+            });
+        }
+        out.push(values);
+    }
+    Ok(out)
+}
+
+/// Inserts rows, replacing any row with the same key, so that copying twice is harmless.
+pub async fn upsert_rows(pool: &Pool<Db>, table: &Table, rows: &[Vec<Value>]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    // Bound parameters per statement stay far below either database's limit.
+    for chunk in rows.chunks(500) {
+        let mut qb = QueryBuilder::<Db>::new("INSERT INTO ");
+        qb.push(table.name)
+            .push(" (")
+            .push(table.column_list())
+            .push(") ");
+        qb.push_values(chunk, |mut b, row| {
+            for v in row {
+                match v {
+                    Value::Int(x) => b.push_bind(*x),
+                    Value::Text(x) => b.push_bind(x.clone()),
+                    Value::Date(x) => b.push_bind(*x),
+                    Value::Timestamp(x) => b.push_bind(*x),
+                };
+            }
+        });
+        qb.push(" ON CONFLICT (")
+            .push(table.key.join(", "))
+            .push(")");
+        let updates: Vec<String> = table
+            .columns
+            .iter()
+            .filter(|(c, _)| !table.key.contains(c))
+            .map(|(c, _)| format!("{c} = excluded.{c}"))
+            .collect();
+        if updates.is_empty() {
+            qb.push(" DO NOTHING");
+        } else {
+            qb.push(" DO UPDATE SET ").push(updates.join(", "));
+        }
+        qb.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+pub async fn count_rows(pool: &Pool<Db>, table: &Table) -> Result<i64> {
+    let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM ");
+    qb.push(table.name);
+    qb.build_query_scalar().fetch_one(pool).await
 }

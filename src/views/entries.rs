@@ -73,6 +73,7 @@ pub fn list(ctx: &PageCtx<'_>, m: &EntryList) -> Markup {
         @if m.entries.is_empty() {
             p.muted { "没有符合条件的条目。" }
         } @else {
+            h2.visually-hidden { "名单条目" }
             ul.cards { @for e in &m.entries { (entry_card(e)) } }
         }
         (pagination(&m.base, m.page, m.total, m.per_page))

@@ -49,13 +49,13 @@ pub fn layout(ctx: &PageCtx<'_>, title: &str, body: Markup) -> Markup {
             }
             body {
                 a.skip href="#main" { "跳到正文" }
-                @if ctx.demo {
-                    div.demo-banner role="note" {
-                        strong { "示例数据" }
-                        "：本站当前展示的所有单位、人物和事件均为虚构，仅用于演示。"
-                    }
-                }
                 header.site-header {
+                    @if ctx.demo {
+                        div.demo-banner role="note" {
+                            strong { "示例数据" }
+                            "：本站当前展示的所有单位、人物和事件均为虚构，仅用于演示。"
+                        }
+                    }
                     div.wrap {
                         a.brand href="/" {
                             span.brand-name { (site.site_name) }

@@ -46,6 +46,24 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// An absolute URL for a page, for printed receipts: the configured base URL, else the
+    /// host the request came to (a proxy's `X-Forwarded-Proto` telling the scheme).
+    pub fn absolute_url(&self, headers: &axum::http::HeaderMap, path: &str) -> String {
+        if self.base_url.is_some() {
+            return self.url(path);
+        }
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        match header("host") {
+            Some(host) => {
+                let scheme = header("x-forwarded-proto").unwrap_or("http");
+                format!("{scheme}://{host}{path}")
+            }
+            None => path.to_string(),
+        }
+    }
+}
+
 /// Serves until `shutdown` resolves, then finishes in-flight requests.
 pub async fn serve(
     listener: tokio::net::TcpListener,

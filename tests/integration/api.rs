@@ -5,7 +5,7 @@ use jingshi::domain::{ArticleKind, PubState};
 use jingshi::store::Actor;
 use time::macros::date;
 
-use crate::harness::{fake_entry, TestApp};
+use crate::harness::{TestApp, fake_entry};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -48,13 +48,26 @@ async fn the_entries_api_answers_the_documented_shape(app: TestApp) {
     assert_eq!(json["page"], 1);
     assert_eq!(json["per_page"], 20);
     let item = &json["items"][0];
-    let mut keys: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = item
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort();
     assert_eq!(
         keys,
         [
-            "aliases", "category", "credit_code", "id", "list", "listed_on", "name",
-            "removed_on", "status", "url"
+            "aliases",
+            "category",
+            "credit_code",
+            "id",
+            "list",
+            "listed_on",
+            "name",
+            "removed_on",
+            "status",
+            "url"
         ]
     );
     assert_eq!(item["id"], id);
@@ -67,7 +80,10 @@ async fn the_entries_api_answers_the_documented_shape(app: TestApp) {
     let (status, one) = app.get_json(&format!("/api/v1/entries/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(one["name"], "示例汇鑫宝网络科技有限公司");
-    assert_eq!(one["authority"], "示例区互联网金融风险专项整治工作领导小组办公室");
+    assert_eq!(
+        one["authority"],
+        "示例区互联网金融风险专项整治工作领导小组办公室"
+    );
 }
 
 async fn the_articles_api_lists_and_shows_published_articles_only(app: TestApp) {
@@ -77,9 +93,18 @@ async fn the_articles_api_lists_and_shows_published_articles_only(app: TestApp) 
     write_articles(
         &app,
         &[
-            (article("p2p-warning", ArticleKind::Warning, "警惕高收益网贷"), PubState::Published),
-            (article("case-one", ArticleKind::Case, "张某非法吸收公众存款案"), PubState::Published),
-            (article("secret-draft", ArticleKind::Warning, "未发布的草稿"), PubState::Draft),
+            (
+                article("p2p-warning", ArticleKind::Warning, "警惕高收益网贷"),
+                PubState::Published,
+            ),
+            (
+                article("case-one", ArticleKind::Case, "张某非法吸收公众存款案"),
+                PubState::Published,
+            ),
+            (
+                article("secret-draft", ArticleKind::Warning, "未发布的草稿"),
+                PubState::Draft,
+            ),
         ],
     )
     .await;
@@ -93,7 +118,12 @@ async fn the_articles_api_lists_and_shows_published_articles_only(app: TestApp) 
     assert_eq!(found["items"][0]["slug"], "case-one");
     let (status, one) = app.get_json("/api/v1/articles/p2p-warning").await;
     assert_eq!(status, 200);
-    assert!(one["body_html"].as_str().unwrap().contains("<strong>风险提示：</strong>"));
+    assert!(
+        one["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("<strong>风险提示：</strong>")
+    );
     assert!(!one["body_html"].as_str().unwrap().contains("<script"));
     assert_eq!(app.get_json("/api/v1/articles/secret-draft").await.0, 404);
 

@@ -3,7 +3,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::harness::{content_dir, TestApp};
+use crate::harness::{TestApp, content_dir};
 use crate::on_both_databases;
 
 on_both_databases!(the_binary_imports_a_file_and_serves_it);
@@ -42,8 +42,14 @@ async fn the_binary_imports_a_file_and_serves_it(app: TestApp) {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("错误 第3行 name: 主体名称不能为空"), "{stderr}");
-    assert!(stderr.contains("错误 第3行 category: 无法识别“银行”"), "{stderr}");
+    assert!(
+        stderr.contains("错误 第3行 name: 主体名称不能为空"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("错误 第3行 category: 无法识别“银行”"),
+        "{stderr}"
+    );
 
     let out = jingshi(&app.db.url)
         .args(["import", "entries"])
@@ -51,7 +57,11 @@ async fn the_binary_imports_a_file_and_serves_it(app: TestApp) {
         .arg("--publish")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("新增 1 条"));
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -71,17 +81,31 @@ async fn the_binary_imports_a_file_and_serves_it(app: TestApp) {
     let base = format!("http://127.0.0.1:{port}");
     let mut ready = false;
     for _ in 0..100 {
-        if app.client.get(format!("{base}/healthz")).send().await.is_ok() {
+        if app
+            .client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok()
+        {
             ready = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(ready, "server did not start");
-    let list = app.client.get(format!("{base}/entries")).send().await.unwrap();
+    let list = app
+        .client
+        .get(format!("{base}/entries"))
+        .send()
+        .await
+        .unwrap();
     let body = list.text().await.unwrap();
     assert!(body.contains("示例命令行导入科技有限公司"));
-    assert!(!body.contains("示例另一家有限公司"), "the rejected file wrote nothing");
+    assert!(
+        !body.contains("示例另一家有限公司"),
+        "the rejected file wrote nothing"
+    );
     let json: serde_json::Value = app
         .client
         .get(format!("{base}/api/v1/entries"))

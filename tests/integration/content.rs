@@ -4,16 +4,22 @@ use jingshi::cli::import::{import_content, import_entries};
 use jingshi::domain::{ArticleKind, Category, EntryStatus, ListKind};
 use jingshi::store::{ArticleFilter, EntryFilter};
 
-use crate::harness::{content_dir, site, Backend, TestApp};
+use crate::harness::{Backend, TestApp, content_dir, site};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_content_loads_and_covers_every_vocabulary() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let demo = content_dir().join("demo");
     let mut report = Vec::new();
-    let outcome = import_entries(&app.store, &site(), &demo.join("entries.csv"), true, &mut report)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(&report)));
+    let outcome = import_entries(
+        &app.store,
+        &site(),
+        &demo.join("entries.csv"),
+        true,
+        &mut report,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(&report)));
     assert!(outcome.created >= 40, "{outcome:?}");
     import_content(&app.store, &demo).await.unwrap();
     import_content(&app.store, &content_dir()).await.unwrap();
@@ -33,7 +39,11 @@ async fn the_demo_content_loads_and_covers_every_vocabulary() {
     for s in EntryStatus::ALL {
         assert!(entries.iter().any(|e| e.data.status() == *s), "{s}");
     }
-    for (kind, min) in [(ArticleKind::Warning, 6), (ArticleKind::Case, 6), (ArticleKind::Notice, 1)] {
+    for (kind, min) in [
+        (ArticleKind::Warning, 6),
+        (ArticleKind::Case, 6),
+        (ArticleKind::Notice, 1),
+    ] {
         let f = ArticleFilter {
             kind: Some(kind),
             limit: 100,
@@ -42,7 +52,11 @@ async fn the_demo_content_loads_and_covers_every_vocabulary() {
         let (total, articles) = app.store.public_articles(&f).await.unwrap();
         assert!(total >= min, "{kind}: {total}");
         for a in articles {
-            assert!(a.data.body_md.contains("示例数据"), "{} is not marked as demo", a.data.slug);
+            assert!(
+                a.data.body_md.contains("示例数据"),
+                "{} is not marked as demo",
+                a.data.slug
+            );
             let (status, page) = app.get(&format!("/articles/{}", a.data.slug)).await;
             assert_eq!(status, 200);
             assert!(!page.contains("**"), "{}: unrendered emphasis", a.data.slug);

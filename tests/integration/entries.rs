@@ -3,7 +3,7 @@
 use jingshi::domain::PubState;
 use time::macros::date;
 
-use crate::harness::{fake_entry, TestApp};
+use crate::harness::{TestApp, fake_entry};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -21,11 +21,17 @@ on_both_databases!(
 async fn published_entries_are_listed_and_drafts_never_show(app: TestApp) {
     let mut draft = fake_entry("示例草稿科技有限公司");
     draft.aliases = vec!["草稿宝".into()];
-    app.insert(&[fake_entry("示例公开网络科技有限公司")], PubState::Published)
-        .await;
+    app.insert(
+        &[fake_entry("示例公开网络科技有限公司")],
+        PubState::Published,
+    )
+    .await;
     let draft_id = app.insert(&[draft], PubState::Draft).await[0];
     let withdrawn_id = app
-        .insert(&[fake_entry("示例撤回投资管理有限公司")], PubState::Withdrawn)
+        .insert(
+            &[fake_entry("示例撤回投资管理有限公司")],
+            PubState::Withdrawn,
+        )
         .await[0];
 
     let (status, list) = app.get("/entries").await;
@@ -46,7 +52,10 @@ async fn published_entries_are_listed_and_drafts_never_show(app: TestApp) {
     }
     assert_eq!(app.get(&format!("/entries/{draft_id}")).await.0, 404);
     assert_eq!(app.get(&format!("/entries/{withdrawn_id}")).await.0, 404);
-    assert_eq!(app.get_json(&format!("/api/v1/entries/{draft_id}")).await.0, 404);
+    assert_eq!(
+        app.get_json(&format!("/api/v1/entries/{draft_id}")).await.0,
+        404
+    );
 }
 
 async fn an_entry_page_shows_every_field_and_its_status(app: TestApp) {
@@ -126,7 +135,11 @@ async fn filters_and_pagination_narrow_the_list(app: TestApp) {
         let mut e = fake_entry(&format!("示例第{i:02}号投资管理有限公司"));
         e.category = if i % 5 == 0 { "payment" } else { "p2p" }.into();
         e.list = if i % 2 == 0 { "warning" } else { "blacklist" }.into();
-        e.listed_on = Some(if i < 10 { date!(2023 - 05 - 01) } else { date!(2025 - 05 - 01) });
+        e.listed_on = Some(if i < 10 {
+            date!(2023 - 05 - 01)
+        } else {
+            date!(2025 - 05 - 01)
+        });
         entries.push(e);
     }
     app.insert(&entries, PubState::Published).await;
@@ -162,8 +175,11 @@ async fn the_lookup_finds_parts_of_names_aliases_codes_and_hosts(app: TestApp) {
     e.aliases = vec!["钱满仓APP".into()];
     e.credit_code = Some("914100007110665832".into());
     e.websites = vec!["qianmancang.com".into()];
-    app.insert(&[e, fake_entry("示例快付宝支付服务有限公司")], PubState::Published)
-        .await;
+    app.insert(
+        &[e, fake_entry("示例快付宝支付服务有限公司")],
+        PubState::Published,
+    )
+    .await;
 
     for q in [
         "满仓",
@@ -174,7 +190,10 @@ async fn the_lookup_finds_parts_of_names_aliases_codes_and_hosts(app: TestApp) {
     ] {
         let (status, page) = app.get(&format!("/search?q={}", urlencode(q))).await;
         assert_eq!(status, 200);
-        assert!(page.contains("河南钱满仓金融信息服务有限公司"), "lookup {q}");
+        assert!(
+            page.contains("河南钱满仓金融信息服务有限公司"),
+            "lookup {q}"
+        );
         assert!(page.contains("查询到 1 条名单记录"), "lookup {q}");
         assert!(!page.contains("快付宝"), "lookup {q}");
     }
@@ -191,7 +210,10 @@ async fn a_lookup_with_no_hit_says_absence_is_not_proof_of_safety(app: TestApp) 
     assert!(page.contains("未列入名单不代表该平台合法合规。"));
     assert!(page.contains("110"));
     assert!(page.contains("查询时间"));
-    assert!(page.contains("/search?q=%E9%92%B1%E5%A4%9A%E5%A4%9A"));
+    assert!(page.contains(&format!(
+        "http://{}/search?q=%E9%92%B1%E5%A4%9A%E5%A4%9A",
+        app.addr
+    )));
 }
 
 async fn wildcards_in_a_lookup_match_nothing_special(app: TestApp) {
@@ -227,7 +249,10 @@ async fn a_reimport_updates_the_entry_and_keeps_a_revision(app: TestApp) {
         assert!(changed.iter().any(|c| c == field), "{changed:?}");
     }
     let (_, page) = app.get(&format!("/entries/{id}")).await;
-    assert!(page.contains("更新：主体名称、状态、移出日期、移出原因"), "{page}");
+    assert!(
+        page.contains("更新：主体名称、状态、移出日期、移出原因"),
+        "{page}"
+    );
 }
 
 pub fn urlencode(s: &str) -> String {

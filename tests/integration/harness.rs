@@ -10,8 +10,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use jingshi::domain::entry::EntryData;
 use jingshi::domain::PubState;
+use jingshi::domain::entry::EntryData;
 use jingshi::site::Site;
 use jingshi::store::{Actor, EntryWrite, Store};
 use jingshi::web::{self, AppState};
@@ -63,6 +63,11 @@ pub struct TestDb {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 impl TestDb {
+    /// A database that exists already and that the test does not own.
+    pub fn at(url: String) -> TestDb {
+        TestDb { url, _dir: None }
+    }
+
     pub async fn new(backend: Backend) -> Option<TestDb> {
         match backend {
             Backend::Sqlite => {
@@ -80,7 +85,9 @@ impl TestDb {
                     std::process::id(),
                     COUNTER.fetch_add(1, Ordering::SeqCst)
                 );
-                let pool = sqlx::PgPool::connect(&admin).await.expect("connect to PostgreSQL");
+                let pool = sqlx::PgPool::connect(&admin)
+                    .await
+                    .expect("connect to PostgreSQL");
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(&pool)
                     .await
@@ -177,12 +184,24 @@ fn start_cluster() -> Result<String, String> {
     }
     let data = dir.join("data");
     let out = as_cluster_user(&initdb)
-        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "-D"])
+        .args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "-D",
+        ])
         .arg(&data)
         .output()
         .map_err(|e| format!("initdb: {e}"))?;
     if !out.status.success() {
-        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -209,7 +228,11 @@ fn start_cluster() -> Result<String, String> {
     let stop = format!(
         "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {runas} {pg_ctl} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {dir}",
         pid = std::process::id(),
-        runas = if is_root() { "runuser -u postgres --" } else { "" },
+        runas = if is_root() {
+            "runuser -u postgres --"
+        } else {
+            ""
+        },
         pg_ctl = pg_ctl.display(),
         data = data.display(),
         dir = dir.display(),
@@ -245,11 +268,13 @@ impl TestApp {
 
     /// Another instance on the same database (several instances behind a load balancer).
     pub async fn another_instance(&self) -> TestApp {
-        let db = TestDb {
-            url: self.db.url.clone(),
-            _dir: None,
-        };
+        let db = TestDb::at(self.db.url.clone());
         let store = Store::connect(&db.url).await.expect("connect");
+        Self::serve(db, store).await
+    }
+
+    /// A site over a database that already exists.
+    pub async fn on_store(db: TestDb, store: Store) -> TestApp {
         Self::serve(db, store).await
     }
 
@@ -280,20 +305,33 @@ impl TestApp {
 
     /// GET a page: its status and body text.
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let res = self.client.get(self.url(path)).send().await.expect("request");
+        let res = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
         let status = res.status().as_u16();
         (status, res.text().await.unwrap())
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
-        let res = self.client.get(self.url(path)).send().await.expect("request");
+        let res = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
         let status = res.status().as_u16();
         let ct = res
             .headers()
             .get("content-type")
             .map(|v| v.to_str().unwrap().to_string())
             .unwrap_or_default();
-        assert!(ct.starts_with("application/json"), "{path}: content-type {ct}");
+        assert!(
+            ct.starts_with("application/json"),
+            "{path}: content-type {ct}"
+        );
         (status, res.json().await.unwrap())
     }
 

@@ -6,7 +6,7 @@ use jingshi::cli::import::import_entries;
 use jingshi::store::EntryFilter;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
-use crate::harness::{site, TestApp};
+use crate::harness::{TestApp, site};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -33,7 +33,10 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 async fn import(app: &TestApp, file: &Path, publish: bool) -> (anyhow::Result<usize>, String) {
     let mut out = Vec::new();
     let r = import_entries(&app.store, &site(), file, publish, &mut out).await;
-    (r.map(|o| o.created + o.updated), String::from_utf8(out).unwrap())
+    (
+        r.map(|o| o.created + o.updated),
+        String::from_utf8(out).unwrap(),
+    )
 }
 
 async fn public_total(app: &TestApp) -> i64 {
@@ -66,11 +69,18 @@ async fn a_good_csv_imports_and_publishes(app: TestApp) {
 async fn a_file_with_one_bad_row_writes_nothing_and_names_the_row(app: TestApp) {
     let dir = tempfile::tempdir().unwrap();
     let bad = "示例坏行有限公司,,9141010073745908,网络借贷,黑名单,事由,机关,2024-02-30,,在列,,\n";
-    let file = write(dir.path(), "bad.csv", format!("{HEADER}{GOOD}{bad}").as_bytes());
+    let file = write(
+        dir.path(),
+        "bad.csv",
+        format!("{HEADER}{GOOD}{bad}").as_bytes(),
+    );
     let (r, report) = import(&app, &file, true).await;
     let err = r.unwrap_err().to_string();
     assert!(err.contains("整个文件未导入"), "{err}");
-    assert!(report.contains("错误 第5行 统一社会信用代码: 统一社会信用代码应为18位，实为16位"), "{report}");
+    assert!(
+        report.contains("错误 第5行 统一社会信用代码: 统一社会信用代码应为18位，实为16位"),
+        "{report}"
+    );
     assert!(report.contains("错误 第5行 列入日期:"), "{report}");
     assert!(!report.contains("第2行"), "{report}");
     assert_eq!(public_total(&app).await, 0);
@@ -97,7 +107,17 @@ async fn gbk_and_bom_csv_files_import_alike(app: TestApp) {
 fn xlsx(dir: &Path, code_as_number: bool) -> PathBuf {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    let headers = ["name", "aliases", "credit_code", "category", "list", "reason", "authority", "listed_on", "phones"];
+    let headers = [
+        "name",
+        "aliases",
+        "credit_code",
+        "category",
+        "list",
+        "reason",
+        "authority",
+        "listed_on",
+        "phones",
+    ];
     for (c, h) in headers.iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
@@ -131,7 +151,9 @@ async fn an_xlsx_file_with_date_cells_imports(app: TestApp) {
     assert_eq!(item["listed_on"], "2024-07-15");
     assert_eq!(item["category"], "payment");
     assert_eq!(item["aliases"], serde_json::json!(["表格宝", "表格宝APP"]));
-    let (_, one) = app.get_json(&format!("/api/v1/entries/{}", item["id"])).await;
+    let (_, one) = app
+        .get_json(&format!("/api/v1/entries/{}", item["id"]))
+        .await;
     assert_eq!(one["phones"][0], "4000001234");
 }
 
@@ -140,7 +162,10 @@ async fn an_xlsx_credit_code_stored_as_a_number_is_refused(app: TestApp) {
     let file = xlsx(dir.path(), true);
     let (r, report) = import(&app, &file, true).await;
     assert!(r.is_err());
-    assert!(report.contains("第2行 credit_code: 该单元格是数字格式"), "{report}");
+    assert!(
+        report.contains("第2行 credit_code: 该单元格是数字格式"),
+        "{report}"
+    );
     assert_eq!(public_total(&app).await, 0);
 }
 
@@ -154,7 +179,11 @@ async fn importing_twice_updates_instead_of_duplicating(app: TestApp) {
     let second = write(dir.path(), "b.csv", format!("{HEADER}{changed}").as_bytes());
     let (r, _) = import(&app, &second, false).await;
     assert_eq!(r.unwrap(), 2);
-    assert_eq!(public_total(&app).await, 3, "no duplicates, still published");
+    assert_eq!(
+        public_total(&app).await,
+        3,
+        "no duplicates, still published"
+    );
     let id = app.get_json("/api/v1/entries?q=无代码").await.1["items"][0]["id"]
         .as_i64()
         .unwrap();

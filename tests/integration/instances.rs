@@ -2,7 +2,7 @@
 
 use jingshi::domain::PubState;
 
-use crate::harness::{fake_entry, TestApp};
+use crate::harness::{TestApp, fake_entry};
 use crate::on_both_databases;
 
 on_both_databases!(what_one_instance_writes_the_other_serves_at_once);

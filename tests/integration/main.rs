@@ -9,4 +9,5 @@ mod content;
 mod entries;
 mod import;
 mod instances;
+mod migrate;
 mod security;

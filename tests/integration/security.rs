@@ -2,7 +2,7 @@
 
 use jingshi::domain::PubState;
 
-use crate::harness::{fake_entry, TestApp};
+use crate::harness::{TestApp, fake_entry};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -14,7 +14,13 @@ on_both_databases!(
 );
 
 async fn every_page_carries_the_security_headers(app: TestApp) {
-    for path in ["/", "/entries", "/nope", "/api/v1/entries", "/static/site.css"] {
+    for path in [
+        "/",
+        "/entries",
+        "/nope",
+        "/api/v1/entries",
+        "/static/site.css",
+    ] {
         let res = app.client.get(app.url(path)).send().await.unwrap();
         let h = res.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
@@ -29,7 +35,11 @@ async fn names_are_escaped_everywhere(app: TestApp) {
     let mut e = fake_entry("<script>alert('x')</script>有限公司");
     e.aliases = vec!["<img src=x onerror=alert(1)>".into()];
     let id = app.insert(&[e], PubState::Published).await[0];
-    for path in [format!("/entries/{id}"), "/entries".into(), "/search?q=有限公司".into()] {
+    for path in [
+        format!("/entries/{id}"),
+        "/entries".into(),
+        "/search?q=有限公司".into(),
+    ] {
         let (_, body) = app.get(&path).await;
         assert!(!body.contains("<script>alert"), "{path}");
         assert!(!body.contains("<img src=x"), "{path}");
@@ -48,9 +58,17 @@ async fn bad_html_input_gets_a_chinese_4xx_page_never_a_500(app: TestApp) {
         ("/entries?year=abc".to_string(), 400, "年份"),
         (format!("/search?q={long}"), 400, "查询内容过长"),
         ("/entries/0".to_string(), 404, "页面不存在"),
-        ("/entries/12345678901234567890".to_string(), 404, "页面不存在"),
+        (
+            "/entries/12345678901234567890".to_string(),
+            404,
+            "页面不存在",
+        ),
         ("/entries/%E4%B8%AD".to_string(), 404, "页面不存在"),
-        ("/articles/..%2F..%2Fetc%2Fpasswd".to_string(), 404, "页面不存在"),
+        (
+            "/articles/..%2F..%2Fetc%2Fpasswd".to_string(),
+            404,
+            "页面不存在",
+        ),
         ("/pages/NOPE".to_string(), 404, "页面不存在"),
         ("/no/such/page".to_string(), 404, "页面不存在"),
         ("/static/../Cargo.toml".to_string(), 404, "页面不存在"),

@@ -1,4 +1,5 @@
 use axum::extract::State;
+use axum::http::HeaderMap;
 use maud::Markup;
 use time::OffsetDateTime;
 
@@ -12,7 +13,11 @@ use crate::web::params::{Params, limit_offset};
 
 const PER_PAGE: u32 = 20;
 
-pub async fn search(State(state): State<AppState>, params: Params) -> Result<Markup> {
+pub async fn search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Markup> {
     let q = params.q()?.unwrap_or("").to_string();
     let page_no = params.page()?;
     let query = understand(&q);
@@ -35,7 +40,7 @@ pub async fn search(State(state): State<AppState>, params: Params) -> Result<Mar
         articles = state.store.public_articles(&article_filter).await?.1;
     }
     let model = SearchPage {
-        url: state.url(&format!("/search?q={}", urlencode(&q))),
+        url: state.absolute_url(&headers, &format!("/search?q={}", urlencode(&q))),
         q,
         hint: query.hint,
         searched,

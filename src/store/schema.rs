@@ -1,0 +1,149 @@
+//! Every table and column, typed, for copying a whole database between backends
+//! (`jingshi migrate-data`). A test checks this list against the migrated schema, so a table
+//! added later cannot be forgotten here.
+
+use time::{Date, OffsetDateTime};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Text,
+    Date,
+    Timestamp,
+}
+
+/// One value of any column; `None` is SQL NULL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Date(Option<Date>),
+    Timestamp(Option<OffsetDateTime>),
+}
+
+pub struct Table {
+    pub name: &'static str,
+    /// The primary key columns (leading columns of `columns`).
+    pub key: &'static [&'static str],
+    pub columns: &'static [(&'static str, Kind)],
+    /// Whether `id` comes from an identity sequence that PostgreSQL must be told about.
+    pub identity: bool,
+}
+
+use Kind::{Date as D, Int as I, Text as T, Timestamp as Ts};
+
+/// In dependency order: a table comes after those it references.
+pub const TABLES: &[Table] = &[
+    Table {
+        name: "entries",
+        key: &["id"],
+        identity: true,
+        columns: &[
+            ("id", I),
+            ("name", T),
+            ("name_key", T),
+            ("aliases", T),
+            ("credit_code", T),
+            ("category", T),
+            ("list_kind", T),
+            ("reason", T),
+            ("basis", T),
+            ("authority", T),
+            ("decision_no", T),
+            ("listed_on", D),
+            ("listed_year", I),
+            ("measures", T),
+            ("websites", T),
+            ("phones", T),
+            ("remedy", T),
+            ("publicity_ends_on", D),
+            ("address", T),
+            ("status", T),
+            ("removed_on", D),
+            ("removal_reason", T),
+            ("removal_authority", T),
+            ("state", T),
+            ("search_text", T),
+            ("published_at", Ts),
+            ("created_at", Ts),
+            ("updated_at", Ts),
+        ],
+    },
+    Table {
+        name: "entry_revisions",
+        key: &["id"],
+        identity: true,
+        columns: &[
+            ("id", I),
+            ("entry_id", I),
+            ("previous", T),
+            ("changed", T),
+            ("note", T),
+            ("changed_by", T),
+            ("changed_at", Ts),
+        ],
+    },
+    Table {
+        name: "articles",
+        key: &["id"],
+        identity: true,
+        columns: &[
+            ("id", I),
+            ("slug", T),
+            ("kind", T),
+            ("title", T),
+            ("summary", T),
+            ("body_md", T),
+            ("doc_no", T),
+            ("tags", T),
+            ("state", T),
+            ("published_on", D),
+            ("search_text", T),
+            ("created_at", Ts),
+            ("updated_at", Ts),
+        ],
+    },
+    Table {
+        name: "article_revisions",
+        key: &["id"],
+        identity: true,
+        columns: &[
+            ("id", I),
+            ("article_id", I),
+            ("previous", T),
+            ("changed", T),
+            ("note", T),
+            ("changed_by", T),
+            ("changed_at", Ts),
+        ],
+    },
+    Table {
+        name: "article_entries",
+        key: &["article_id", "entry_id"],
+        identity: false,
+        columns: &[("article_id", I), ("entry_id", I)],
+    },
+    Table {
+        name: "pages",
+        key: &["slug"],
+        identity: false,
+        columns: &[
+            ("slug", T),
+            ("title", T),
+            ("body_md", T),
+            ("sort_order", I),
+            ("state", T),
+            ("updated_at", Ts),
+        ],
+    },
+];
+
+impl Table {
+    pub fn column_list(&self) -> String {
+        self.columns
+            .iter()
+            .map(|(c, _)| *c)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

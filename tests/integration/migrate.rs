@@ -1,0 +1,162 @@
+//! Moving up: copying a whole database between backends, and SQLite backups.
+
+use std::process::Command;
+
+use jingshi::cli::import::{import_content, import_entries};
+use jingshi::domain::PubState;
+use jingshi::store::Store;
+use jingshi::store::schema::TABLES;
+
+use crate::harness::{Backend, TestApp, TestDb, content_dir, fake_entry, site};
+use crate::on_both_databases;
+
+on_both_databases!(the_copy_schema_names_every_table_and_column);
+
+async fn the_copy_schema_names_every_table_and_column(app: TestApp) {
+    let actual = app.store.tables().await.unwrap();
+    let mut expected: Vec<(String, i64)> = TABLES
+        .iter()
+        .map(|t| (t.name.to_string(), t.columns.len() as i64))
+        .collect();
+    expected.sort();
+    assert_eq!(
+        actual, expected,
+        "store::schema::TABLES is out of step with the migrations"
+    );
+}
+
+fn jingshi() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_jingshi"));
+    c.env("RUST_LOG", "warn");
+    c
+}
+
+/// Demo entries and articles, with a revision from a second import.
+async fn fill(store: &Store) {
+    let demo = content_dir().join("demo");
+    import_entries(
+        store,
+        &site(),
+        &demo.join("entries.csv"),
+        true,
+        &mut std::io::sink(),
+    )
+    .await
+    .unwrap();
+    import_content(store, &demo).await.unwrap();
+    import_content(store, &content_dir()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_data_moves_the_demo_database_to_postgres_and_can_run_again() {
+    let source = TestApp::spawn(Backend::Sqlite).await;
+    fill(&source.store).await;
+    let mut changed = fake_entry("示例迁移修订有限公司");
+    source.insert(&[changed.clone()], PubState::Published).await;
+    changed.reason = "更正后的事由".into();
+    source.insert(&[changed], PubState::Published).await;
+    let Some(target) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+
+    for run in 0..2 {
+        let out = jingshi()
+            .args([
+                "migrate-data",
+                "--from",
+                &source.db.url,
+                "--to",
+                &target.url,
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "run {run}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("复制完成，各表行数一致。"), "{stdout}");
+        assert!(!stdout.contains("不一致"), "{stdout}");
+    }
+
+    let store = Store::connect(&target.url).await.unwrap();
+    for table in TABLES {
+        let (src, dst) = (
+            count(&source.store, table.name).await,
+            count(&store, table.name).await,
+        );
+        assert_eq!(src, dst, "{}", table.name);
+        assert!(src > 0, "{} is empty in the demo data", table.name);
+    }
+    let moved = TestApp::on_store(target, store).await;
+    let (_, from_sqlite) = source.get_json("/api/v1/entries?per_page=100").await;
+    let (_, from_postgres) = moved.get_json("/api/v1/entries?per_page=100").await;
+    assert_eq!(from_sqlite, from_postgres);
+    let id = from_sqlite["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        source.get(&format!("/entries/{id}")).await.1,
+        moved.get(&format!("/entries/{id}")).await.1
+    );
+    let new = moved
+        .insert(&[fake_entry("示例迁移后新增有限公司")], PubState::Published)
+        .await[0];
+    let max = from_sqlite["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .max()
+        .unwrap();
+    assert!(new > max, "identity sequences continue after copied ids");
+}
+
+async fn count(store: &Store, table: &str) -> i64 {
+    let t = TABLES.iter().find(|t| t.name == table).unwrap();
+    store.count(t).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_backup_restores_to_the_same_site() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    fill(&app.store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("backup.db");
+    let db_arg = ["--database-url", app.db.url.as_str()];
+
+    let out = jingshi()
+        .args(db_arg)
+        .arg("backup")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = jingshi()
+        .args(db_arg)
+        .arg("backup")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        !again.status.success(),
+        "an existing backup is never overwritten"
+    );
+
+    let restored_db = TestDb::at(format!("sqlite://{}", file.display()));
+    let store = Store::connect(&restored_db.url).await.unwrap();
+    let restored = TestApp::on_store(restored_db, store).await;
+    for path in [
+        "/api/v1/entries?per_page=100",
+        "/api/v1/articles?per_page=100",
+    ] {
+        assert_eq!(
+            app.get_json(path).await.1,
+            restored.get_json(path).await.1,
+            "{path}"
+        );
+    }
+}
