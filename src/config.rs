@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::search::SearchConfig;
+
 #[derive(Debug, Clone, Args)]
 pub struct GlobalOpts {
     /// Database URL: sqlite://FILE (created when missing) or postgres://…
@@ -28,9 +30,41 @@ pub struct GlobalOpts {
         global = true
     )]
     pub content_dir: PathBuf,
+
+    /// Meilisearch URL; when set, search uses Meilisearch instead of the embedded index.
+    #[arg(long, env = "JINGSHI_MEILI_URL", global = true)]
+    pub meili_url: Option<String>,
+
+    /// Meilisearch API key (a key allowed to search, add documents and change settings).
+    #[arg(long, env = "JINGSHI_MEILI_KEY", global = true, hide_env_values = true)]
+    pub meili_key: Option<String>,
+
+    /// Meilisearch index name.
+    #[arg(
+        long,
+        env = "JINGSHI_MEILI_INDEX",
+        default_value = "jingshi",
+        global = true
+    )]
+    pub meili_index: String,
 }
 
 impl GlobalOpts {
+    /// The search backend: Meilisearch when a URL is given, else the embedded index in
+    /// `<data-dir>/<index_dir>`.
+    pub fn search_config(&self, index_dir: &str) -> SearchConfig {
+        match &self.meili_url {
+            Some(url) if !url.is_empty() => SearchConfig::Meilisearch {
+                url: url.clone(),
+                key: self.meili_key.clone().filter(|k| !k.is_empty()),
+                index: self.meili_index.clone(),
+            },
+            _ => SearchConfig::Embedded {
+                dir: self.data_dir.join(index_dir),
+            },
+        }
+    }
+
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod import;
 pub mod lookup;
 pub mod markdown;
+pub mod search;
 pub mod site;
 pub mod store;
 pub mod views;

@@ -4,6 +4,7 @@ pub mod backup;
 pub mod import;
 pub mod migrate;
 pub mod migrate_data;
+pub mod reindex;
 pub mod serve;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,8 @@ pub enum Command {
     MigrateData(migrate_data::Opts),
     /// Write a consistent copy of the SQLite database to a file.
     Backup(backup::Opts),
+    /// Rebuild the search index from the database.
+    Reindex,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -41,6 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(what) => import::run(&cli.global, what).await,
         Command::MigrateData(opts) => migrate_data::run(opts).await,
         Command::Backup(opts) => backup::run(&cli.global, opts).await,
+        Command::Reindex => reindex::run(&cli.global).await,
     }
 }
 

@@ -8,8 +8,9 @@ use clap::Args;
 
 use crate::cli::import::{import_content, import_entries};
 use crate::config::GlobalOpts;
+use crate::search::{SearchConfig, SearchService, outbox};
 use crate::site::Site;
-use crate::store::{Store, redact};
+use crate::store::{Backend, Store, redact};
 use crate::web::{self, AppState};
 
 #[derive(Debug, Args)]
@@ -47,9 +48,35 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
         .context("loading demo entries")?;
         import_content(&store, &demo).await?;
     }
+    let index_dir = if opts.demo {
+        remove_dir_if_present(&global.data_dir.join(DEMO_INDEX))?;
+        DEMO_INDEX
+    } else {
+        INDEX
+    };
+    let search_config = global.search_config(index_dir);
+    let search = Arc::new(SearchService::open(&search_config, store.clone()).await?);
+    if matches!(search_config, SearchConfig::Embedded { .. })
+        && store.backend() == Backend::Postgres
+    {
+        tracing::warn!(
+            "the embedded search index belongs to this instance alone: with several instances \
+             on one PostgreSQL database, set JINGSHI_MEILI_URL"
+        );
+    }
+    if search.needs_rebuild {
+        let n = search.rebuild(&|_, _| {}).await?;
+        tracing::info!(documents = n, "search index built from the database");
+    }
+    if let Err(e) = search.sync().await {
+        tracing::warn!(error = %e, "search index not reachable; public search falls back to the database");
+    }
+    let (stop_worker, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(outbox::run(search.clone(), stopped));
     let state = AppState {
         store: store.clone(),
         site: Arc::new(site),
+        search,
         demo: opts.demo,
         base_url: opts.base_url.map(|u| u.trim_end_matches('/').to_string()),
     };
@@ -63,9 +90,22 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
         "serving"
     );
     web::serve(listener, state, shutdown_signal()).await?;
+    let _ = stop_worker.send(true);
+    let _ = worker.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Folders of the embedded search index under the data folder.
+pub const INDEX: &str = "search-index";
+const DEMO_INDEX: &str = "demo-search-index";
+
+fn remove_dir_if_present(dir: &Path) -> std::io::Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 /// Removes a previous demo database so that every demo starts from the same content.

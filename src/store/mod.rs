@@ -142,6 +142,15 @@ pub struct WriteOutcome {
     pub ids: Vec<i64>,
 }
 
+/// A change waiting in the search outbox.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxItem {
+    pub id: i64,
+    /// `entry` or `article`.
+    pub entity: String,
+    pub entity_id: i64,
+}
+
 /// Who made a change and why, for the revision table.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -272,6 +281,32 @@ impl Store {
 
     pub async fn article_revisions(&self, id: i64) -> Result<Vec<Revision>> {
         dispatch!(self, article_revisions(id))
+    }
+
+    /// See `queries::drain_outbox`.
+    pub async fn drain_outbox<F>(&self, limit: i64, apply: F) -> anyhow::Result<Option<usize>>
+    where
+        F: AsyncFnOnce(Vec<OutboxItem>) -> anyhow::Result<()>,
+    {
+        dispatch!(self, drain_outbox(limit, apply))
+    }
+
+    /// Entries in any state, in no particular order.
+    pub async fn entries_by_ids(&self, ids: &[i64]) -> Result<Vec<Entry>> {
+        dispatch!(self, entries_by_ids(ids))
+    }
+
+    /// Articles in any state, in no particular order.
+    pub async fn articles_by_ids(&self, ids: &[i64]) -> Result<Vec<Article>> {
+        dispatch!(self, articles_by_ids(ids))
+    }
+
+    pub async fn published_entries_after(&self, after: i64, limit: i64) -> Result<Vec<Entry>> {
+        dispatch!(self, published_entries_after(after, limit))
+    }
+
+    pub async fn published_articles_after(&self, after: i64, limit: i64) -> Result<Vec<Article>> {
+        dispatch!(self, published_articles_after(after, limit))
     }
 
     pub async fn write_pages(&self, pages: &[PageData]) -> Result<WriteOutcome> {

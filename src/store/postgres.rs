@@ -7,6 +7,14 @@ const NAME_ORDER: &str = "name COLLATE \"C\"";
 
 include!("queries.rs");
 
+/// One instance at a time drains the outbox: a transaction-scoped advisory lock, released at
+/// commit or rollback; the others skip their turn instead of waiting.
+async fn try_outbox_lock(tx: &mut Tx<'_>) -> Result<bool> {
+    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(7354101)")
+        .fetch_one(&mut **tx)
+        .await
+}
+
 /// Moves identity sequences past copied ids, so that new rows do not collide with them.
 pub async fn reset_identities(pool: &Pool<Db>) -> Result<()> {
     for table in super::schema::TABLES.iter().filter(|t| t.identity) {

@@ -8,8 +8,8 @@ use time::{Date, OffsetDateTime};
 use super::rows::{ArticleRow, EntryRow, to_json};
 use super::schema::{Kind, Table, Value};
 use super::{
-    Actor, Article, ArticleFilter, Entry, EntryFilter, EntrySort, EntryWrite, ListCount, Page,
-    Result, Revision, WriteOutcome,
+    Actor, Article, ArticleFilter, Entry, EntryFilter, EntrySort, EntryWrite, ListCount,
+    OutboxItem, Page, Result, Revision, WriteOutcome,
 };
 use crate::domain::PubState;
 use crate::domain::article::{ArticleData, PageData};
@@ -83,6 +83,17 @@ async fn insert_revision(
     Ok(())
 }
 
+/// Records that an entity changed, for the search outbox worker.
+async fn enqueue(tx: &mut Tx<'_>, entity: &str, id: i64, now: OffsetDateTime) -> Result<()> {
+    sqlx::query("INSERT INTO search_outbox (entity, entity_id, created_at) VALUES ($1, $2, $3)")
+        .bind(entity)
+        .bind(id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 #[derive(Clone, Copy)]
 enum Revisions {
     Entry,
@@ -145,6 +156,7 @@ pub async fn write_entries(
                 .fetch_one(&mut *tx)
                 .await?;
                 insert_revision(&mut tx, Revisions::Entry, id, None, &[], actor, now).await?;
+                enqueue(&mut tx, "entry", id, now).await?;
                 outcome.created += 1;
                 outcome.ids.push(id);
             }
@@ -213,6 +225,7 @@ pub async fn write_entries(
                         now,
                     )
                     .await?;
+                    enqueue(&mut tx, "entry", old.id, now).await?;
                     outcome.updated += 1;
                 }
             }
@@ -398,6 +411,7 @@ pub async fn write_articles(
                 .fetch_one(&mut *tx)
                 .await?;
                 insert_revision(&mut tx, Revisions::Article, id, None, &[], actor, now).await?;
+                enqueue(&mut tx, "article", id, now).await?;
                 outcome.created += 1;
                 id
             }
@@ -439,6 +453,7 @@ pub async fn write_articles(
                         now,
                     )
                     .await?;
+                    enqueue(&mut tx, "article", old.id, now).await?;
                     outcome.updated += 1;
                 }
                 old.id
@@ -680,4 +695,111 @@ pub async fn count_rows(pool: &Pool<Db>, table: &Table) -> Result<i64> {
     let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM ");
     qb.push(table.name);
     qb.build_query_scalar().fetch_one(pool).await
+}
+
+/// Takes up to `limit` outbox items, hands them to `apply`, and deletes them only if `apply`
+/// succeeds, all in one transaction. `None` when another instance is draining the outbox.
+pub async fn drain_outbox<F>(pool: &Pool<Db>, limit: i64, apply: F) -> anyhow::Result<Option<usize>>
+where
+    F: AsyncFnOnce(Vec<OutboxItem>) -> anyhow::Result<()>,
+{
+    let mut tx = pool.begin().await?;
+    if !try_outbox_lock(&mut tx).await? {
+        return Ok(None);
+    }
+    let mut items: Vec<OutboxItem> = sqlx::query_as(
+        "DELETE FROM search_outbox WHERE id IN \
+         (SELECT id FROM search_outbox ORDER BY id LIMIT $1) \
+         RETURNING id, entity, entity_id",
+    )
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    if items.is_empty() {
+        tx.commit().await?;
+        return Ok(Some(0));
+    }
+    items.sort_by_key(|i| i.id);
+    let n = items.len();
+    match apply(items).await {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(Some(n))
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
+pub async fn entries_by_ids(pool: &Pool<Db>, ids: &[i64]) -> Result<Vec<Entry>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Db>::new(concat!(
+        "SELECT ",
+        entry_columns!(),
+        " FROM entries WHERE id IN ("
+    ));
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    qb.push(")");
+    let rows: Vec<EntryRow> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().map(Entry::from).collect())
+}
+
+pub async fn articles_by_ids(pool: &Pool<Db>, ids: &[i64]) -> Result<Vec<Article>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Db>::new(concat!(
+        "SELECT ",
+        article_columns!(),
+        " FROM articles WHERE id IN ("
+    ));
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    qb.push(")");
+    let rows: Vec<ArticleRow> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().map(Article::from).collect())
+}
+
+/// Published entries with ids above `after`, in id order (for rebuilding an index).
+pub async fn published_entries_after(
+    pool: &Pool<Db>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Entry>> {
+    let rows: Vec<EntryRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        entry_columns!(),
+        " FROM entries WHERE state = 'published' AND id > $1 ORDER BY id LIMIT $2"
+    ))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Entry::from).collect())
+}
+
+pub async fn published_articles_after(
+    pool: &Pool<Db>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Article>> {
+    let rows: Vec<ArticleRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        article_columns!(),
+        " FROM articles WHERE state = 'published' AND id > $1 ORDER BY id LIMIT $2"
+    ))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Article::from).collect())
 }

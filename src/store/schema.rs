@@ -136,6 +136,17 @@ pub const TABLES: &[Table] = &[
             ("updated_at", Ts),
         ],
     },
+    Table {
+        name: "search_outbox",
+        key: &["id"],
+        identity: true,
+        columns: &[
+            ("id", I),
+            ("entity", T),
+            ("entity_id", I),
+            ("created_at", Ts),
+        ],
+    },
 ];
 
 impl Table {

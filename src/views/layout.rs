@@ -46,6 +46,7 @@ pub fn layout(ctx: &PageCtx<'_>, title: &str, body: Markup) -> Markup {
                 meta name="description" content={ (site.office_name) "发布的互联网金融风险提示、以案说法和黑名单信息公示。" };
                 link rel="stylesheet" href="/static/site.css";
                 link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
+                script src="/static/suggest.js" defer {}
             }
             body {
                 a.skip href="#main" { "跳到正文" }

@@ -1,21 +1,36 @@
-//! The lookup page: a clear verdict, the matching entries and articles, and a receipt that
-//! prints with the query, the time of the lookup and a URL that re-runs it.
+//! The search page: entries and articles in tabs, facets with counts, highlighted matches, a
+//! clear verdict, and a receipt that prints with the query, the time and a URL that re-runs it.
 
 use maud::{Markup, html};
 
-use super::components::{entry_card, lookup_form, no_hit_guidance, pagination};
+use super::components::{no_hit_guidance, pagination, status_badge};
 use super::{PageCtx, layout};
-use crate::domain::EntryStatus;
-use crate::store::{Article, Entry};
+use crate::domain::dates::iso;
+use crate::domain::{ArticleKind, Category, EntryStatus, ListKind};
+use crate::search::ArticleHit;
+use crate::search::highlight::highlight;
+use crate::search::query::AnalyzedQuery;
+use crate::search::rank::{Facets, Filters};
+use crate::store::Entry;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Entries,
+    Articles,
+}
 
 pub struct SearchPage {
     pub q: String,
-    pub hint: Option<String>,
-    /// False when the query held nothing searchable (only punctuation, say).
-    pub searched: bool,
+    pub query: AnalyzedQuery,
+    pub tab: Tab,
+    pub filters: Filters,
     pub entries: Vec<Entry>,
-    pub total: i64,
-    pub articles: Vec<Article>,
+    pub entry_total: usize,
+    pub capped: bool,
+    pub facets: Facets,
+    pub degraded: bool,
+    pub articles: Vec<ArticleHit>,
+    pub article_total: usize,
     pub page: u32,
     pub per_page: u32,
     /// `2026-11-28 14:05` (China Standard Time).
@@ -24,64 +39,229 @@ pub struct SearchPage {
     pub url: String,
 }
 
-fn verdict(m: &SearchPage) -> Markup {
-    let listed = m
-        .entries
-        .iter()
-        .filter(|e| e.data.status() == EntryStatus::Listed)
-        .count();
-    let removed = m.entries.len() - listed;
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The search URL for this query with the given filters and tab.
+fn link(m: &SearchPage, tab: Tab, filters: &Filters) -> String {
+    let mut url = format!("/search?q={}", urlencode(&m.q));
+    if tab == Tab::Articles {
+        url.push_str("&tab=articles");
+    }
+    if let Some(l) = filters.list {
+        url.push_str(&format!("&list={}", l.key()));
+    }
+    if let Some(c) = filters.category {
+        url.push_str(&format!("&category={}", c.key()));
+    }
+    if let Some(s) = filters.status {
+        url.push_str(&format!("&status={}", s.key()));
+    }
+    if let Some(y) = filters.year {
+        url.push_str(&format!("&year={y}"));
+    }
+    url
+}
+
+fn marked(text: &str, q: &AnalyzedQuery) -> Markup {
     html! {
-        @if m.total == 0 {
+        @for (part, hit) in highlight(text, q) {
+            @if hit { mark { (part) } } @else { (part) }
+        }
+    }
+}
+
+fn verdict(m: &SearchPage) -> Markup {
+    let count = |k: &str| m.facets.status.get(k).copied().unwrap_or(0);
+    let (listed, removed) = if m.degraded {
+        let listed = m
+            .entries
+            .iter()
+            .filter(|e| e.data.status() == EntryStatus::Listed)
+            .count();
+        (listed, m.entries.len() - listed)
+    } else {
+        (count("listed"), count("removed"))
+    };
+    let more = if m.capped { "至少 " } else { "" };
+    html! {
+        @if listed + removed == 0 {
             p.verdict.verdict-none role="status" {
-                "未查询到与“" (m.q) "”相符的名单记录。"
+                "未查询到：名单中没有与“" (m.q) "”相符的记录。"
             }
         } @else if listed > 0 {
             p.verdict.verdict-listed role="status" {
-                "查询到 " (m.total) " 条名单记录，"
-                @if m.total as usize == m.entries.len() {
-                    "其中在列 " (listed) " 条"
-                    @if removed > 0 { "、已移出 " (removed) " 条" }
-                    "。"
-                } @else { "本页列出前 " (m.entries.len()) " 条。" }
+                "在列：查询到 " (more) (listed) " 条在列记录"
+                @if removed > 0 { "，另有 " (removed) " 条已移出记录" }
+                "。请核对名称、统一社会信用代码等信息是否一致。"
             }
         } @else {
             p.verdict.verdict-removed role="status" {
-                "查询到 " (m.total) " 条名单记录，均为“已移出”（目前不在列，仅作历史公示）。"
+                "已移出：查询到 " (removed) " 条记录，均为“已移出”（目前不在列，仅作历史公示）。"
+            }
+        }
+    }
+}
+
+fn facet_group<T: Copy + PartialEq>(
+    m: &SearchPage,
+    title: &str,
+    values: &[(T, String, usize)],
+    current: Option<T>,
+    set: impl Fn(&mut Filters, Option<T>),
+) -> Markup {
+    if values.is_empty() {
+        return html! {};
+    }
+    let items: Vec<(String, &String, usize, bool)> = values
+        .iter()
+        .map(|(v, label, n)| {
+            let selected = current == Some(*v);
+            let mut f = m.filters.clone();
+            set(&mut f, if selected { None } else { Some(*v) });
+            (link(m, Tab::Entries, &f), label, *n, selected)
+        })
+        .collect();
+    html! {
+        div.facet {
+            h3 { (title) }
+            ul {
+                @for (href, label, n, selected) in items {
+                    li {
+                        a href=(href) aria-current=[selected.then_some("true")] {
+                            (label) " (" (n) ")"
+                            @if selected { span.visually-hidden { "，已选中，点击取消" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn facets(m: &SearchPage) -> Markup {
+    let f = &m.facets;
+    let of = |map: &std::collections::BTreeMap<String, usize>, key: &str| map.get(key).copied();
+    let lists: Vec<(ListKind, String, usize)> = ListKind::ALL
+        .iter()
+        .filter_map(|l| of(&f.list, l.key()).map(|n| (*l, l.label().to_string(), n)))
+        .collect();
+    let categories: Vec<(Category, String, usize)> = Category::ALL
+        .iter()
+        .filter_map(|c| of(&f.category, c.key()).map(|n| (*c, c.label().to_string(), n)))
+        .collect();
+    let statuses: Vec<(EntryStatus, String, usize)> = EntryStatus::ALL
+        .iter()
+        .filter_map(|s| of(&f.status, s.key()).map(|n| (*s, s.label().to_string(), n)))
+        .collect();
+    let years: Vec<(i32, String, usize)> = f
+        .year
+        .iter()
+        .rev()
+        .map(|(y, n)| (*y as i32, format!("{y}年"), *n))
+        .collect();
+    html! {
+        aside.facets.no-print aria-label="筛选结果" {
+            (facet_group(m, "名单类型", &lists, m.filters.list, |f, v| f.list = v))
+            (facet_group(m, "状态", &statuses, m.filters.status, |f, v| f.status = v))
+            (facet_group(m, "业态", &categories, m.filters.category, |f, v| f.category = v))
+            (facet_group(m, "列入年份", &years, m.filters.year, |f, v| f.year = v))
+        }
+    }
+}
+
+fn entry_result(e: &Entry, q: &AnalyzedQuery) -> Markup {
+    let d = &e.data;
+    html! {
+        li.card.entry-card {
+            h3 {
+                a href={ "/entries/" (e.id) } { (marked(&d.name, q)) }
+                " " (status_badge(d.status()))
+            }
+            @if !d.aliases.is_empty() {
+                p.aliases { "别名：" @for (i, a) in d.aliases.iter().enumerate() {
+                    @if i > 0 { "、" } (marked(a, q))
+                } }
+            }
+            dl.facts {
+                div { dt { "名单类型" } dd { (d.list_kind().label()) } }
+                div { dt { "业态" } dd { (d.category().label()) } }
+                @if let Some(l) = d.listed_on { div { dt { "列入日期" } dd { (iso(l)) } } }
+                @if let Some(r) = d.removed_on { div { dt { "移出日期" } dd { (iso(r)) } } }
+                @if let Some(code) = &d.credit_code { div { dt { "统一社会信用代码" } dd.code { (code) } } }
+                @if !d.websites.is_empty() { div { dt { "网址" } dd { (d.websites.join("、")) } } }
             }
         }
     }
 }
 
 pub fn page(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
+    let searched = !m.query.is_empty();
     let body = html! {
         h1 { "名单查询" }
-        (lookup_form(&m.q, false))
-        @if let Some(h) = &m.hint { p.hint role="note" { (h) } }
-        @if m.searched {
-            section.receipt aria-labelledby="receipt-title" {
-                h2 #receipt-title .visually-hidden { "查询结果" }
-                (verdict(m))
-                dl.receipt-facts {
-                    div { dt { "查询内容" } dd { (m.q) } }
-                    div { dt { "查询时间" } dd { (m.looked_up_at) "（北京时间）" } }
-                    div { dt { "查询网站" } dd { (ctx.site.site_name) } }
-                    div { dt { "结果链接" } dd.url { (m.url) } }
+        (super::components::lookup_form(&m.q, false))
+        @if let Some(h) = &m.query.hint { p.hint role="note" { (h) } }
+        @if m.degraded {
+            p.hint role="note" { "检索服务暂时不可用，以下为简易查询结果（按名称、别名、代码和网址的连续文字匹配），可能不完整。" }
+        }
+        @if searched {
+            nav.tabs.no-print aria-label="结果类型" {
+                a href=(link(m, Tab::Entries, &m.filters)) aria-current=[(m.tab == Tab::Entries).then_some("page")] {
+                    "名单记录（" (m.entry_total) "）"
                 }
-                @if m.total == 0 {
-                    (no_hit_guidance(&ctx.site.hotline))
-                } @else {
-                    ul.cards { @for e in &m.entries { (entry_card(e)) } }
-                    (pagination(&format!("/search?q={}", urlencode(&m.q)), m.page, m.total, m.per_page))
+                a href=(link(m, Tab::Articles, &Filters::default())) aria-current=[(m.tab == Tab::Articles).then_some("page")] {
+                    "相关文章（" (m.article_total) "）"
                 }
-                p.print-note { "如需留存，可使用浏览器的“打印”功能打印本页或另存为 PDF。" }
             }
-            @if !m.articles.is_empty() {
-                section.block.no-print {
-                    h2 { "相关文章" }
-                    ul.article-list {
-                        @for a in &m.articles {
-                            li { a href={ "/articles/" (a.data.slug) } { (a.data.title) } " " span.muted { (a.data.kind.label()) } }
+            @match m.tab {
+                Tab::Entries => {
+                    section.receipt aria-labelledby="receipt-title" {
+                        h2 #receipt-title .visually-hidden { "查询结果" }
+                        (verdict(m))
+                        dl.receipt-facts {
+                            div { dt { "查询内容" } dd { (m.q) } }
+                            div { dt { "查询时间" } dd { (m.looked_up_at) "（北京时间）" } }
+                            div { dt { "查询网站" } dd { (ctx.site.site_name) } }
+                            div { dt { "结果链接" } dd.url { (m.url) } }
+                        }
+                        @if m.entry_total == 0 && m.facets.status.is_empty() {
+                            (no_hit_guidance(&ctx.site.hotline))
+                        } @else {
+                            div.results {
+                                (facets(m))
+                                div.result-list {
+                                    @if m.entries.is_empty() {
+                                        p.muted { "当前筛选条件下没有记录。" }
+                                    } @else {
+                                        ul.cards { @for e in &m.entries { (entry_result(e, &m.query)) } }
+                                    }
+                                    (pagination(&link(m, Tab::Entries, &m.filters), m.page, m.entry_total as i64, m.per_page))
+                                }
+                            }
+                            p.muted { "未列入名单不代表该平台合法合规。" a href="/pages/disclaimer" { "免责声明" } }
+                        }
+                        p.print-note { "如需留存，可使用浏览器的“打印”功能打印本页或另存为 PDF。" }
+                    }
+                }
+                Tab::Articles => {
+                    section aria-label="相关文章" {
+                        @if m.articles.is_empty() {
+                            p.verdict.verdict-none role="status" { "没有找到包含“" (m.q) "”的文章。" }
+                        } @else {
+                            ul.article-list.long {
+                                @for a in &m.articles {
+                                    li.article-item {
+                                        a href={ "/articles/" (a.doc.slug) } { (marked(&a.doc.title, &m.query)) }
+                                        " "
+                                        span.muted { (ArticleKind::parse(&a.doc.kind).map_or("", |k| k.label())) }
+                                    }
+                                    @if !a.doc.summary.is_empty() {
+                                        li.summary aria-hidden="true" { (marked(&a.doc.summary, &m.query)) }
+                                    }
+                                }
+                            }
+                            (pagination(&link(m, Tab::Articles, &Filters::default()), m.page, m.article_total as i64, m.per_page))
                         }
                     }
                 }
@@ -91,8 +271,4 @@ pub fn page(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
         }
     };
     layout(ctx, "名单查询", body)
-}
-
-pub fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

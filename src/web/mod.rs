@@ -2,6 +2,7 @@
 
 pub mod api;
 mod error;
+mod lookup;
 mod middleware;
 mod params;
 pub mod public;
@@ -10,6 +11,7 @@ mod routes;
 use std::future::Future;
 use std::sync::Arc;
 
+use crate::search::SearchService;
 use crate::site::Site;
 use crate::store::Store;
 
@@ -21,6 +23,7 @@ pub use routes::app;
 pub struct AppState {
     pub store: Store,
     pub site: Arc<Site>,
+    pub search: Arc<SearchService>,
     /// Marks every page 示例数据.
     pub demo: bool,
     /// Public base URL for absolute links in the API; relative links when `None`.

@@ -34,6 +34,7 @@ pub async fn write_articles(app: &TestApp, articles: &[(ArticleData, PubState)])
         note: String::new(),
     };
     app.store.write_articles(articles, &actor).await.unwrap();
+    app.sync().await;
 }
 
 async fn the_entries_api_answers_the_documented_shape(app: TestApp) {

@@ -70,6 +70,8 @@ async fn the_binary_imports_a_file_and_serves_it(app: TestApp) {
         .unwrap()
         .port();
     let mut server = jingshi(&app.db.url)
+        .arg("--data-dir")
+        .arg(dir.path())
         .arg("serve")
         .arg("--bind")
         .arg(format!("127.0.0.1:{port}"))

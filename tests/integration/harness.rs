@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use jingshi::domain::PubState;
 use jingshi::domain::entry::EntryData;
+use jingshi::search::{SearchConfig, SearchService};
 use jingshi::site::Site;
 use jingshi::store::{Actor, EntryWrite, Store};
 use jingshi::web::{self, AppState};
@@ -247,12 +248,14 @@ fn start_cluster() -> Result<String, String> {
     Ok(format!("postgres://postgres@127.0.0.1:{port}/postgres"))
 }
 
-/// A running site over its own database.
+/// A running site over its own database, with its own embedded search index.
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Store,
+    pub search: Arc<SearchService>,
     pub db: TestDb,
     pub client: reqwest::Client,
+    _index_dir: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -266,11 +269,12 @@ impl TestApp {
         Some(Self::serve(db, store).await)
     }
 
-    /// Another instance on the same database (several instances behind a load balancer).
-    pub async fn another_instance(&self) -> TestApp {
+    /// Another instance on the same database (several instances behind a load balancer),
+    /// with its own search index unless `shared_search` is given.
+    pub async fn another_instance(&self, shared_search: Option<Arc<SearchService>>) -> TestApp {
         let db = TestDb::at(self.db.url.clone());
         let store = Store::connect(&db.url).await.expect("connect");
-        Self::serve(db, store).await
+        Self::serve_with(db, store, shared_search).await
     }
 
     /// A site over a database that already exists.
@@ -279,9 +283,28 @@ impl TestApp {
     }
 
     async fn serve(db: TestDb, store: Store) -> TestApp {
+        Self::serve_with(db, store, None).await
+    }
+
+    async fn serve_with(db: TestDb, store: Store, search: Option<Arc<SearchService>>) -> TestApp {
+        let index_dir = tempfile::tempdir().unwrap();
+        let search = match search {
+            Some(s) => s,
+            None => {
+                let config = SearchConfig::Embedded {
+                    dir: index_dir.path().join("index"),
+                };
+                let s = SearchService::open(&config, store.clone())
+                    .await
+                    .expect("search index");
+                s.rebuild(&|_, _| {}).await.expect("build index");
+                Arc::new(s)
+            }
+        };
         let state = AppState {
             store: store.clone(),
             site: Arc::new(site()),
+            search: search.clone(),
             demo: false,
             base_url: None,
         };
@@ -291,7 +314,9 @@ impl TestApp {
         TestApp {
             addr,
             store,
+            search,
             db,
+            _index_dir: index_dir,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -348,11 +373,19 @@ impl TestApp {
             name: "测试".into(),
             note: "测试数据".into(),
         };
-        self.store
+        let ids = self
+            .store
             .write_entries(&writes, &actor, &|_| {})
             .await
             .expect("write entries")
-            .ids
+            .ids;
+        self.sync().await;
+        ids
+    }
+
+    /// Applies the search outbox now, as the background worker would.
+    pub async fn sync(&self) {
+        self.search.sync().await.expect("search outbox applied");
     }
 }
 

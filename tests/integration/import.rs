@@ -33,6 +33,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 async fn import(app: &TestApp, file: &Path, publish: bool) -> (anyhow::Result<usize>, String) {
     let mut out = Vec::new();
     let r = import_entries(&app.store, &site(), file, publish, &mut out).await;
+    app.sync().await;
     (
         r.map(|o| o.created + o.updated),
         String::from_utf8(out).unwrap(),
@@ -57,7 +58,10 @@ async fn a_good_csv_imports_and_publishes(app: TestApp) {
     let (r, _) = import(&app, &file, true).await;
     assert_eq!(r.unwrap(), 3);
     let (_, json) = app.get_json("/api/v1/entries?q=鑫利宝").await;
-    assert_eq!(json["items"][0]["credit_code"], "91410100737459086M");
+    assert_eq!(
+        json["items"][0]["credit_code"], "91410100737459086M",
+        "{json}"
+    );
     assert_eq!(json["items"][0]["listed_on"], "2024-03-01");
     let (_, json) = app.get_json("/api/v1/entries?q=xinlibao.example").await;
     assert_eq!(json["total"], 1);

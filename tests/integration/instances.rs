@@ -8,7 +8,7 @@ use crate::on_both_databases;
 on_both_databases!(what_one_instance_writes_the_other_serves_at_once);
 
 async fn what_one_instance_writes_the_other_serves_at_once(first: TestApp) {
-    let second = first.another_instance().await;
+    let second = first.another_instance(Some(first.search.clone())).await;
     assert_ne!(first.addr, second.addr);
     let (_, before) = second.get_json("/api/v1/entries").await;
     assert_eq!(before["total"], 0);

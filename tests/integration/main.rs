@@ -10,4 +10,5 @@ mod entries;
 mod import;
 mod instances;
 mod migrate;
+mod relevance;
 mod security;

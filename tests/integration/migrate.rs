@@ -87,7 +87,10 @@ async fn migrate_data_moves_the_demo_database_to_postgres_and_can_run_again() {
             count(&store, table.name).await,
         );
         assert_eq!(src, dst, "{}", table.name);
-        assert!(src > 0, "{} is empty in the demo data", table.name);
+        // The outbox is drained by the time the demo data is copied.
+        if table.name != "search_outbox" {
+            assert!(src > 0, "{} is empty in the demo data", table.name);
+        }
     }
     let moved = TestApp::on_store(target, store).await;
     let (_, from_sqlite) = source.get_json("/api/v1/entries?per_page=100").await;

@@ -5,9 +5,11 @@ use serde::Serialize;
 use crate::domain::dates::{iso, today};
 use crate::domain::entry::{Visibility, visibility};
 use crate::domain::{Category, EntryStatus, ListKind};
-use crate::lookup::understand;
+use crate::search::query::AnalyzedQuery;
+use crate::search::rank::Filters;
 use crate::store::{Entry, EntryFilter};
 use crate::web::error::Error;
+use crate::web::lookup::find_entries;
 use crate::web::params::{Params, limit_offset};
 use crate::web::public::entries::parse_id;
 use crate::web::{ApiError, AppState};
@@ -50,6 +52,9 @@ pub struct EntryPage {
     page: u32,
     per_page: u32,
     items: Vec<EntryItem>,
+    /// Present only when the search engine could not answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice: Option<&'static str>,
 }
 
 pub async fn list_entries(
@@ -58,18 +63,7 @@ pub async fn list_entries(
 ) -> Result<Json<EntryPage>, ApiError> {
     let page = params.page()?;
     let per_page = params.per_page(20)?;
-    let (limit, offset) = limit_offset(page, per_page);
-    let q = params.q()?.map(understand);
-    if q.as_ref().is_some_and(|q| q.key.is_empty()) {
-        return Ok(Json(EntryPage {
-            total: 0,
-            page,
-            per_page,
-            items: Vec::new(),
-        }));
-    }
-    let filter = EntryFilter {
-        q: q.map(|q| q.key),
+    let filters = Filters {
         list: params.choice("list", "list", ListKind::parse, ListKind::accepted)?,
         category: params.choice("category", "category", Category::parse, Category::accepted)?,
         status: params.choice(
@@ -79,11 +73,37 @@ pub async fn list_entries(
             EntryStatus::accepted,
         )?,
         year: params.year()?,
-        limit,
-        offset,
-        ..EntryFilter::default()
     };
-    let (total, entries) = state.store.public_entries(&filter, today()).await?;
+    let today = today();
+    let (total, entries, degraded) = match params.q()? {
+        // A lookup: the search engine's ranking, as on the search page.
+        Some(q) => {
+            let found = find_entries(
+                &state,
+                &AnalyzedQuery::new(q),
+                &filters,
+                page,
+                per_page,
+                today,
+            )
+            .await?;
+            (found.total as i64, found.entries, found.degraded)
+        }
+        None => {
+            let (limit, offset) = limit_offset(page, per_page);
+            let filter = EntryFilter {
+                list: filters.list,
+                category: filters.category,
+                status: filters.status,
+                year: filters.year,
+                limit,
+                offset,
+                ..EntryFilter::default()
+            };
+            let (total, entries) = state.store.public_entries(&filter, today).await?;
+            (total, entries, false)
+        }
+    };
     let items = entries
         .into_iter()
         .map(|e| EntryItem::new(&state, e))
@@ -93,7 +113,45 @@ pub async fn list_entries(
         page,
         per_page,
         items,
+        notice: degraded.then_some("检索服务暂时不可用，结果来自简易查询，可能不完整"),
     }))
+}
+
+#[derive(Serialize)]
+pub struct Suggestions {
+    items: Vec<Suggestion>,
+}
+
+#[derive(Serialize)]
+struct Suggestion {
+    name: String,
+    status: &'static str,
+    url: String,
+}
+
+/// Names for the lookup box while typing (progressive enhancement; the page works without).
+pub async fn suggest(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<Suggestions>, ApiError> {
+    let Some(q) = params.q()? else {
+        return Ok(Json(Suggestions { items: Vec::new() }));
+    };
+    let hits = state
+        .search
+        .entries(&AnalyzedQuery::new(q), today())
+        .await
+        .unwrap_or_default();
+    let items = hits
+        .into_iter()
+        .take(8)
+        .map(|h| Suggestion {
+            status: EntryStatus::parse(&h.doc.status).map_or("", |s| s.label()),
+            url: state.url(&format!("/entries/{}", h.doc.id)),
+            name: h.doc.name,
+        })
+        .collect();
+    Ok(Json(Suggestions { items }))
 }
 
 /// One entry with every public field.

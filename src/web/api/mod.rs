@@ -13,6 +13,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/entries", get(entries::list_entries))
         .route("/entries/{id}", get(entries::show_entry))
+        .route("/suggest", get(entries::suggest))
         .route("/articles", get(articles::list_articles))
         .route("/articles/{slug}", get(articles::show_article))
         .fallback(not_found)

@@ -1,0 +1,421 @@
+//! Text analysis shared by indexing and querying, and by both search backends: folding
+//! (NFKC, width, case, punctuation), traditional → simplified, CJK bigrams with generic words
+//! marked, pinyin (for homophones and typed pinyin), ASCII words, hosts and codes.
+//!
+//! Backends index the *tokens* produced here, encoded as plain lower-case letters so that no
+//! engine's own tokenizer (jieba in Meilisearch, say) can split or merge them.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use pinyin::ToPinyinMulti;
+use unicode_normalization::UnicodeNormalization;
+
+/// Words that appear in thousands of firm names and say nothing about which firm is meant.
+/// A bigram wholly inside one of them never outweighs the distinctive part of a name.
+const GENERIC_WORDS: &[&str] = &[
+    "有限责任公司",
+    "股份有限公司",
+    "有限公司",
+    "分公司",
+    "公司",
+    "集团",
+    "科技",
+    "网络",
+    "信息",
+    "技术",
+    "服务",
+    "金融",
+    "投资",
+    "管理",
+    "资产",
+    "咨询",
+    "商务",
+    "商贸",
+    "贸易",
+    "实业",
+    "控股",
+    "发展",
+    "电子商务",
+    "互联网",
+    "数字",
+    "平台",
+    "理财",
+    "股权",
+    "财富",
+    "中心",
+    "交易",
+    "代理",
+    "保险",
+    "支付",
+    "健康",
+    "文化",
+    "传媒",
+    "国际",
+    "中国",
+    "中华",
+    "全国",
+    "企业",
+    "经营",
+    "工作室",
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+];
+
+/// ASCII words that carry no identity (`钱满仓APP`).
+const GENERIC_ASCII: &[&str] = &[
+    "app", "apk", "www", "com", "cn", "net", "org", "vip", "pro", "plus",
+];
+
+/// Folds for matching: NFKC, traditional → simplified, lower case, only letters and digits.
+pub fn fold(s: &str) -> String {
+    let nfkc: String = s.nfkc().collect();
+    let simplified = if nfkc.chars().any(is_cjk) {
+        zhconv::zhconv(&nfkc, zhconv::Variant::ZhHans)
+    } else {
+        nfkc
+    };
+    simplified
+        .chars()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// Marks which characters of a folded string lie inside a generic word.
+fn generic_mask(chars: &[char]) -> Vec<bool> {
+    let mut mask = vec![false; chars.len()];
+    let mut i = 0;
+    while i < chars.len() {
+        let mut matched = 0;
+        for w in GENERIC_WORDS {
+            let wc: Vec<char> = w.chars().collect();
+            if wc.len() > matched && chars[i..].starts_with(&wc) {
+                matched = wc.len();
+            }
+        }
+        if matched > 0 {
+            mask[i..i + matched].iter_mut().for_each(|m| *m = true);
+            i += matched;
+        } else {
+            i += 1;
+        }
+    }
+    mask
+}
+
+/// A CJK bigram of a folded string, and whether it is generic.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Bigram {
+    pub text: String,
+    pub generic: bool,
+}
+
+/// The CJK bigrams of a folded string (runs of CJK characters only), in order, deduplicated.
+pub fn bigrams(folded: &str) -> Vec<Bigram> {
+    let chars: Vec<char> = folded.chars().collect();
+    let mask = generic_mask(&chars);
+    let mut out: Vec<Bigram> = Vec::new();
+    for i in 0..chars.len().saturating_sub(1) {
+        if is_cjk(chars[i]) && is_cjk(chars[i + 1]) {
+            let text: String = chars[i..i + 2].iter().collect();
+            if !out.iter().any(|b| b.text == text) {
+                out.push(Bigram {
+                    text,
+                    generic: mask[i] && mask[i + 1],
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Runs of ASCII letters and digits in a folded string (`jdj理财` → `jdj`).
+pub fn ascii_words(folded: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for c in folded.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_alphanumeric() {
+            cur.push(c);
+        } else if !cur.is_empty() {
+            if !out.contains(&cur) {
+                out.push(std::mem::take(&mut cur));
+            } else {
+                cur.clear();
+            }
+        }
+    }
+    out
+}
+
+pub fn is_generic_ascii(w: &str) -> bool {
+    GENERIC_ASCII.contains(&w)
+}
+
+/// Every pinyin syllable (without tone), for segmenting typed pinyin.
+fn syllables() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| {
+        let mut set = HashSet::new();
+        for cp in 0x4E00u32..=0x9FA5 {
+            if let Some(multi) = char::from_u32(cp).and_then(|c| c.to_pinyin_multi()) {
+                for p in multi {
+                    set.insert(p.plain());
+                }
+            }
+        }
+        set
+    })
+}
+
+/// The readings of each character of a folded string (several for polyphonic characters, at
+/// most three); non-CJK characters get none and break pinyin runs.
+fn readings(folded: &str) -> Vec<Vec<&'static str>> {
+    folded
+        .chars()
+        .map(|c| match c.to_pinyin_multi() {
+            Some(multi) if is_cjk(c) => {
+                let mut v: Vec<&'static str> = Vec::new();
+                for p in multi {
+                    if !v.contains(&p.plain()) && v.len() < 3 {
+                        v.push(p.plain());
+                    }
+                }
+                v
+            }
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// For each pair of adjacent Chinese characters, the syllable bigrams (`qian|man`) of their
+/// readings: one group per pair, several entries when a character is polyphonic.
+pub fn pinyin_pairs(folded: &str) -> Vec<Vec<String>> {
+    readings(folded)
+        .windows(2)
+        .filter(|w| !w[0].is_empty() && !w[1].is_empty())
+        .map(|w| {
+            let mut group = Vec::new();
+            for a in &w[0] {
+                for b in &w[1] {
+                    group.push(format!("{a}|{b}"));
+                }
+            }
+            group
+        })
+        .collect()
+}
+
+/// Every pinyin syllable bigram of the Chinese in a folded string (all readings).
+pub fn pinyin_bigrams(folded: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in pinyin_pairs(folded).into_iter().flatten() {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The first-reading pinyin of a folded string's CJK characters, joined (`qianmancang`).
+pub fn pinyin_string(folded: &str) -> String {
+    readings(folded)
+        .into_iter()
+        .filter_map(|r| r.first().copied())
+        .collect()
+}
+
+/// Splits typed pinyin (`qianmancang`, `an bao tong`) into syllables, preferring fewer;
+/// `None` when some part is not pinyin.
+pub fn segment_pinyin(typed: &str) -> Option<Vec<&'static str>> {
+    let set = syllables();
+    let mut out = Vec::new();
+    for chunk in typed.split_whitespace() {
+        let chunk = chunk.to_ascii_lowercase();
+        if !chunk.bytes().all(|b| b.is_ascii_lowercase()) {
+            return None;
+        }
+        let n = chunk.len();
+        // best[i]: fewest syllables covering chunk[..i], with the last syllable's start.
+        let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+        best[0] = Some((0, 0));
+        for end in 1..=n {
+            for start in end.saturating_sub(6)..end {
+                let Some((count, _)) = best[start] else {
+                    continue;
+                };
+                if set.contains(&chunk[start..end]) && best[end].is_none_or(|(c, _)| count + 1 < c)
+                {
+                    best[end] = Some((count + 1, start));
+                }
+            }
+        }
+        best[n]?;
+        let mut parts = Vec::new();
+        let mut end = n;
+        while end > 0 {
+            let (_, start) = best[end]?;
+            parts.push(*set.get(&chunk[start..end])?);
+            end = start;
+        }
+        parts.reverse();
+        out.extend(parts);
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Token kinds, each a one-letter prefix of the encoded token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A CJK bigram.
+    Bigram,
+    /// A single CJK character (for one-character queries).
+    Char,
+    /// A pinyin syllable bigram.
+    Pinyin,
+    /// An ASCII word of a name.
+    Word,
+    /// A whole folded name or alias.
+    Name,
+    /// A web host, or its first label.
+    Host,
+    /// A credit code.
+    Code,
+    /// Phone digits.
+    Phone,
+}
+
+impl TokenKind {
+    fn prefix(self) -> char {
+        match self {
+            TokenKind::Bigram => 'b',
+            TokenKind::Char => 'u',
+            TokenKind::Pinyin => 'p',
+            TokenKind::Word => 'w',
+            TokenKind::Name => 'n',
+            TokenKind::Host => 'h',
+            TokenKind::Code => 'c',
+            TokenKind::Phone => 't',
+        }
+    }
+}
+
+/// Encodes a token as lower-case letters only: the kind's prefix, then each UTF-8 byte as two
+/// letters `a`–`p`. No tokenizer splits or stems such a word.
+pub fn encode(kind: TokenKind, text: &str) -> String {
+    let mut out = String::with_capacity(1 + text.len() * 2);
+    out.push(kind.prefix());
+    for b in text.bytes() {
+        out.push((b'a' + (b >> 4)) as char);
+        out.push((b'a' + (b & 0x0f)) as char);
+    }
+    out
+}
+
+/// Digits of a phone number.
+pub fn phone_digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// The first label of a host (`qianmancang` of `qianmancang.com`).
+pub fn host_label(host: &str) -> &str {
+    host.split('.').next().unwrap_or(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_handles_width_case_punctuation_and_traditional() {
+        assert_eq!(fold("錢滿倉"), "钱满仓");
+        assert_eq!(fold("ＪＤＪ 理财！"), "jdj理财");
+        assert_eq!(fold("金豆荚（河南）"), "金豆荚河南");
+    }
+
+    #[test]
+    fn generic_bigrams_are_marked() {
+        let b = bigrams(&fold("郑州汇鑫宝网络科技有限公司"));
+        let generic: Vec<&str> = b
+            .iter()
+            .filter(|b| b.generic)
+            .map(|b| b.text.as_str())
+            .collect();
+        let distinct: Vec<&str> = b
+            .iter()
+            .filter(|b| !b.generic)
+            .map(|b| b.text.as_str())
+            .collect();
+        assert!(
+            generic.contains(&"科技") && generic.contains(&"公司") && generic.contains(&"网络")
+        );
+        assert!(distinct.contains(&"汇鑫") && distinct.contains(&"鑫宝"));
+        assert!(!distinct.contains(&"科技"));
+    }
+
+    #[test]
+    fn typed_pinyin_is_segmented() {
+        assert_eq!(
+            segment_pinyin("qianmancang").unwrap(),
+            vec!["qian", "man", "cang"]
+        );
+        assert_eq!(
+            segment_pinyin("an bao tong").unwrap(),
+            vec!["an", "bao", "tong"]
+        );
+        assert_eq!(segment_pinyin("wenying").unwrap(), vec!["wen", "ying"]);
+        assert!(segment_pinyin("abc").is_none());
+        assert!(segment_pinyin("jdj").is_none());
+    }
+
+    #[test]
+    fn homophones_share_pinyin_bigrams() {
+        let a = pinyin_bigrams(&fold("钱满仓"));
+        let b = pinyin_bigrams(&fold("钱满苍"));
+        assert!(b.iter().all(|x| a.contains(x)), "{a:?} {b:?}");
+        assert_eq!(pinyin_string("钱满仓"), "qianmancang");
+    }
+
+    #[test]
+    fn tokens_are_letters_only() {
+        let t = encode(TokenKind::Bigram, "汇鑫");
+        assert!(t.bytes().all(|b| b.is_ascii_lowercase()), "{t}");
+        assert_ne!(t, encode(TokenKind::Bigram, "鑫汇"));
+        assert_ne!(encode(TokenKind::Word, "ab"), encode(TokenKind::Host, "ab"));
+    }
+}

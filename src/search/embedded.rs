@@ -1,0 +1,200 @@
+//! The embedded backend: a tantivy index in the data folder. It indexes the letter-encoded
+//! tokens of `analysis` with a whitespace tokenizer, so tantivy only does what it is best at
+//! (inverted lists, BM25, top-k, filters) and Chinese analysis stays shared with Meilisearch.
+//! The index is a rebuildable cache of the database.
+
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Mutex;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use super::SearchError;
+use super::document::{DocKind, IndexDoc, Stored};
+
+struct Fields {
+    key: Field,
+    kind: Field,
+    tokens: Field,
+    ends_day: Field,
+    doc: Field,
+}
+
+pub struct Embedded {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+const TOKENIZER: &str = "ws";
+/// Memory for the writer's in-RAM segments.
+const WRITER_HEAP: usize = 128 * 1024 * 1024;
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let key = b.add_text_field("key", STRING | STORED);
+    let kind = b.add_text_field("kind", STRING);
+    let tokens = b.add_text_field(
+        "tokens",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        ),
+    );
+    let ends_day = b.add_i64_field("ends_day", INDEXED | FAST);
+    let doc = b.add_text_field("doc", STORED);
+    (
+        b.build(),
+        Fields {
+            key,
+            kind,
+            tokens,
+            ends_day,
+            doc,
+        },
+    )
+}
+
+fn err(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Backend(e.to_string())
+}
+
+impl Embedded {
+    /// Opens the index in `dir`, creating it when missing. An index written by an older schema
+    /// is discarded (it is only a cache); `rebuilt` tells the caller to refill it.
+    pub fn open(dir: &Path) -> Result<(Embedded, bool), SearchError> {
+        std::fs::create_dir_all(dir).map_err(err)?;
+        let (schema, fields) = schema();
+        let (index, fresh) = match Index::open_in_dir(dir) {
+            Ok(index) if index.schema() == schema => (index, false),
+            Ok(_) | Err(_) => {
+                for entry in std::fs::read_dir(dir).map_err(err)? {
+                    let path = entry.map_err(err)?.path();
+                    if path.is_file() {
+                        std::fs::remove_file(&path).map_err(err)?;
+                    }
+                }
+                (Index::create_in_dir(dir, schema).map_err(err)?, true)
+            }
+        };
+        index.tokenizers().register(
+            TOKENIZER,
+            TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
+        );
+        let writer = index.writer(WRITER_HEAP).map_err(|e| {
+            SearchError::Backend(format!(
+                "cannot open the search index for writing (is another jingshi using {}?): {e}",
+                dir.display()
+            ))
+        })?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(err)?;
+        let empty = fresh || reader.searcher().num_docs() == 0;
+        Ok((
+            Embedded {
+                reader,
+                writer: Mutex::new(writer),
+                fields,
+            },
+            empty,
+        ))
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Adds or replaces documents and deletes keys, then commits and makes them visible.
+    pub fn apply(&self, upserts: &[IndexDoc], deletes: &[String]) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().map_err(err)?;
+        let f = &self.fields;
+        for key in deletes {
+            writer.delete_term(Term::from_field_text(f.key, key));
+        }
+        for d in upserts {
+            writer.delete_term(Term::from_field_text(f.key, &d.key));
+            let mut doc = TantivyDocument::default();
+            doc.add_text(f.key, &d.key);
+            doc.add_text(f.kind, d.kind.key());
+            doc.add_text(f.tokens, d.tokens.join(" "));
+            doc.add_i64(f.ends_day, d.ends_day);
+            doc.add_text(f.doc, serde_json::to_string(&d.stored).map_err(err)?);
+            writer.add_document(doc).map_err(err)?;
+        }
+        writer.commit().map_err(err)?;
+        self.reader.reload().map_err(err)
+    }
+
+    pub fn clear(&self) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().map_err(err)?;
+        writer.delete_all_documents().map_err(err)?;
+        writer.commit().map_err(err)?;
+        self.reader.reload().map_err(err)
+    }
+
+    /// Up to `limit` documents of `kind` whose publicity lasts at least until `today`, that
+    /// contain any (or, with `all`, every) token, best BM25 first.
+    pub fn candidates(
+        &self,
+        kind: DocKind,
+        tokens: &[String],
+        all: bool,
+        today: i64,
+        limit: usize,
+    ) -> Result<Vec<Stored>, SearchError> {
+        if tokens.is_empty() {
+            return Ok(Vec::new());
+        }
+        let f = &self.fields;
+        let term_queries: Vec<(Occur, Box<dyn Query>)> = tokens
+            .iter()
+            .map(|t| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(f.tokens, t),
+                    IndexRecordOption::WithFreqs,
+                ));
+                (if all { Occur::Must } else { Occur::Should }, q)
+            })
+            .collect();
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.kind, kind.key()),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+            (
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_i64(f.ends_day, today)),
+                    Bound::Unbounded,
+                )),
+            ),
+            (Occur::Must, Box::new(BooleanQuery::new(term_queries))),
+        ]);
+        let searcher = self.reader.searcher();
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(limit).order_by_score())
+            .map_err(err)?;
+        let mut out = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
+            if let Some(json) = doc.get_first(f.doc).and_then(|v| v.as_str()) {
+                out.push(serde_json::from_str(json).map_err(err)?);
+            }
+        }
+        Ok(out)
+    }
+}

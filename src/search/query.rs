@@ -1,0 +1,159 @@
+//! A resident's query, analysed into what retrieval asks the index for and what ranking
+//! compares names against.
+
+use super::analysis::{
+    Bigram, TokenKind, ascii_words, bigrams, encode, fold, host_label, is_cjk, is_generic_ascii,
+    pinyin_pairs, segment_pinyin,
+};
+use crate::lookup::{QueryKind, understand};
+
+#[derive(Debug, Clone)]
+pub struct AnalyzedQuery {
+    pub raw: String,
+    pub kind: QueryKind,
+    /// Folded, simplified text.
+    pub folded: String,
+    pub hint: Option<String>,
+    pub code: Option<String>,
+    pub host: Option<String>,
+    pub phone: Option<String>,
+    pub bigrams: Vec<Bigram>,
+    /// ASCII words that are not generic (`jdj`).
+    pub words: Vec<String>,
+    /// Pinyin syllable bigrams, one group of alternatives per adjacent pair, from Chinese
+    /// characters (all readings) or from typed pinyin.
+    pub pinyin: Vec<Vec<String>>,
+    /// Typed pinyin, joined (`qianmancang`), when the query is pinyin.
+    pub typed_pinyin: Option<String>,
+}
+
+impl AnalyzedQuery {
+    pub fn new(raw: &str) -> AnalyzedQuery {
+        let looked = understand(raw);
+        let folded = fold(raw);
+        let mut q = AnalyzedQuery {
+            raw: looked.raw.clone(),
+            kind: looked.kind,
+            hint: looked.hint.clone(),
+            code: None,
+            host: None,
+            phone: None,
+            bigrams: Vec::new(),
+            words: Vec::new(),
+            pinyin: Vec::new(),
+            typed_pinyin: None,
+            folded: folded.clone(),
+        };
+        match looked.kind {
+            QueryKind::CreditCode => {
+                q.code = Some(looked.key.clone());
+                return q;
+            }
+            QueryKind::Website => {
+                let nfkc: String = {
+                    use unicode_normalization::UnicodeNormalization;
+                    raw.nfkc().collect()
+                };
+                q.host = crate::domain::normalize::website_host(&nfkc).ok();
+                return q;
+            }
+            QueryKind::Text => {}
+        }
+        let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() >= 5 && digits.len() == folded.len() {
+            q.phone = Some(digits);
+        }
+        q.bigrams = bigrams(&folded);
+        q.words = ascii_words(&folded)
+            .into_iter()
+            .filter(|w| !is_generic_ascii(w))
+            .collect();
+        let ascii_only = !folded.chars().any(is_cjk);
+        if ascii_only {
+            let spaced: String = raw
+                .chars()
+                .map(|c| if c.is_ascii_alphabetic() { c } else { ' ' })
+                .collect();
+            if let Some(syllables) = segment_pinyin(&spaced)
+                && syllables.len() >= 2
+            {
+                q.pinyin = syllables
+                    .windows(2)
+                    .map(|w| vec![format!("{}|{}", w[0], w[1])])
+                    .collect();
+                q.typed_pinyin = Some(syllables.concat());
+            }
+        } else {
+            q.pinyin = pinyin_pairs(&folded);
+        }
+        q
+    }
+
+    /// Nothing searchable was typed (only punctuation, say).
+    pub fn is_empty(&self) -> bool {
+        self.folded.is_empty() && self.code.is_none() && self.host.is_none()
+    }
+
+    pub fn distinctive_bigrams(&self) -> impl Iterator<Item = &Bigram> {
+        self.bigrams.iter().filter(|b| !b.generic)
+    }
+
+    /// Tokens to retrieve entry candidates with, most telling first. A document matching any
+    /// of them is a candidate; ranking decides what is shown.
+    pub fn entry_tokens(&self) -> Vec<String> {
+        let mut t = Vec::new();
+        if let Some(code) = &self.code {
+            t.push(encode(TokenKind::Code, code));
+            return t;
+        }
+        if let Some(host) = &self.host {
+            t.push(encode(TokenKind::Host, host));
+            t.push(encode(TokenKind::Word, host_label(host)));
+            return t;
+        }
+        if !self.folded.is_empty() {
+            t.push(encode(TokenKind::Name, &self.folded));
+        }
+        if let Some(p) = &self.phone {
+            t.push(encode(TokenKind::Phone, p));
+        }
+        let distinctive: Vec<&Bigram> = self.distinctive_bigrams().collect();
+        let bigrams: Vec<&Bigram> = if distinctive.is_empty() {
+            self.bigrams.iter().collect()
+        } else {
+            distinctive
+        };
+        t.extend(bigrams.iter().map(|b| encode(TokenKind::Bigram, &b.text)));
+        let chars: Vec<char> = self.folded.chars().collect();
+        if chars.len() == 1 && is_cjk(chars[0]) {
+            t.push(encode(TokenKind::Char, &self.folded));
+        }
+        t.extend(self.words.iter().map(|w| encode(TokenKind::Word, w)));
+        if let Some(p) = &self.typed_pinyin {
+            t.push(encode(TokenKind::Word, p));
+        }
+        t.extend(
+            self.pinyin
+                .iter()
+                .flatten()
+                .map(|p| encode(TokenKind::Pinyin, p)),
+        );
+        let mut seen = std::collections::HashSet::new();
+        t.retain(|x| seen.insert(x.clone()));
+        t
+    }
+
+    /// Tokens an article must all contain (its text is matched by bigrams only).
+    pub fn article_tokens(&self) -> Vec<String> {
+        let distinctive: Vec<&Bigram> = self.distinctive_bigrams().collect();
+        let chosen: Vec<&Bigram> = if distinctive.is_empty() {
+            self.bigrams.iter().collect()
+        } else {
+            distinctive
+        };
+        chosen
+            .iter()
+            .map(|b| encode(TokenKind::Bigram, &b.text))
+            .collect()
+    }
+}

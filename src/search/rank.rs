@@ -1,0 +1,206 @@
+//! Ranking shared by every backend: backends only retrieve candidates; which of them match,
+//! in what order, with which facet counts, is decided here, so both backends answer alike.
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::analysis::{
+    ascii_words, bigrams, fold, host_label, is_cjk, phone_digits, pinyin_bigrams, pinyin_string,
+};
+use super::document::{ArticleDoc, EntryDoc};
+use super::query::AnalyzedQuery;
+use crate::domain::{Category, EntryStatus, ListKind};
+
+/// Relevance of a name (or alias) to the query; 0 when it does not match well enough.
+fn score_name(q: &AnalyzedQuery, name: &str, alias: bool) -> u32 {
+    let f = fold(name);
+    if f.is_empty() || q.folded.is_empty() {
+        return 0;
+    }
+    if f == q.folded {
+        return if alias { 8_000 } else { 8_500 };
+    }
+    let (qlen, flen) = (q.folded.chars().count(), f.chars().count());
+    let mut best = 0;
+    if qlen >= 2 && f.contains(&q.folded) {
+        // The query is a contiguous part of the name: the larger the part, the better.
+        best = 5_000 + (1_000 * qlen / flen) as u32;
+    } else if flen >= 2 && q.folded.contains(&f) && leftover_is_generic(q, &f) {
+        // The whole name plus generic words (`汇鑫宝科技` for the alias `汇鑫宝`).
+        best = 4_000 + (1_000 * flen / qlen) as u32;
+    }
+    if qlen == 1 && q.folded.chars().all(is_cjk) && f.contains(&q.folded) {
+        best = best.max(1_500);
+    }
+
+    let name_bigrams: HashSet<String> = bigrams(&f).into_iter().map(|b| b.text).collect();
+    let name_words = ascii_words(&f);
+    let distinctive: Vec<&str> = q.distinctive_bigrams().map(|b| b.text.as_str()).collect();
+    let units = distinctive.len() + q.words.len();
+    let matched = distinctive
+        .iter()
+        .filter(|b| name_bigrams.contains(**b))
+        .count()
+        + q.words.iter().filter(|w| name_words.contains(w)).count();
+    if units > 0 {
+        // At least half of the distinctive part must be there, and some of it at all.
+        if matched > 0 && matched * 2 >= units {
+            best = best.max(2_000 + (1_000 * matched / units) as u32);
+        }
+    } else if !q.bigrams.is_empty() {
+        let all = q.bigrams.len();
+        let hit = q
+            .bigrams
+            .iter()
+            .filter(|b| name_bigrams.contains(&b.text))
+            .count();
+        if hit * 2 >= all && hit > 0 {
+            best = best.max(1_000 + (500 * hit / all) as u32);
+        }
+    }
+
+    if !q.pinyin.is_empty() {
+        // Homophones and typed pinyin: every adjacent syllable pair is in the name.
+        let name_pinyin: HashSet<String> = pinyin_bigrams(&f).into_iter().collect();
+        let all_pairs = q
+            .pinyin
+            .iter()
+            .all(|group| group.iter().any(|p| name_pinyin.contains(p)));
+        if all_pairs {
+            best = best.max(1_800 + 10 * q.pinyin.len().min(20) as u32);
+        }
+        if let Some(typed) = &q.typed_pinyin
+            && pinyin_string(&f).contains(typed.as_str())
+        {
+            best = best.max(1_900);
+        }
+    }
+    best
+}
+
+/// Whether what the query has beyond `part` is only generic words.
+fn leftover_is_generic(q: &AnalyzedQuery, part: &str) -> bool {
+    let rest = q.folded.replacen(part, "", 1);
+    bigrams(&rest).iter().all(|b| b.generic) && !rest.chars().any(|c| c.is_ascii_alphanumeric())
+}
+
+/// The relevance of an entry, or `None` when it does not match.
+pub fn score_entry(q: &AnalyzedQuery, d: &EntryDoc) -> Option<u32> {
+    if let Some(code) = &q.code {
+        let same = d
+            .credit_code
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(code));
+        return same.then_some(10_000);
+    }
+    if let Some(host) = &q.host {
+        if d.websites.iter().any(|w| w == host) {
+            return Some(9_000);
+        }
+        return d
+            .websites
+            .iter()
+            .any(|w| host_label(w) == host_label(host))
+            .then_some(6_000);
+    }
+    let mut best = 0;
+    if let Some(p) = &q.phone
+        && d.phones.iter().any(|x| phone_digits(x) == *p)
+    {
+        best = 9_000;
+    }
+    best = best.max(score_name(q, &d.name, false));
+    for a in &d.aliases {
+        best = best.max(score_name(q, a, true));
+    }
+    let label_hit = d.websites.iter().any(|w| {
+        let label = host_label(w);
+        q.words.iter().any(|x| x == label) || q.typed_pinyin.as_deref() == Some(label)
+    });
+    if label_hit {
+        best = best.max(3_000);
+    }
+    (best > 0).then_some(best)
+}
+
+/// The relevance of an article whose text already contains every distinctive bigram.
+pub fn score_article(q: &AnalyzedQuery, a: &ArticleDoc) -> u32 {
+    let title = fold(&a.title);
+    let summary = fold(&a.summary);
+    if !q.folded.is_empty() && title.contains(&q.folded) {
+        3_000
+    } else if !q.folded.is_empty() && summary.contains(&q.folded) {
+        2_000
+    } else {
+        1_000
+    }
+}
+
+/// An entry that matched, with its relevance.
+#[derive(Debug, Clone)]
+pub struct EntryHit {
+    pub doc: EntryDoc,
+    pub score: u32,
+}
+
+impl EntryHit {
+    pub fn listed(&self) -> bool {
+        self.doc.status == "listed"
+    }
+}
+
+/// Scores candidates, drops those that do not match, and orders the rest: relevance, then
+/// listed before removed, then the shorter (more specific) name.
+pub fn rank_entries(q: &AnalyzedQuery, candidates: Vec<EntryDoc>) -> Vec<EntryHit> {
+    let mut hits: Vec<EntryHit> = candidates
+        .into_iter()
+        .filter_map(|doc| score_entry(q, &doc).map(|score| EntryHit { doc, score }))
+        .collect();
+    hits.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then(b.listed().cmp(&a.listed()))
+            .then(a.doc.name.chars().count().cmp(&b.doc.name.chars().count()))
+            .then(a.doc.id.cmp(&b.doc.id))
+    });
+    hits
+}
+
+/// Facet counts over the matching entries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facets {
+    pub list: BTreeMap<String, usize>,
+    pub category: BTreeMap<String, usize>,
+    pub status: BTreeMap<String, usize>,
+    pub year: BTreeMap<i64, usize>,
+}
+
+pub fn facets(hits: &[EntryHit]) -> Facets {
+    let mut f = Facets::default();
+    for h in hits {
+        *f.list.entry(h.doc.list.clone()).or_default() += 1;
+        *f.category.entry(h.doc.category.clone()).or_default() += 1;
+        *f.status.entry(h.doc.status.clone()).or_default() += 1;
+        if let Some(y) = h.doc.year {
+            *f.year.entry(y).or_default() += 1;
+        }
+    }
+    f
+}
+
+/// Facet filters a resident can set on the results.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub list: Option<ListKind>,
+    pub category: Option<Category>,
+    pub status: Option<EntryStatus>,
+    pub year: Option<i32>,
+}
+
+impl Filters {
+    pub fn keeps(&self, h: &EntryHit) -> bool {
+        self.list.is_none_or(|l| h.doc.list == l.key())
+            && self.category.is_none_or(|c| h.doc.category == c.key())
+            && self.status.is_none_or(|s| h.doc.status == s.key())
+            && self.year.is_none_or(|y| h.doc.year == Some(i64::from(y)))
+    }
+}
