@@ -277,6 +277,17 @@ impl TestApp {
         Self::serve_with(db, store, shared_search).await
     }
 
+    /// A site whose search backend is given (Meilisearch, say) instead of its own index.
+    pub async fn try_spawn_with_search(
+        backend: Backend,
+        config: SearchConfig,
+    ) -> Option<TestApp> {
+        let db = TestDb::new(backend).await?;
+        let store = Store::connect(&db.url).await.expect("connect");
+        let search = SearchService::open(&config, store.clone()).await.expect("search");
+        Some(Self::serve_with(db, store, Some(Arc::new(search))).await)
+    }
+
     /// A site over a database that already exists.
     pub async fn on_store(db: TestDb, store: Store) -> TestApp {
         Self::serve(db, store).await

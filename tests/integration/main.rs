@@ -10,5 +10,6 @@ mod entries;
 mod import;
 mod instances;
 mod migrate;
+mod outbox;
 mod relevance;
 mod security;
