@@ -225,10 +225,14 @@ fn readings(folded: &str) -> Vec<Vec<&'static str>> {
 
 /// For each pair of adjacent Chinese characters, the syllable bigrams (`qian|man`) of their
 /// readings: one group per pair, several entries when a character is polyphonic.
+/// Pairs wholly inside a generic word (`理财`, `科技`) are left out, as for character bigrams.
 pub fn pinyin_pairs(folded: &str) -> Vec<Vec<String>> {
-    readings(folded)
-        .windows(2)
-        .filter(|w| !w[0].is_empty() && !w[1].is_empty())
+    let chars: Vec<char> = folded.chars().collect();
+    let mask = generic_mask(&chars);
+    let r = readings(folded);
+    (0..r.len().saturating_sub(1))
+        .filter(|&i| !r[i].is_empty() && !r[i + 1].is_empty() && !(mask[i] && mask[i + 1]))
+        .map(|i| &r[i..i + 2])
         .map(|w| {
             let mut group = Vec::new();
             for a in &w[0] {

@@ -40,6 +40,16 @@ pub struct EntryDoc {
     pub category: String,
     pub status: String,
     pub year: Option<i64>,
+    /// Last day of publicity (Julian day), for filtering at query time.
+    #[serde(default = "open_ended")]
+    pub ends_day: i64,
+    /// The name and aliases, folded, computed once at indexing time for ranking.
+    #[serde(default)]
+    pub folded: Vec<String>,
+}
+
+fn open_ended() -> i64 {
+    i64::MAX
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +154,11 @@ impl IndexDoc {
                 category: d.category.clone(),
                 status: d.status.clone(),
                 year: d.listed_on.map(|l| i64::from(l.year())),
+                ends_day: d.publicity_ends_on.map_or(i64::MAX, day),
+                folded: std::iter::once(&d.name)
+                    .chain(d.aliases.iter())
+                    .map(|n| fold(n))
+                    .collect(),
             }),
         }
     }

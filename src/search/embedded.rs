@@ -3,15 +3,13 @@
 //! (inverted lists, BM25, top-k, filters) and Chinese analysis stays shared with Meilisearch.
 //! The index is a rebuildable cache of the database.
 
-use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions, Value,
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -19,11 +17,13 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use super::SearchError;
 use super::document::{DocKind, IndexDoc, Stored};
 
+/// Entries and articles have token fields of their own, so that a query is a plain
+/// disjunction over one field (which tantivy prunes with block-max WAND) with no filter
+/// clauses; publicity is checked on the few candidates afterwards.
 struct Fields {
     key: Field,
-    kind: Field,
-    tokens: Field,
-    ends_day: Field,
+    entry_tokens: Field,
+    article_tokens: Field,
     doc: Field,
 }
 
@@ -40,24 +40,22 @@ const WRITER_HEAP: usize = 128 * 1024 * 1024;
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let key = b.add_text_field("key", STRING | STORED);
-    let kind = b.add_text_field("kind", STRING);
-    let tokens = b.add_text_field(
-        "tokens",
+    let tokens = || {
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(TOKENIZER)
                 .set_index_option(IndexRecordOption::WithFreqs),
-        ),
-    );
-    let ends_day = b.add_i64_field("ends_day", INDEXED | FAST);
+        )
+    };
+    let entry_tokens = b.add_text_field("entry_tokens", tokens());
+    let article_tokens = b.add_text_field("article_tokens", tokens());
     let doc = b.add_text_field("doc", STORED);
     (
         b.build(),
         Fields {
             key,
-            kind,
-            tokens,
-            ends_day,
+            entry_tokens,
+            article_tokens,
             doc,
         },
     )
@@ -126,9 +124,11 @@ impl Embedded {
             writer.delete_term(Term::from_field_text(f.key, &d.key));
             let mut doc = TantivyDocument::default();
             doc.add_text(f.key, &d.key);
-            doc.add_text(f.kind, d.kind.key());
-            doc.add_text(f.tokens, d.tokens.join(" "));
-            doc.add_i64(f.ends_day, d.ends_day);
+            let field = match d.kind {
+                DocKind::Entry => f.entry_tokens,
+                DocKind::Article => f.article_tokens,
+            };
+            doc.add_text(field, d.tokens.join(" "));
             doc.add_text(f.doc, serde_json::to_string(&d.stored).map_err(err)?);
             writer.add_document(doc).map_err(err)?;
         }
@@ -157,33 +157,23 @@ impl Embedded {
             return Ok(Vec::new());
         }
         let f = &self.fields;
-        let term_queries: Vec<(Occur, Box<dyn Query>)> = tokens
-            .iter()
-            .map(|t| {
-                let q: Box<dyn Query> = Box::new(TermQuery::new(
-                    Term::from_field_text(f.tokens, t),
-                    IndexRecordOption::WithFreqs,
-                ));
-                (if all { Occur::Must } else { Occur::Should }, q)
-            })
-            .collect();
-        let query = BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.kind, kind.key()),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-            (
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_i64(f.ends_day, today)),
-                    Bound::Unbounded,
-                )),
-            ),
-            (Occur::Must, Box::new(BooleanQuery::new(term_queries))),
-        ]);
+        let field = match kind {
+            DocKind::Entry => f.entry_tokens,
+            DocKind::Article => f.article_tokens,
+        };
+        let occur = if all { Occur::Must } else { Occur::Should };
+        let query = BooleanQuery::new(
+            tokens
+                .iter()
+                .map(|t| {
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(
+                        Term::from_field_text(field, t),
+                        IndexRecordOption::WithFreqs,
+                    ));
+                    (occur, q)
+                })
+                .collect(),
+        );
         let searcher = self.reader.searcher();
         let top = searcher
             .search(&query, &TopDocs::with_limit(limit).order_by_score())
@@ -192,7 +182,14 @@ impl Embedded {
         for (_, address) in top {
             let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
             if let Some(json) = doc.get_first(f.doc).and_then(|v| v.as_str()) {
-                out.push(serde_json::from_str(json).map_err(err)?);
+                let stored: Stored = serde_json::from_str(json).map_err(err)?;
+                let current = match &stored {
+                    Stored::Entry(e) => e.ends_day >= today,
+                    Stored::Article(_) => true,
+                };
+                if current {
+                    out.push(stored);
+                }
             }
         }
         Ok(out)

@@ -61,7 +61,7 @@ enum Backend {
 }
 
 /// Most entry candidates a query considers; more is reported as "at least".
-pub const ENTRY_CANDIDATES: usize = 500;
+pub const ENTRY_CANDIDATES: usize = 200;
 const ARTICLE_CANDIDATES: usize = 200;
 /// Outbox items applied per transaction.
 const OUTBOX_BATCH: i64 = 500;

@@ -10,9 +10,9 @@ use super::document::{ArticleDoc, EntryDoc};
 use super::query::AnalyzedQuery;
 use crate::domain::{Category, EntryStatus, ListKind};
 
-/// Relevance of a name (or alias) to the query; 0 when it does not match well enough.
-fn score_name(q: &AnalyzedQuery, name: &str, alias: bool) -> u32 {
-    let f = fold(name);
+/// Relevance of a folded name (or alias) to the query; 0 when it does not match well enough.
+fn score_name(q: &AnalyzedQuery, f: &str, alias: bool) -> u32 {
+    let f = f.to_string();
     if f.is_empty() || q.folded.is_empty() {
         return 0;
     }
@@ -58,7 +58,8 @@ fn score_name(q: &AnalyzedQuery, name: &str, alias: bool) -> u32 {
         }
     }
 
-    if !q.pinyin.is_empty() {
+    // Pinyin is the costlier check and only a fallback for what characters did not find.
+    if !q.pinyin.is_empty() && best < 1_900 {
         // Homophones and typed pinyin: every adjacent syllable pair is in the name.
         let name_pinyin: HashSet<String> = pinyin_bigrams(&f).into_iter().collect();
         let all_pairs = q
@@ -108,9 +109,15 @@ pub fn score_entry(q: &AnalyzedQuery, d: &EntryDoc) -> Option<u32> {
     {
         best = 9_000;
     }
-    best = best.max(score_name(q, &d.name, false));
-    for a in &d.aliases {
-        best = best.max(score_name(q, a, true));
+    if d.folded.is_empty() {
+        best = best.max(score_name(q, &fold(&d.name), false));
+        for a in &d.aliases {
+            best = best.max(score_name(q, &fold(a), true));
+        }
+    } else {
+        for (i, f) in d.folded.iter().enumerate() {
+            best = best.max(score_name(q, f, i > 0));
+        }
     }
     let label_hit = d.websites.iter().any(|w| {
         let label = host_label(w);

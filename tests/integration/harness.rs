@@ -278,13 +278,12 @@ impl TestApp {
     }
 
     /// A site whose search backend is given (Meilisearch, say) instead of its own index.
-    pub async fn try_spawn_with_search(
-        backend: Backend,
-        config: SearchConfig,
-    ) -> Option<TestApp> {
+    pub async fn try_spawn_with_search(backend: Backend, config: SearchConfig) -> Option<TestApp> {
         let db = TestDb::new(backend).await?;
         let store = Store::connect(&db.url).await.expect("connect");
-        let search = SearchService::open(&config, store.clone()).await.expect("search");
+        let search = SearchService::open(&config, store.clone())
+            .await
+            .expect("search");
         Some(Self::serve_with(db, store, Some(Arc::new(search))).await)
     }
 

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jingshi::domain::PubState;
-use jingshi::search::{outbox, SearchConfig, SearchService};
+use jingshi::search::{SearchConfig, SearchService, outbox};
 use jingshi::store::schema::TABLES;
 use jingshi::store::{Actor, EntryWrite};
 
-use crate::harness::{fake_entry, Backend, TestApp};
+use crate::harness::{Backend, TestApp, fake_entry};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -34,12 +34,13 @@ async fn write(app: &TestApp, names: &[String]) {
         name: "测试".into(),
         note: String::new(),
     };
-    app.store.write_entries(&writes, &actor, &|_| {}).await.unwrap();
+    app.store
+        .write_entries(&writes, &actor, &|_| {})
+        .await
+        .unwrap();
 }
 
-async fn while_the_backend_is_down_search_falls_back_and_changes_wait_in_the_outbox(
-    app: TestApp,
-) {
+async fn while_the_backend_is_down_search_falls_back_and_changes_wait_in_the_outbox(app: TestApp) {
     // A Meilisearch that is not there: a closed loopback port.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -69,7 +70,10 @@ async fn while_the_backend_is_down_search_falls_back_and_changes_wait_in_the_out
     let (status, page) = down.get("/search?q=停机期间").await;
     assert_eq!(status, 200);
     assert!(page.contains("检索服务暂时不可用"), "{page}");
-    assert!(page.contains(r#"href="/entries/1""#), "the database lookup still answers");
+    assert!(
+        page.contains(r#"href="/entries/1""#),
+        "the database lookup still answers"
+    );
     let (status, json) = down.get_json("/api/v1/entries?q=停机期间").await;
     assert_eq!(status, 200);
     assert_eq!(json["total"], 1);
@@ -109,7 +113,10 @@ async fn with_two_instances_each_change_is_applied_once(first: TestApp) {
     }
     assert!(drained, "the workers emptied the outbox");
     let applied = first.search.applied() + second.search.applied() - before;
-    assert_eq!(applied, written, "every change applied exactly once across both instances");
+    assert_eq!(
+        applied, written,
+        "every change applied exactly once across both instances"
+    );
     let one: &Arc<SearchService> = &first.search;
     let other: &Arc<SearchService> = &second.search;
     assert_eq!(

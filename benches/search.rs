@@ -1,0 +1,270 @@
+//! Search benchmark: generates N realistic fictional entries (and N/100 articles) in a SQLite
+//! file, then prints the index build time, in-process and HTTP search latency (p50/p99) and
+//! resident memory. Not a test: figures, for the issue notes.
+//!
+//!     cargo bench --bench search -- 100000
+//!     cargo bench --bench search -- 1000000
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jingshi::domain::article::ArticleData;
+use jingshi::domain::credit_code::CreditCode;
+use jingshi::domain::entry::EntryData;
+use jingshi::domain::{ArticleKind, PubState};
+use jingshi::search::query::AnalyzedQuery;
+use jingshi::search::{SearchConfig, SearchService};
+use jingshi::site::Site;
+use jingshi::store::{Actor, EntryWrite, Store};
+use jingshi::web::{self, AppState};
+
+const REGIONS: &[&str] = &[
+    "郑州", "河南", "洛阳", "开封", "示例", "中原", "华夏", "北京", "上海", "深圳", "杭州", "广州",
+    "成都", "武汉", "南京", "西安", "长沙", "合肥", "济南", "青岛",
+];
+const BRAND_CHARS: &str = "鑫汇宝金银富贵盈利财通达聚融信诚安康泰丰瑞祥和顺恒隆昌盛兴旺福禄寿喜乐天地人中华宏伟德仁义礼智勤俭博远鼎新源泉海洋江河湖山川云雨风雷星月日光明辉煌锦绣";
+const TRADES: &[&str] = &[
+    "网络科技",
+    "金融信息服务",
+    "投资管理",
+    "资产管理",
+    "商务信息咨询",
+    "电子商务",
+    "信息技术",
+    "健康管理",
+    "商贸",
+    "保险代理",
+    "支付服务",
+    "股权投资",
+    "供应链管理",
+    "文化传媒",
+];
+const CATEGORIES: &[&str] = &[
+    "p2p",
+    "crowdfunding",
+    "insurance",
+    "payment",
+    "asset_management",
+    "cross_sector",
+    "other",
+];
+const LISTS: &[&str] = &["blacklist", "blacklist", "warning", "abnormal"];
+
+/// A small deterministic generator (xorshift), so runs are comparable.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[self.below(v.len())]
+    }
+}
+
+fn brand(rng: &mut Rng) -> String {
+    let chars: Vec<char> = BRAND_CHARS.chars().collect();
+    let len = 2 + rng.below(2);
+    (0..len).map(|_| chars[rng.below(chars.len())]).collect()
+}
+
+fn entry(i: usize, rng: &mut Rng) -> EntryData {
+    const CODE_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let b = brand(rng);
+    let body: String = format!("91{:06}", 100_000 + rng.below(900_000))
+        + &(0..9)
+            .map(|_| CODE_CHARS[rng.below(31)] as char)
+            .collect::<String>();
+    let removed = rng.below(5) == 0;
+    EntryData {
+        name: format!("{}{}{}有限公司", rng.pick(REGIONS), b, rng.pick(TRADES)),
+        aliases: vec![format!("{b}APP"), format!("{b}理财")],
+        credit_code: CreditCode::with_check(&body).map(|c| c.to_string()),
+        category: rng.pick(CATEGORIES).to_string(),
+        list: rng.pick(LISTS).to_string(),
+        reason: "以高息为诱饵非法吸收公众存款".into(),
+        basis: "《防范和处置非法集资条例》".into(),
+        authority: "示例区互联网金融风险专项整治工作领导小组办公室".into(),
+        decision_no: format!("示区金整办〔2024〕{i}号"),
+        listed_on: time::Date::from_calendar_date(
+            2017 + rng.below(9) as i32,
+            time::Month::March,
+            1,
+        )
+        .ok(),
+        measures: "联合惩戒".into(),
+        websites: vec![format!("site{i}.example.com")],
+        phones: vec![format!(
+            "400-{:03}-{:04}",
+            rng.below(1000),
+            rng.below(10_000)
+        )],
+        remedy: String::new(),
+        publicity_ends_on: None,
+        address: "示例路1号".into(),
+        status: if removed { "removed" } else { "listed" }.into(),
+        removed_on: removed.then(|| time::macros::date!(2025 - 01 - 01)),
+        removal_reason: if removed {
+            "整改完成".into()
+        } else {
+            String::new()
+        },
+        removal_authority: String::new(),
+    }
+}
+
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir()?;
+    let store = Store::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("bench.db").display()
+    ))
+    .await?;
+    let actor = Actor {
+        name: "bench".into(),
+        note: String::new(),
+    };
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut names = Vec::with_capacity(n);
+    let started = Instant::now();
+    for chunk_start in (0..n).step_by(20_000) {
+        let writes: Vec<EntryWrite> = (chunk_start..(chunk_start + 20_000).min(n))
+            .map(|i| {
+                let e = entry(i, &mut rng);
+                names.push((e.name.clone(), e.credit_code.clone(), e.aliases[0].clone()));
+                EntryWrite {
+                    data: e,
+                    state: Some(PubState::Published),
+                }
+            })
+            .collect();
+        store.write_entries(&writes, &actor, &|_| {}).await?;
+    }
+    let articles: Vec<(ArticleData, PubState)> = (0..n / 100)
+        .map(|i| {
+            let b = brand(&mut rng);
+            (
+                ArticleData {
+                    slug: format!("bench-{i}"),
+                    kind: ArticleKind::Warning,
+                    title: format!("关于警惕“{b}”平台以高收益为诱饵非法集资的风险提示"),
+                    summary: format!("近期{b}平台承诺保本保息，涉嫌非法集资。"),
+                    body_md: format!("{b}平台以“高收益、低风险”为诱饵，虚构借款项目，设立资金池。请广大群众提高警惕。").repeat(5),
+                    doc_no: None,
+                    tags: vec!["非法集资".into()],
+                    published_on: time::macros::date!(2025 - 01 - 01),
+                    related_entries: Vec::new(),
+                },
+                PubState::Published,
+            )
+        })
+        .collect();
+    store.write_articles(&articles, &actor).await?;
+    println!("entries: {n}, articles: {}", articles.len());
+    println!("database load: {:.1} s", started.elapsed().as_secs_f64());
+
+    let config = SearchConfig::Embedded {
+        dir: dir.path().join("index"),
+    };
+    let search = Arc::new(SearchService::open(&config, store.clone()).await?);
+    let started = Instant::now();
+    let docs = search.rebuild(&|_, _| {}).await?;
+    println!(
+        "index build (jingshi reindex path): {docs} documents in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    println!("resident memory after build: {:.0} MiB", rss_mib());
+
+    // A mix of what residents type: whole names, parts, brands, codes, pasted URLs, pinyin, misses.
+    let mut queries: Vec<String> = Vec::new();
+    for k in 0..1_000 {
+        let (name, code, alias) = &names[rng.below(names.len())];
+        let chars: Vec<char> = name.chars().collect();
+        queries.push(match k % 8 {
+            0 => name.clone(),
+            1 => chars[2..5.min(chars.len())].iter().collect(),
+            2 => alias.clone(),
+            3 => code.clone().unwrap_or_default(),
+            4 => format!("https://www.site{}.example.com/x?y=1", rng.below(n)),
+            5 => "qianmancang".into(),
+            6 => "钱多多理财".into(),
+            _ => format!("{}科技", &alias[..alias.len() - 3]),
+        });
+    }
+    let today = jingshi::domain::dates::today();
+    let mut times = Vec::with_capacity(queries.len());
+    for q in &queries {
+        let t = Instant::now();
+        let hits = search.entries(&AnalyzedQuery::new(q), today).await?;
+        std::hint::black_box(hits);
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "in-process search ({} queries): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        times.len(),
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        percentile(&times, 1.0)
+    );
+
+    let state = AppState {
+        store: store.clone(),
+        site: Arc::new(Site::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/content"
+        )))?),
+        search: search.clone(),
+        demo: false,
+        base_url: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(web::serve(listener, state, std::future::pending()));
+    let client = reqwest::Client::new();
+    let mut times = Vec::with_capacity(queries.len());
+    for q in &queries {
+        let url = format!(
+            "http://{addr}/api/v1/entries?q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        );
+        let t = Instant::now();
+        let body = client.get(&url).send().await?.bytes().await?;
+        std::hint::black_box(body);
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "HTTP /api/v1/entries?q= ({} requests, sequential): p50 {:.2} ms, p99 {:.2} ms",
+        times.len(),
+        percentile(&times, 0.5),
+        percentile(&times, 0.99)
+    );
+    println!("resident memory after queries: {:.0} MiB", rss_mib());
+    Ok(())
+}
