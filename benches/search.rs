@@ -218,11 +218,31 @@ async fn main() -> anyhow::Result<()> {
     }
     let today = jingshi::domain::dates::today();
     let mut times = Vec::with_capacity(queries.len());
-    for q in &queries {
+    let mut by_kind: Vec<Vec<Duration>> = vec![Vec::new(); 8];
+    for (k, q) in queries.iter().enumerate() {
         let t = Instant::now();
         let hits = search.entries(&AnalyzedQuery::new(q), today).await?;
         std::hint::black_box(hits);
         times.push(t.elapsed());
+        by_kind[k % 8].push(t.elapsed());
+    }
+    let kinds = [
+        "whole name",
+        "3-char part",
+        "alias",
+        "credit code",
+        "URL",
+        "pinyin",
+        "miss",
+        "brand+科技",
+    ];
+    for (label, mut v) in kinds.iter().zip(by_kind) {
+        v.sort();
+        println!(
+            "  {label:<12} p50 {:.2} ms  p99 {:.2} ms",
+            percentile(&v, 0.5),
+            percentile(&v, 0.99)
+        );
     }
     times.sort();
     println!(

@@ -4,15 +4,15 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::analysis::{
-    ascii_words, bigrams, fold, host_label, is_cjk, phone_digits, pinyin_bigrams, pinyin_string,
+    bigrams, fold, host_label, is_cjk, phone_digits, pinyin_bigrams, pinyin_string,
 };
 use super::document::{ArticleDoc, EntryDoc};
 use super::query::AnalyzedQuery;
 use crate::domain::{Category, EntryStatus, ListKind};
 
 /// Relevance of a folded name (or alias) to the query; 0 when it does not match well enough.
+/// Runs for every candidate of every query, so it avoids allocating where it can.
 fn score_name(q: &AnalyzedQuery, f: &str, alias: bool) -> u32 {
-    let f = f.to_string();
     if f.is_empty() || q.folded.is_empty() {
         return 0;
     }
@@ -21,26 +21,23 @@ fn score_name(q: &AnalyzedQuery, f: &str, alias: bool) -> u32 {
     }
     let (qlen, flen) = (q.folded.chars().count(), f.chars().count());
     let mut best = 0;
-    if qlen >= 2 && f.contains(&q.folded) {
+    if qlen >= 2 && f.contains(q.folded.as_str()) {
         // The query is a contiguous part of the name: the larger the part, the better.
         best = 5_000 + (1_000 * qlen / flen) as u32;
-    } else if flen >= 2 && q.folded.contains(&f) && leftover_is_generic(q, &f) {
+    } else if flen >= 2 && q.folded.contains(f) && leftover_is_generic(q, f) {
         // The whole name plus generic words (`汇鑫宝科技` for the alias `汇鑫宝`).
         best = 4_000 + (1_000 * flen / qlen) as u32;
     }
-    if qlen == 1 && q.folded.chars().all(is_cjk) && f.contains(&q.folded) {
+    if qlen == 1 && q.folded.chars().all(is_cjk) && f.contains(q.folded.as_str()) {
         best = best.max(1_500);
     }
 
-    let name_bigrams: HashSet<String> = bigrams(&f).into_iter().map(|b| b.text).collect();
-    let name_words = ascii_words(&f);
-    let distinctive: Vec<&str> = q.distinctive_bigrams().map(|b| b.text.as_str()).collect();
-    let units = distinctive.len() + q.words.len();
-    let matched = distinctive
-        .iter()
-        .filter(|b| name_bigrams.contains(**b))
+    let units = q.distinctive_bigrams().count() + q.words.len();
+    let matched = q
+        .distinctive_bigrams()
+        .filter(|b| f.contains(b.text.as_str()))
         .count()
-        + q.words.iter().filter(|w| name_words.contains(w)).count();
+        + q.words.iter().filter(|w| f.contains(w.as_str())).count();
     if units > 0 {
         // At least half of the distinctive part must be there, and some of it at all.
         if matched > 0 && matched * 2 >= units {
@@ -51,7 +48,7 @@ fn score_name(q: &AnalyzedQuery, f: &str, alias: bool) -> u32 {
         let hit = q
             .bigrams
             .iter()
-            .filter(|b| name_bigrams.contains(&b.text))
+            .filter(|b| f.contains(b.text.as_str()))
             .count();
         if hit * 2 >= all && hit > 0 {
             best = best.max(1_000 + (500 * hit / all) as u32);
@@ -59,9 +56,10 @@ fn score_name(q: &AnalyzedQuery, f: &str, alias: bool) -> u32 {
     }
 
     // Pinyin is the costlier check and only a fallback for what characters did not find.
-    if !q.pinyin.is_empty() && best < 1_900 {
+    let cjk = f.chars().filter(|c| is_cjk(*c)).count();
+    if !q.pinyin.is_empty() && best < 1_900 && cjk > q.pinyin.len() {
         // Homophones and typed pinyin: every adjacent syllable pair is in the name.
-        let name_pinyin: HashSet<String> = pinyin_bigrams(&f).into_iter().collect();
+        let name_pinyin: HashSet<String> = pinyin_bigrams(f).into_iter().collect();
         let all_pairs = q
             .pinyin
             .iter()
@@ -70,7 +68,7 @@ fn score_name(q: &AnalyzedQuery, f: &str, alias: bool) -> u32 {
             best = best.max(1_800 + 10 * q.pinyin.len().min(20) as u32);
         }
         if let Some(typed) = &q.typed_pinyin
-            && pinyin_string(&f).contains(typed.as_str())
+            && pinyin_string(f).contains(typed.as_str())
         {
             best = best.max(1_900);
         }

@@ -5,6 +5,9 @@ type Db = sqlx::Postgres;
 /// Byte-wise name order, independent of the cluster's locale, the same as SQLite's.
 const NAME_ORDER: &str = "name COLLATE \"C\"";
 
+/// Write transactions start as usual; row locks and the outbox lock do the rest.
+const BEGIN_WRITE: &str = "BEGIN";
+
 include!("queries.rs");
 
 /// One instance at a time drains the outbox: a transaction-scoped advisory lock, released at

@@ -109,7 +109,7 @@ pub async fn write_entries(
     now: OffsetDateTime,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<WriteOutcome> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     let mut outcome = WriteOutcome::default();
     for (i, w) in writes.iter().enumerate() {
         let d = &w.data;
@@ -378,7 +378,7 @@ pub async fn write_articles(
     actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<WriteOutcome> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     let mut outcome = WriteOutcome::default();
     for (a, state) in articles {
         let existing: Option<ArticleRow> = sqlx::query_as(concat!(
@@ -559,7 +559,7 @@ pub async fn write_pages(
     pages: &[PageData],
     now: OffsetDateTime,
 ) -> Result<WriteOutcome> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     let mut outcome = WriteOutcome::default();
     for p in pages {
         let old: Option<(String, String, i64)> =
@@ -654,7 +654,7 @@ pub async fn upsert_rows(pool: &Pool<Db>, table: &Table, rows: &[Vec<Value>]) ->
     if rows.is_empty() {
         return Ok(());
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     // Bound parameters per statement stay far below either database's limit.
     for chunk in rows.chunks(500) {
         let mut qb = QueryBuilder::<Db>::new("INSERT INTO ");
@@ -703,7 +703,7 @@ pub async fn drain_outbox<F>(pool: &Pool<Db>, limit: i64, apply: F) -> anyhow::R
 where
     F: AsyncFnOnce(Vec<OutboxItem>) -> anyhow::Result<()>,
 {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     if !try_outbox_lock(&mut tx).await? {
         return Ok(None);
     }
