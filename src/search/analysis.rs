@@ -231,7 +231,7 @@ pub fn pinyin_pairs(folded: &str) -> Vec<Vec<String>> {
     let mask = generic_mask(&chars);
     let r = readings(folded);
     (0..r.len().saturating_sub(1))
-        .filter(|&i| !r[i].is_empty() && !r[i + 1].is_empty() && !(mask[i] && mask[i + 1]))
+        .filter(|&i| !(r[i].is_empty() || r[i + 1].is_empty() || mask[i] && mask[i + 1]))
         .map(|i| &r[i..i + 2])
         .map(|w| {
             let mut group = Vec::new();
