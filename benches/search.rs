@@ -108,7 +108,7 @@ fn entry(i: usize, rng: &mut Rng) -> EntryData {
         publicity_ends_on: None,
         address: "示例路1号".into(),
         status: if removed { "removed" } else { "listed" }.into(),
-        removed_on: removed.then(|| time::macros::date!(2025 - 01 - 01)),
+        removed_on: removed.then_some(time::macros::date!(2025 - 01 - 01)),
         removal_reason: if removed {
             "整改完成".into()
         } else {
