@@ -115,11 +115,20 @@ impl Embedded {
 
     /// Adds or replaces documents and deletes keys, then commits and makes them visible.
     pub fn apply(&self, upserts: &[IndexDoc], deletes: &[String]) -> Result<(), SearchError> {
-        let mut writer = self.writer.lock().map_err(err)?;
-        let f = &self.fields;
-        for key in deletes {
-            writer.delete_term(Term::from_field_text(f.key, key));
+        {
+            let writer = self.writer.lock().map_err(err)?;
+            for key in deletes {
+                writer.delete_term(Term::from_field_text(self.fields.key, key));
+            }
         }
+        self.add(upserts)?;
+        self.commit()
+    }
+
+    /// Adds or replaces documents without committing (see [`Embedded::commit`]).
+    pub fn add(&self, upserts: &[IndexDoc]) -> Result<(), SearchError> {
+        let writer = self.writer.lock().map_err(err)?;
+        let f = &self.fields;
         for d in upserts {
             writer.delete_term(Term::from_field_text(f.key, &d.key));
             let mut doc = TantivyDocument::default();
@@ -132,15 +141,30 @@ impl Embedded {
             doc.add_text(f.doc, serde_json::to_string(&d.stored).map_err(err)?);
             writer.add_document(doc).map_err(err)?;
         }
-        writer.commit().map_err(err)?;
+        Ok(())
+    }
+
+    /// Makes what was added visible to searches.
+    pub fn commit(&self) -> Result<(), SearchError> {
+        self.writer.lock().map_err(err)?.commit().map_err(err)?;
         self.reader.reload().map_err(err)
     }
 
-    pub fn clear(&self) -> Result<(), SearchError> {
-        let mut writer = self.writer.lock().map_err(err)?;
-        writer.delete_all_documents().map_err(err)?;
-        writer.commit().map_err(err)?;
-        self.reader.reload().map_err(err)
+    /// Starts a rebuild: drops every document, visible to searches only at the next commit,
+    /// so that searches keep the old index until the new one is complete.
+    pub fn clear_uncommitted(&self) -> Result<(), SearchError> {
+        self.writer
+            .lock()
+            .map_err(err)?
+            .delete_all_documents()
+            .map_err(err)?;
+        Ok(())
+    }
+
+    /// Abandons what was added since the last commit (a failed rebuild).
+    pub fn rollback(&self) -> Result<(), SearchError> {
+        self.writer.lock().map_err(err)?.rollback().map_err(err)?;
+        Ok(())
     }
 
     /// Up to `limit` documents of `kind` whose publicity lasts at least until `today`, that

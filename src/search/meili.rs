@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use meilisearch_sdk::client::Client;
+use meilisearch_sdk::documents::DocumentDeletionQuery;
 use meilisearch_sdk::search::{MatchingStrategies, SearchQuery};
 use meilisearch_sdk::settings::{PrefixSearchSettings, Settings, TypoToleranceSettings};
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,8 @@ struct MeiliDoc {
     key: String,
     kind: String,
     ends_day: i64,
+    /// When the document was written (Unix seconds), to drop stale ones after a rebuild.
+    generation: i64,
     tokens: Vec<String>,
     doc: Stored,
 }
@@ -83,7 +86,7 @@ impl Meili {
         let index = self.client.index(&self.index);
         let settings = Settings::new()
             .with_searchable_attributes(["tokens"])
-            .with_filterable_attributes(["kind", "ends_day"])
+            .with_filterable_attributes(["kind", "ends_day", "generation"])
             .with_displayed_attributes(["key", "doc"])
             .with_ranking_rules(["words", "exactness"])
             .with_proximity_precision("byAttribute")
@@ -119,12 +122,14 @@ impl Meili {
                 .await?;
         }
         if !upserts.is_empty() {
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
             let docs: Vec<MeiliDoc> = upserts
                 .iter()
                 .map(|d| MeiliDoc {
                     key: d.key.clone(),
                     kind: d.kind.key().to_string(),
                     ends_day: d.ends_day.min(OPEN_ENDED_DAY),
+                    generation: now,
                     tokens: d.tokens.clone(),
                     doc: d.stored.clone(),
                 })
@@ -140,9 +145,14 @@ impl Meili {
         Ok(())
     }
 
-    pub async fn clear(&self) -> Result<(), SearchError> {
+    /// Deletes documents written before `stamp` (Unix seconds): after a rebuild has rewritten
+    /// everything published, what is older was not rewritten and is stale.
+    pub async fn remove_older_than(&self, stamp: i64) -> Result<(), SearchError> {
         let index = self.client.index(&self.index);
-        self.wait(index.delete_all_documents().await.map_err(err)?)
+        let filter = format!("generation < {stamp}");
+        let mut query = DocumentDeletionQuery::new(&index);
+        query.with_filter(&filter);
+        self.wait(index.delete_documents_with(&query).await.map_err(err)?)
             .await
     }
 

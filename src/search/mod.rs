@@ -154,14 +154,22 @@ impl SearchService {
         if q.is_empty() {
             return Ok(Vec::new());
         }
+        let hits = self.entry_hits(q, false, today).await?;
+        if !hits.is_empty() || q.pinyin.is_empty() {
+            return Ok(hits);
+        }
+        self.entry_hits(q, true, today).await
+    }
+
+    async fn entry_hits(
+        &self,
+        q: &AnalyzedQuery,
+        with_pinyin: bool,
+        today: Date,
+    ) -> Result<Vec<EntryHit>, SearchError> {
+        let tokens = q.entry_tokens(with_pinyin);
         let stored = self
-            .candidates(
-                DocKind::Entry,
-                &q.entry_tokens(),
-                false,
-                today,
-                ENTRY_CANDIDATES,
-            )
+            .candidates(DocKind::Entry, &tokens, false, today, ENTRY_CANDIDATES)
             .await?;
         let docs = stored
             .into_iter()
@@ -278,13 +286,27 @@ impl SearchService {
         Ok(())
     }
 
-    /// Empties the index and fills it again from the database.
+    /// Fills the index again from the database. Searches keep answering from the old content
+    /// meanwhile: the embedded index swaps at its single commit; Meilisearch documents are
+    /// overwritten and the ones not rewritten are deleted at the end.
     pub async fn rebuild(&self, progress: &(dyn Fn(&str, usize) + Sync)) -> anyhow::Result<usize> {
         self.ensure_configured().await?;
-        match &self.backend {
-            Backend::Embedded(e) => tokio::task::block_in_place(|| e.clear())?,
-            Backend::Meili(m) => m.clear().await?,
+        // A minute of slack for clocks of other instances writing meanwhile.
+        let stamp = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
+        if let Backend::Embedded(e) = &self.backend {
+            tokio::task::block_in_place(|| e.clear_uncommitted())?;
         }
+        let result = self.refill(progress).await;
+        match (&self.backend, &result) {
+            (Backend::Embedded(e), Ok(_)) => tokio::task::block_in_place(|| e.commit())?,
+            (Backend::Embedded(e), Err(_)) => tokio::task::block_in_place(|| e.rollback())?,
+            (Backend::Meili(m), Ok(_)) => m.remove_older_than(stamp).await?,
+            (Backend::Meili(_), Err(_)) => {}
+        }
+        result
+    }
+
+    async fn refill(&self, progress: &(dyn Fn(&str, usize) + Sync)) -> anyhow::Result<usize> {
         let mut total = 0;
         let mut after = 0;
         loop {
@@ -298,7 +320,7 @@ impl SearchService {
                 .iter()
                 .map(|e| IndexDoc::entry(e.id, &e.data))
                 .collect();
-            self.apply(docs, Vec::new()).await?;
+            self.add_for_rebuild(docs).await?;
             total += batch.len();
             progress("entries", total);
         }
@@ -315,11 +337,20 @@ impl SearchService {
                 .iter()
                 .map(|a| IndexDoc::article(a.id, &a.data))
                 .collect();
-            self.apply(docs, Vec::new()).await?;
+            self.add_for_rebuild(docs).await?;
             articles += batch.len();
             progress("articles", articles);
         }
         Ok(total + articles)
+    }
+
+    /// Adds documents to an index being rebuilt: the embedded index commits once at the end
+    /// (a commit per batch costs a segment flush each); Meilisearch takes them as a task.
+    async fn add_for_rebuild(&self, docs: Vec<IndexDoc>) -> Result<(), SearchError> {
+        match &self.backend {
+            Backend::Embedded(e) => tokio::task::block_in_place(|| e.add(&docs)),
+            Backend::Meili(m) => m.apply(&docs, &[]).await,
+        }
     }
 
     /// Number of documents in the index.

@@ -99,8 +99,10 @@ impl AnalyzedQuery {
     }
 
     /// Tokens to retrieve entry candidates with, most telling first. A document matching any
-    /// of them is a candidate; ranking decides what is shown.
-    pub fn entry_tokens(&self) -> Vec<String> {
+    /// of them is a candidate; ranking decides what is shown. Pinyin pairs are asked for only
+    /// `with_pinyin`: they are for homophones and typed pinyin, a second try when the
+    /// characters found nothing, and they are common enough to slow every query down.
+    pub fn entry_tokens(&self, with_pinyin: bool) -> Vec<String> {
         let mut t = Vec::new();
         if let Some(code) = &self.code {
             t.push(encode(TokenKind::Code, code));
@@ -132,12 +134,14 @@ impl AnalyzedQuery {
         if let Some(p) = &self.typed_pinyin {
             t.push(encode(TokenKind::Word, p));
         }
-        t.extend(
-            self.pinyin
-                .iter()
-                .flatten()
-                .map(|p| encode(TokenKind::Pinyin, p)),
-        );
+        if with_pinyin {
+            t.extend(
+                self.pinyin
+                    .iter()
+                    .flatten()
+                    .map(|p| encode(TokenKind::Pinyin, p)),
+            );
+        }
         let mut seen = std::collections::HashSet::new();
         t.retain(|x| seen.insert(x.clone()));
         t

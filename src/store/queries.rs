@@ -100,6 +100,44 @@ enum Revisions {
     Article,
 }
 
+type Statement<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments>;
+
+/// Binds `$1`–`$26` of the entry insert and update, which list the columns in the same order.
+fn bind_entry<'q>(
+    q: Statement<'q>,
+    d: &'q EntryData,
+    state: PubState,
+    published_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Statement<'q> {
+    q.bind(&d.name)
+        .bind(d.name_key())
+        .bind(to_json(&d.aliases))
+        .bind(&d.credit_code)
+        .bind(&d.category)
+        .bind(&d.list)
+        .bind(&d.reason)
+        .bind(&d.basis)
+        .bind(&d.authority)
+        .bind(&d.decision_no)
+        .bind(d.listed_on)
+        .bind(d.listed_on.map(|d| i64::from(d.year())))
+        .bind(&d.measures)
+        .bind(to_json(&d.websites))
+        .bind(to_json(&d.phones))
+        .bind(&d.remedy)
+        .bind(d.publicity_ends_on)
+        .bind(&d.address)
+        .bind(&d.status)
+        .bind(d.removed_on)
+        .bind(&d.removal_reason)
+        .bind(&d.removal_authority)
+        .bind(state.key())
+        .bind(d.search_text())
+        .bind(published_at)
+        .bind(now)
+}
+
 /// Creates or updates entries (matched by credit code, else by name) in one transaction,
 /// keeping the previous version of every changed entry as a revision.
 pub async fn write_entries(
@@ -118,7 +156,8 @@ pub async fn write_entries(
             None => {
                 let state = w.state.unwrap_or(PubState::Draft);
                 let published_at = (state == PubState::Published).then_some(now);
-                let id: i64 = sqlx::query_scalar(
+                let row = bind_entry(
+                    sqlx::query(
                     "INSERT INTO entries (name, name_key, aliases, credit_code, category, list_kind, \
                      reason, basis, authority, decision_no, listed_on, listed_year, measures, \
                      websites, phones, remedy, publicity_ends_on, address, status, removed_on, \
@@ -126,35 +165,15 @@ pub async fn write_entries(
                      created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
                      $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, \
                      $26, $26) RETURNING id",
+                    ),
+                    d,
+                    state,
+                    published_at,
+                    now,
                 )
-                .bind(&d.name)
-                .bind(d.name_key())
-                .bind(to_json(&d.aliases))
-                .bind(&d.credit_code)
-                .bind(&d.category)
-                .bind(&d.list)
-                .bind(&d.reason)
-                .bind(&d.basis)
-                .bind(&d.authority)
-                .bind(&d.decision_no)
-                .bind(d.listed_on)
-                .bind(d.listed_on.map(|d| i64::from(d.year())))
-                .bind(&d.measures)
-                .bind(to_json(&d.websites))
-                .bind(to_json(&d.phones))
-                .bind(&d.remedy)
-                .bind(d.publicity_ends_on)
-                .bind(&d.address)
-                .bind(&d.status)
-                .bind(d.removed_on)
-                .bind(&d.removal_reason)
-                .bind(&d.removal_authority)
-                .bind(state.key())
-                .bind(d.search_text())
-                .bind(published_at)
-                .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
+                let id: i64 = sqlx::Row::try_get(&row, 0)?;
                 insert_revision(&mut tx, Revisions::Entry, id, None, &[], actor, now).await?;
                 enqueue(&mut tx, "entry", id, now).await?;
                 outcome.created += 1;
@@ -172,7 +191,8 @@ pub async fn write_entries(
                         (PubState::Published, None) => Some(now),
                         (_, at) => at,
                     };
-                    sqlx::query(
+                    bind_entry(
+                        sqlx::query(
                         "UPDATE entries SET name = $1, name_key = $2, aliases = $3, credit_code = $4, \
                          category = $5, list_kind = $6, reason = $7, basis = $8, authority = $9, \
                          decision_no = $10, listed_on = $11, listed_year = $12, measures = $13, \
@@ -180,33 +200,12 @@ pub async fn write_entries(
                          address = $18, status = $19, removed_on = $20, removal_reason = $21, \
                          removal_authority = $22, state = $23, search_text = $24, \
                          published_at = $25, updated_at = $26 WHERE id = $27",
+                        ),
+                        d,
+                        state,
+                        published_at,
+                        now,
                     )
-                    .bind(&d.name)
-                    .bind(d.name_key())
-                    .bind(to_json(&d.aliases))
-                    .bind(&d.credit_code)
-                    .bind(&d.category)
-                    .bind(&d.list)
-                    .bind(&d.reason)
-                    .bind(&d.basis)
-                    .bind(&d.authority)
-                    .bind(&d.decision_no)
-                    .bind(d.listed_on)
-                    .bind(d.listed_on.map(|d| i64::from(d.year())))
-                    .bind(&d.measures)
-                    .bind(to_json(&d.websites))
-                    .bind(to_json(&d.phones))
-                    .bind(&d.remedy)
-                    .bind(d.publicity_ends_on)
-                    .bind(&d.address)
-                    .bind(&d.status)
-                    .bind(d.removed_on)
-                    .bind(&d.removal_reason)
-                    .bind(&d.removal_authority)
-                    .bind(state.key())
-                    .bind(d.search_text())
-                    .bind(published_at)
-                    .bind(now)
                     .bind(old.id)
                     .execute(&mut *tx)
                     .await?;
