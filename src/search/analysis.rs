@@ -223,20 +223,18 @@ fn readings(folded: &str) -> Vec<Vec<&'static str>> {
         .collect()
 }
 
-/// For each pair of adjacent Chinese characters, the syllable bigrams (`qian|man`) of their
-/// readings: one group per pair, several entries when a character is polyphonic.
-/// Pairs wholly inside a generic word (`理财`, `科技`) are left out, as for character bigrams.
-pub fn pinyin_pairs(folded: &str) -> Vec<Vec<String>> {
+/// Syllable bigrams (`qian|man`) of adjacent Chinese characters, one group per pair with an
+/// entry per combination of readings; pairs wholly inside a generic word (`理财`, `科技`) are
+/// left out, as for character bigrams.
+fn pair_groups(folded: &str, r: &[Vec<&'static str>]) -> Vec<Vec<String>> {
     let chars: Vec<char> = folded.chars().collect();
     let mask = generic_mask(&chars);
-    let r = readings(folded);
     (0..r.len().saturating_sub(1))
         .filter(|&i| !(r[i].is_empty() || r[i + 1].is_empty() || mask[i] && mask[i + 1]))
-        .map(|i| &r[i..i + 2])
-        .map(|w| {
+        .map(|i| {
             let mut group = Vec::new();
-            for a in &w[0] {
-                for b in &w[1] {
+            for a in &r[i] {
+                for b in &r[i + 1] {
                     group.push(format!("{a}|{b}"));
                 }
             }
@@ -245,23 +243,23 @@ pub fn pinyin_pairs(folded: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Every pinyin syllable bigram of the Chinese in a folded string (all readings).
-pub fn pinyin_bigrams(folded: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for p in pinyin_pairs(folded).into_iter().flatten() {
-        if !out.contains(&p) {
-            out.push(p);
-        }
-    }
-    out
+/// The pinyin pair groups of a query: every group must be matched by one of its entries.
+pub fn pinyin_pairs(folded: &str) -> Vec<Vec<String>> {
+    pair_groups(folded, &readings(folded))
 }
 
-/// The first-reading pinyin of a folded string's CJK characters, joined (`qianmancang`).
-pub fn pinyin_string(folded: &str) -> String {
-    readings(folded)
-        .into_iter()
-        .filter_map(|r| r.first().copied())
-        .collect()
+/// Both pinyin forms of a name, with its readings looked up once: every syllable bigram, and
+/// the first-reading string (`qianmancang`).
+pub fn pinyin_forms(folded: &str) -> (Vec<String>, String) {
+    let r = readings(folded);
+    let mut pairs: Vec<String> = Vec::new();
+    for p in pair_groups(folded, &r).into_iter().flatten() {
+        if !pairs.contains(&p) {
+            pairs.push(p);
+        }
+    }
+    let string = r.iter().filter_map(|x| x.first().copied()).collect();
+    (pairs, string)
 }
 
 /// Splits typed pinyin (`qianmancang`, `an bao tong`) into syllables, preferring fewer;
@@ -409,10 +407,10 @@ mod tests {
 
     #[test]
     fn homophones_share_pinyin_bigrams() {
-        let a = pinyin_bigrams(&fold("钱满仓"));
-        let b = pinyin_bigrams(&fold("钱满苍"));
+        let (a, string) = pinyin_forms(&fold("钱满仓"));
+        let (b, _) = pinyin_forms(&fold("钱满苍"));
         assert!(b.iter().all(|x| a.contains(x)), "{a:?} {b:?}");
-        assert_eq!(pinyin_string("钱满仓"), "qianmancang");
+        assert_eq!(string, "qianmancang");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use time::Date;
 
 use super::analysis::{
     TokenKind, ascii_words, bigrams, encode, fold, host_label, is_cjk, is_generic_ascii,
-    phone_digits, pinyin_bigrams, pinyin_string,
+    phone_digits, pinyin_forms,
 };
 use crate::domain::article::ArticleData;
 use crate::domain::entry::EntryData;
@@ -93,26 +93,25 @@ pub fn day(d: Date) -> i64 {
 }
 
 /// Tokens of one name or alias.
-fn name_tokens(name: &str, out: &mut Vec<String>) {
-    let f = fold(name);
+fn name_tokens(f: &str, out: &mut Vec<String>) {
     if f.is_empty() {
         return;
     }
-    out.push(encode(TokenKind::Name, &f));
-    for b in bigrams(&f) {
+    out.push(encode(TokenKind::Name, f));
+    for b in bigrams(f) {
         out.push(encode(TokenKind::Bigram, &b.text));
     }
     for c in f.chars().filter(|c| is_cjk(*c)) {
         out.push(encode(TokenKind::Char, &c.to_string()));
     }
-    for p in pinyin_bigrams(&f) {
+    let (pairs, py) = pinyin_forms(f);
+    for p in pairs {
         out.push(encode(TokenKind::Pinyin, &p));
     }
-    let py = pinyin_string(&f);
     if py.len() >= 4 {
         out.push(encode(TokenKind::Word, &py));
     }
-    for w in ascii_words(&f) {
+    for w in ascii_words(f) {
         if !is_generic_ascii(&w) {
             out.push(encode(TokenKind::Word, &w));
         }
@@ -121,10 +120,14 @@ fn name_tokens(name: &str, out: &mut Vec<String>) {
 
 impl IndexDoc {
     pub fn entry(id: i64, d: &EntryData) -> IndexDoc {
+        // Folding (with traditional → simplified) is the costly step: once per name.
+        let folded: Vec<String> = std::iter::once(&d.name)
+            .chain(d.aliases.iter())
+            .map(|n| fold(n))
+            .collect();
         let mut tokens = Vec::new();
-        name_tokens(&d.name, &mut tokens);
-        for a in &d.aliases {
-            name_tokens(a, &mut tokens);
+        for f in &folded {
+            name_tokens(f, &mut tokens);
         }
         if let Some(code) = &d.credit_code {
             tokens.push(encode(TokenKind::Code, &code.to_lowercase()));
@@ -155,10 +158,7 @@ impl IndexDoc {
                 status: d.status.clone(),
                 year: d.listed_on.map(|l| i64::from(l.year())),
                 ends_day: d.publicity_ends_on.map_or(i64::MAX, day),
-                folded: std::iter::once(&d.name)
-                    .chain(d.aliases.iter())
-                    .map(|n| fold(n))
-                    .collect(),
+                folded,
             }),
         }
     }

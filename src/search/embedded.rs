@@ -121,16 +121,20 @@ impl Embedded {
                 writer.delete_term(Term::from_field_text(self.fields.key, key));
             }
         }
-        self.add(upserts)?;
+        self.add(upserts, true)?;
         self.commit()
     }
 
-    /// Adds or replaces documents without committing (see [`Embedded::commit`]).
-    pub fn add(&self, upserts: &[IndexDoc]) -> Result<(), SearchError> {
+    /// Adds documents without committing (see [`Embedded::commit`]); with `replace`, any
+    /// document with the same key goes. A rebuild, which starts empty, does not replace: a
+    /// delete per document would queue a million deletes for every segment flush.
+    pub fn add(&self, upserts: &[IndexDoc], replace: bool) -> Result<(), SearchError> {
         let writer = self.writer.lock().map_err(err)?;
         let f = &self.fields;
         for d in upserts {
-            writer.delete_term(Term::from_field_text(f.key, &d.key));
+            if replace {
+                writer.delete_term(Term::from_field_text(f.key, &d.key));
+            }
             let mut doc = TantivyDocument::default();
             doc.add_text(f.key, &d.key);
             let field = match d.kind {

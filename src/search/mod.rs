@@ -348,7 +348,7 @@ impl SearchService {
     /// (a commit per batch costs a segment flush each); Meilisearch takes them as a task.
     async fn add_for_rebuild(&self, docs: Vec<IndexDoc>) -> Result<(), SearchError> {
         match &self.backend {
-            Backend::Embedded(e) => tokio::task::block_in_place(|| e.add(&docs)),
+            Backend::Embedded(e) => tokio::task::block_in_place(|| e.add(&docs, false)),
             Backend::Meili(m) => m.apply(&docs, &[]).await,
         }
     }

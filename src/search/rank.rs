@@ -3,9 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::analysis::{
-    bigrams, fold, host_label, is_cjk, phone_digits, pinyin_bigrams, pinyin_string,
-};
+use super::analysis::{bigrams, fold, host_label, is_cjk, phone_digits, pinyin_forms};
 use super::document::{ArticleDoc, EntryDoc};
 use super::query::AnalyzedQuery;
 use crate::domain::{Category, EntryStatus, ListKind};
@@ -59,7 +57,8 @@ fn score_name(q: &AnalyzedQuery, f: &str, alias: bool) -> u32 {
     let cjk = f.chars().filter(|c| is_cjk(*c)).count();
     if !q.pinyin.is_empty() && best < 1_900 && cjk > q.pinyin.len() {
         // Homophones and typed pinyin: every adjacent syllable pair is in the name.
-        let name_pinyin: HashSet<String> = pinyin_bigrams(f).into_iter().collect();
+        let (pairs, string) = pinyin_forms(f);
+        let name_pinyin: HashSet<String> = pairs.into_iter().collect();
         let all_pairs = q
             .pinyin
             .iter()
@@ -68,7 +67,7 @@ fn score_name(q: &AnalyzedQuery, f: &str, alias: bool) -> u32 {
             best = best.max(1_800 + 10 * q.pinyin.len().min(20) as u32);
         }
         if let Some(typed) = &q.typed_pinyin
-            && pinyin_string(f).contains(typed.as_str())
+            && string.contains(typed.as_str())
         {
             best = best.max(1_900);
         }
