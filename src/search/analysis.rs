@@ -2,8 +2,8 @@
 //! (NFKC, width, case, punctuation), traditional → simplified, CJK bigrams with generic words
 //! marked, pinyin (for homophones and typed pinyin), ASCII words, hosts and codes.
 //!
-//! Backends index the *tokens* produced here, encoded as plain lower-case letters so that no
-//! engine's own tokenizer (jieba in Meilisearch, say) can split or merge them.
+//! Backends index the *tokens* produced here: tantivy as they are, Meilisearch spelt in plain
+//! lower-case letters so that its own tokenizer (jieba, say) cannot split or merge them.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -306,8 +306,6 @@ pub fn segment_pinyin(typed: &str) -> Option<Vec<&'static str>> {
 pub enum TokenKind {
     /// A CJK bigram.
     Bigram,
-    /// A single CJK character (for one-character queries).
-    Char,
     /// A pinyin syllable bigram.
     Pinyin,
     /// An ASCII word of a name.
@@ -326,7 +324,6 @@ impl TokenKind {
     fn prefix(self) -> char {
         match self {
             TokenKind::Bigram => 'b',
-            TokenKind::Char => 'u',
             TokenKind::Pinyin => 'p',
             TokenKind::Word => 'w',
             TokenKind::Name => 'n',
@@ -337,12 +334,20 @@ impl TokenKind {
     }
 }
 
-/// Encodes a token as lower-case letters only: the kind's prefix, then each UTF-8 byte as two
-/// letters `a`–`p`. No tokenizer splits or stems such a word.
+/// A token: the kind's prefix, then the text (which has no whitespace: folded text, hosts,
+/// codes and pinyin pairs never do).
 pub fn encode(kind: TokenKind, text: &str) -> String {
-    let mut out = String::with_capacity(1 + text.len() * 2);
+    let mut out = String::with_capacity(1 + text.len());
     out.push(kind.prefix());
-    for b in text.bytes() {
+    out.push_str(text);
+    out
+}
+
+/// A token spelt in lower-case letters only, each UTF-8 byte as two letters `a`–`p`, for
+/// engines with tokenizers of their own (Meilisearch would re-split Chinese and punctuation).
+pub fn as_letters(token: &str) -> String {
+    let mut out = String::with_capacity(token.len() * 2);
+    for b in token.bytes() {
         out.push((b'a' + (b >> 4)) as char);
         out.push((b'a' + (b & 0x0f)) as char);
     }
@@ -414,10 +419,10 @@ mod tests {
     }
 
     #[test]
-    fn tokens_are_letters_only() {
-        let t = encode(TokenKind::Bigram, "汇鑫");
+    fn tokens_spelt_in_letters_stay_distinct() {
+        let t = as_letters(&encode(TokenKind::Bigram, "汇鑫"));
         assert!(t.bytes().all(|b| b.is_ascii_lowercase()), "{t}");
-        assert_ne!(t, encode(TokenKind::Bigram, "鑫汇"));
+        assert_ne!(t, as_letters(&encode(TokenKind::Bigram, "鑫汇")));
         assert_ne!(encode(TokenKind::Word, "ab"), encode(TokenKind::Host, "ab"));
     }
 }

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::analysis::{
-    TokenKind, ascii_words, bigrams, encode, fold, host_label, is_cjk, is_generic_ascii,
-    phone_digits, pinyin_forms,
+    TokenKind, ascii_words, bigrams, encode, fold, host_label, is_generic_ascii, phone_digits,
+    pinyin_forms,
 };
 use crate::domain::article::ArticleData;
 use crate::domain::entry::EntryData;
@@ -100,9 +100,6 @@ fn name_tokens(f: &str, out: &mut Vec<String>) {
     out.push(encode(TokenKind::Name, f));
     for b in bigrams(f) {
         out.push(encode(TokenKind::Bigram, &b.text));
-    }
-    for c in f.chars().filter(|c| is_cjk(*c)) {
-        out.push(encode(TokenKind::Char, &c.to_string()));
     }
     let (pairs, py) = pinyin_forms(f);
     for p in pairs {

@@ -1,5 +1,5 @@
-//! The embedded backend: a tantivy index in the data folder. It indexes the letter-encoded
-//! tokens of `analysis` with a whitespace tokenizer, so tantivy only does what it is best at
+//! The embedded backend: a tantivy index in the data folder. It indexes the tokens of
+//! `analysis` with a whitespace tokenizer, so tantivy only does what it is best at
 //! (inverted lists, BM25, top-k, filters) and Chinese analysis stays shared with Meilisearch.
 //! The index is a rebuildable cache of the database.
 
@@ -34,6 +34,8 @@ pub struct Embedded {
 }
 
 const TOKENIZER: &str = "ws";
+/// Bumped whenever the tokens change meaning; an index of another format is rebuilt.
+const FORMAT: &str = "jingshi-index-format-2";
 /// Memory for the writer's in-RAM segments.
 const WRITER_HEAP: usize = 128 * 1024 * 1024;
 
@@ -71,8 +73,9 @@ impl Embedded {
     pub fn open(dir: &Path) -> Result<(Embedded, bool), SearchError> {
         std::fs::create_dir_all(dir).map_err(err)?;
         let (schema, fields) = schema();
+        let marker = dir.join(FORMAT);
         let (index, fresh) = match Index::open_in_dir(dir) {
-            Ok(index) if index.schema() == schema => (index, false),
+            Ok(index) if index.schema() == schema && marker.exists() => (index, false),
             Ok(_) | Err(_) => {
                 for entry in std::fs::read_dir(dir).map_err(err)? {
                     let path = entry.map_err(err)?.path();
@@ -80,7 +83,9 @@ impl Embedded {
                         std::fs::remove_file(&path).map_err(err)?;
                     }
                 }
-                (Index::create_in_dir(dir, schema).map_err(err)?, true)
+                let index = Index::create_in_dir(dir, schema).map_err(err)?;
+                std::fs::write(&marker, b"").map_err(err)?;
+                (index, true)
             }
         };
         index.tokenizers().register(

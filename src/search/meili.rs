@@ -1,5 +1,5 @@
 //! The Meilisearch backend, for deployments with several instances. It receives the same
-//! letter-encoded tokens as the embedded index (so jieba never re-segments Chinese) and is
+//! tokens as the embedded index, spelt in letters (so jieba never re-segments Chinese), and is
 //! asked one token per query in a multi-search, which gives "any token matches" retrieval;
 //! ranking then happens in `rank`, as for the embedded backend.
 
@@ -13,6 +13,7 @@ use meilisearch_sdk::settings::{PrefixSearchSettings, Settings, TypoToleranceSet
 use serde::{Deserialize, Serialize};
 
 use super::SearchError;
+use super::analysis::as_letters;
 use super::document::{DocKind, IndexDoc, Stored};
 
 /// Meilisearch filters compare numbers as doubles; an open-ended publicity gets a day far
@@ -130,7 +131,7 @@ impl Meili {
                     kind: d.kind.key().to_string(),
                     ends_day: d.ends_day.min(OPEN_ENDED_DAY),
                     generation: now,
-                    tokens: d.tokens.clone(),
+                    tokens: d.tokens.iter().map(|t| as_letters(t)).collect(),
                     doc: d.stored.clone(),
                 })
                 .collect();
@@ -169,11 +170,12 @@ impl Meili {
         }
         let index = self.client.index(&self.index);
         let filter = format!("kind = {} AND ends_day >= {today}", kind.key());
-        let joined = tokens.join(" ");
+        let spelt: Vec<String> = tokens.iter().map(|t| as_letters(t)).collect();
+        let joined = spelt.join(" ");
         let queries: Vec<&str> = if all {
             vec![joined.as_str()]
         } else {
-            tokens.iter().take(MAX_TOKENS).map(String::as_str).collect()
+            spelt.iter().take(MAX_TOKENS).map(String::as_str).collect()
         };
         let mut multi = self.client.multi_search();
         for q in &queries {

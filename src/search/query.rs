@@ -29,8 +29,12 @@ pub struct AnalyzedQuery {
 
 impl AnalyzedQuery {
     pub fn new(raw: &str) -> AnalyzedQuery {
-        let looked = understand(raw);
+        let mut looked = understand(raw);
         let folded = fold(raw);
+        if folded.chars().count() == 1 && folded.chars().all(is_cjk) {
+            // One character matches thousands of names; a name needs at least two.
+            looked.hint = Some("请输入至少两个字的名称、简称或网址。".to_string());
+        }
         let mut q = AnalyzedQuery {
             raw: looked.raw.clone(),
             kind: looked.kind,
@@ -126,10 +130,6 @@ impl AnalyzedQuery {
             distinctive
         };
         t.extend(bigrams.iter().map(|b| encode(TokenKind::Bigram, &b.text)));
-        let chars: Vec<char> = self.folded.chars().collect();
-        if chars.len() == 1 && is_cjk(chars[0]) {
-            t.push(encode(TokenKind::Char, &self.folded));
-        }
         t.extend(self.words.iter().map(|w| encode(TokenKind::Word, w)));
         if let Some(p) = &self.typed_pinyin {
             t.push(encode(TokenKind::Word, p));

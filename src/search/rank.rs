@@ -26,9 +26,6 @@ fn score_name(q: &AnalyzedQuery, f: &str, alias: bool) -> u32 {
         // The whole name plus generic words (`汇鑫宝科技` for the alias `汇鑫宝`).
         best = 4_000 + (1_000 * flen / qlen) as u32;
     }
-    if qlen == 1 && q.folded.chars().all(is_cjk) && f.contains(q.folded.as_str()) {
-        best = best.max(1_500);
-    }
 
     let units = q.distinctive_bigrams().count() + q.words.len();
     let matched = q
