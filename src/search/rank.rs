@@ -7,6 +7,7 @@ use super::analysis::{bigrams, fold, host_label, is_cjk, phone_digits, pinyin_fo
 use super::document::{ArticleDoc, EntryDoc};
 use super::query::AnalyzedQuery;
 use crate::domain::{Category, EntryStatus, ListKind};
+use crate::store::EntryFilter;
 
 /// Relevance of a folded name (or alias) to the query; 0 when it does not match well enough.
 /// Runs for every candidate of every query, so it avoids allocating where it can.
@@ -198,6 +199,20 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// The same filters for the database lookup (which has no ranking).
+    pub fn entry_filter(&self, q: Option<String>, limit: i64, offset: i64) -> EntryFilter {
+        EntryFilter {
+            q,
+            list: self.list,
+            category: self.category,
+            status: self.status,
+            year: self.year,
+            limit,
+            offset,
+            ..EntryFilter::default()
+        }
+    }
+
     pub fn keeps(&self, h: &EntryHit) -> bool {
         self.list.is_none_or(|l| h.doc.list == l.key())
             && self.category.is_none_or(|c| h.doc.category == c.key())

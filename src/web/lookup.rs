@@ -10,7 +10,7 @@ use crate::domain::entry::{Visibility, visibility};
 use crate::search::ENTRY_CANDIDATES;
 use crate::search::query::AnalyzedQuery;
 use crate::search::rank::{EntryHit, Facets, Filters, facets};
-use crate::store::{Entry, EntryFilter};
+use crate::store::Entry;
 
 pub struct EntryResults {
     /// The entries of the requested page, in rank order.
@@ -75,16 +75,8 @@ pub async fn find_entries(
         }
         Err(e) => {
             tracing::warn!(error = %e, "search engine unavailable; using the database lookup");
-            let filter = EntryFilter {
-                q: Some(crate::lookup::understand(&q.raw).key).filter(|k| !k.is_empty()),
-                list: filters.list,
-                category: filters.category,
-                status: filters.status,
-                year: filters.year,
-                limit,
-                offset,
-                ..EntryFilter::default()
-            };
+            let key = crate::lookup::understand(&q.raw).key;
+            let filter = filters.entry_filter(Some(key).filter(|k| !k.is_empty()), limit, offset);
             let (total, entries) = state.store.public_entries(&filter, today).await?;
             Ok(EntryResults {
                 entries,

@@ -7,7 +7,7 @@ use crate::domain::entry::{Visibility, visibility};
 use crate::domain::{Category, EntryStatus, ListKind};
 use crate::search::query::AnalyzedQuery;
 use crate::search::rank::Filters;
-use crate::store::{Entry, EntryFilter};
+use crate::store::Entry;
 use crate::web::error::Error;
 use crate::web::lookup::find_entries;
 use crate::web::params::{Params, limit_offset};
@@ -91,15 +91,7 @@ pub async fn list_entries(
         }
         None => {
             let (limit, offset) = limit_offset(page, per_page);
-            let filter = EntryFilter {
-                list: filters.list,
-                category: filters.category,
-                status: filters.status,
-                year: filters.year,
-                limit,
-                offset,
-                ..EntryFilter::default()
-            };
+            let filter = filters.entry_filter(None, limit, offset);
             let (total, entries) = state.store.public_entries(&filter, today).await?;
             (total, entries, false)
         }
