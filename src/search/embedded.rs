@@ -186,9 +186,6 @@ impl Embedded {
         today: i64,
         limit: usize,
     ) -> Result<Vec<Stored>, SearchError> {
-        if tokens.is_empty() {
-            return Ok(Vec::new());
-        }
         let f = &self.fields;
         let field = match kind {
             DocKind::Entry => f.entry_tokens,

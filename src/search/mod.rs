@@ -139,6 +139,10 @@ impl SearchService {
         today: Date,
         limit: usize,
     ) -> Result<Vec<Stored>, SearchError> {
+        // An empty disjunction would match nothing in one backend and everything in another.
+        if tokens.is_empty() {
+            return Ok(Vec::new());
+        }
         match &self.backend {
             Backend::Embedded(e) => e.candidates(kind, tokens, all, day(today), limit),
             Backend::Meili(m) => m.candidates(kind, tokens, all, day(today), limit).await,
@@ -188,9 +192,6 @@ impl SearchService {
         today: Date,
     ) -> Result<Vec<ArticleHit>, SearchError> {
         let tokens = q.article_tokens();
-        if tokens.is_empty() {
-            return Ok(Vec::new());
-        }
         let stored = self
             .candidates(DocKind::Article, &tokens, true, today, ARTICLE_CANDIDATES)
             .await?;
