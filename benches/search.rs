@@ -8,14 +8,16 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use jingshi::clock::Clock;
 use jingshi::domain::article::ArticleData;
 use jingshi::domain::credit_code::CreditCode;
 use jingshi::domain::entry::EntryData;
-use jingshi::domain::{ArticleKind, PubState};
-use jingshi::search::query::AnalyzedQuery;
+use jingshi::domain::{ArticleKind, Category, EntryStatus, ListKind, Publication};
+use jingshi::import::{self, ImportRow};
+use jingshi::lookup::{self, AnalyzedQuery, Filters};
 use jingshi::search::{SearchConfig, SearchService};
 use jingshi::site::Site;
-use jingshi::store::{Actor, EntryWrite, Store};
+use jingshi::store::{Actor, Entity, Store, snapshot};
 use jingshi::web::{self, AppState};
 
 const REGIONS: &[&str] = &[
@@ -39,16 +41,12 @@ const TRADES: &[&str] = &[
     "供应链管理",
     "文化传媒",
 ];
-const CATEGORIES: &[&str] = &[
-    "p2p",
-    "crowdfunding",
-    "insurance",
-    "payment",
-    "asset_management",
-    "cross_sector",
-    "other",
+const LISTS: &[ListKind] = &[
+    ListKind::Blacklist,
+    ListKind::Blacklist,
+    ListKind::Warning,
+    ListKind::Abnormal,
 ];
-const LISTS: &[&str] = &["blacklist", "blacklist", "warning", "abnormal"];
 
 /// A small deterministic generator (xorshift), so runs are comparable.
 struct Rng(u64);
@@ -84,9 +82,9 @@ fn entry(i: usize, rng: &mut Rng) -> EntryData {
     EntryData {
         name: format!("{}{}{}有限公司", rng.pick(REGIONS), b, rng.pick(TRADES)),
         aliases: vec![format!("{b}APP"), format!("{b}理财")],
-        credit_code: CreditCode::with_check(&body).map(|c| c.to_string()),
-        category: rng.pick(CATEGORIES).to_string(),
-        list: rng.pick(LISTS).to_string(),
+        credit_code: CreditCode::with_check(&body),
+        category: *rng.pick(Category::ALL),
+        list: *rng.pick(LISTS),
         reason: "以高息为诱饵非法吸收公众存款".into(),
         basis: "《防范和处置非法集资条例》".into(),
         authority: "示例区互联网金融风险专项整治工作领导小组办公室".into(),
@@ -107,7 +105,11 @@ fn entry(i: usize, rng: &mut Rng) -> EntryData {
         remedy: String::new(),
         publicity_ends_on: None,
         address: "示例路1号".into(),
-        status: if removed { "removed" } else { "listed" }.into(),
+        status: if removed {
+            EntryStatus::Removed
+        } else {
+            EntryStatus::Listed
+        },
         removed_on: removed.then_some(time::macros::date!(2025 - 01 - 01)),
         removal_reason: if removed {
             "整改完成".into()
@@ -163,20 +165,36 @@ async fn main() -> anyhow::Result<()> {
             names.push((e.name.clone(), e.credit_code.clone(), e.aliases[0].clone()));
         }
     }
+    let clock = Clock::system();
     for chunk_start in (0..n).step_by(20_000).filter(|_| !reuse) {
-        let writes: Vec<EntryWrite> = (chunk_start..(chunk_start + 20_000).min(n))
+        let rows: Vec<ImportRow> = (chunk_start..(chunk_start + 20_000).min(n))
             .map(|i| {
                 let e = entry(i, &mut rng);
                 names.push((e.name.clone(), e.credit_code.clone(), e.aliases[0].clone()));
-                EntryWrite {
+                ImportRow {
+                    row: i + 2,
+                    id: None,
                     data: e,
-                    state: Some(PubState::Published),
                 }
             })
             .collect();
-        store.write_entries(&writes, &actor, &|_| {}).await?;
+        let published = Some(Publication::Published);
+        let mut tx = store.begin().await?;
+        let plan = import::plan(&mut tx, &rows, published).await?;
+        anyhow::ensure!(plan.errors.is_empty(), "{:?}", plan.errors.first());
+        import::apply(
+            &mut tx,
+            &rows,
+            &plan,
+            published,
+            &actor,
+            clock.now(),
+            &|_| {},
+        )
+        .await?;
+        tx.commit().await?;
     }
-    let articles: Vec<(ArticleData, PubState)> = (0..n / 100)
+    let articles: Vec<(ArticleData, Publication)> = (0..n / 100)
         .map(|i| {
             let b = brand(&mut rng);
             (
@@ -191,12 +209,26 @@ async fn main() -> anyhow::Result<()> {
                     published_on: time::macros::date!(2025 - 01 - 01),
                     related_entries: Vec::new(),
                 },
-                PubState::Published,
+                Publication::Published,
             )
         })
         .collect();
     if !reuse {
-        store.write_articles(&articles, &actor).await?;
+        let mut tx = store.begin().await?;
+        for (a, state) in &articles {
+            let id = tx.insert_article(a, *state, clock.now()).await?;
+            tx.insert_revision(
+                Entity::Article,
+                id,
+                None,
+                &snapshot(a),
+                &[],
+                &actor,
+                clock.now(),
+            )
+            .await?;
+        }
+        tx.commit().await?;
     }
     println!("entries: {n}, articles: {}", articles.len());
     println!("database load: {:.1} s", started.elapsed().as_secs_f64());
@@ -204,7 +236,7 @@ async fn main() -> anyhow::Result<()> {
     let config = SearchConfig::Embedded {
         dir: dir.join("index"),
     };
-    let search = Arc::new(SearchService::open(&config, store.clone()).await?);
+    let search = Arc::new(SearchService::open(&config, store.clone(), clock.clone()).await?);
     let started = Instant::now();
     let docs = search.rebuild(&|_, _| {}).await?;
     println!(
@@ -222,19 +254,21 @@ async fn main() -> anyhow::Result<()> {
             0 => name.clone(),
             1 => chars[2..5.min(chars.len())].iter().collect(),
             2 => alias.clone(),
-            3 => code.clone().unwrap_or_default(),
+            3 => code.as_ref().map(|c| c.to_string()).unwrap_or_default(),
             4 => format!("https://www.site{}.example.com/x?y=1", rng.below(n)),
             5 => "qianmancang".into(),
             6 => "钱多多理财".into(),
             _ => format!("{}科技", &alias[..alias.len() - 3]),
         });
     }
-    let today = jingshi::domain::dates::today();
+    let today = clock.today();
+    let filters = Filters::default();
     let mut times = Vec::with_capacity(queries.len());
     let mut by_kind: Vec<Vec<Duration>> = vec![Vec::new(); 8];
     for (k, q) in queries.iter().enumerate() {
         let t = Instant::now();
-        let hits = search.entries(&AnalyzedQuery::new(q), today).await?;
+        let q = AnalyzedQuery::new(q);
+        let hits = lookup::find_entries(&store, &search, &q, &filters, 1, 20, today).await?;
         std::hint::black_box(hits);
         times.push(t.elapsed());
         by_kind[k % 8].push(t.elapsed());
@@ -273,6 +307,7 @@ async fn main() -> anyhow::Result<()> {
             "/content"
         )))?),
         search: search.clone(),
+        clock: clock.clone(),
         demo: false,
         base_url: None,
     };

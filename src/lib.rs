@@ -2,7 +2,10 @@
 //! rectification office. The binary in `main.rs` only parses the command line; everything else
 //! lives here so that tests reuse it.
 
+pub mod app;
+pub mod assets;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod content;
 pub mod domain;

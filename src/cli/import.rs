@@ -1,17 +1,16 @@
 //! `jingshi import entries FILE [--publish]` and `jingshi import content DIR`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::bail;
 use clap::Subcommand;
 
+use crate::clock::Clock;
 use crate::config::GlobalOpts;
-use crate::content;
-use crate::domain::PubState;
-use crate::domain::dates::today;
-use crate::import;
+use crate::content::{self, ContentImportError};
+use crate::domain::Publication;
+use crate::import::{self, ImportError, ImportOptions, Report};
 use crate::site::Site;
-use crate::store::{Actor, EntryWrite, Store, WriteOutcome};
+use crate::store::{Actor, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum What {
@@ -28,111 +27,93 @@ pub enum What {
 
 pub async fn run(global: &GlobalOpts, what: What) -> anyhow::Result<()> {
     let store = Store::connect(&global.database_url()).await?;
-    let site = Site::load(&global.content_dir)?;
     let result = match what {
-        What::Entries { file, publish } => {
-            import_entries(&store, &site, &file, publish, &mut std::io::stderr()).await
-        }
+        What::Entries { file, publish } => import_entries(&store, global, &file, publish).await,
         What::Content { dir } => import_content(&store, &dir).await,
     };
     store.close().await;
-    let outcome = result?;
-    println!(
-        "导入完成：新增 {} 条，更新 {} 条，未变化 {} 条。",
-        outcome.created, outcome.updated, outcome.unchanged
-    );
-    Ok(())
+    result
 }
 
-/// Validates a whole file, prints every problem, and writes only when there is no error.
-pub async fn import_entries(
+/// The operating-system user who ran a command, for revisions and the audit log.
+pub fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".to_string())
+}
+
+async fn import_entries(
     store: &Store,
-    site: &Site,
-    file: &Path,
+    global: &GlobalOpts,
+    file: &std::path::Path,
     publish: bool,
-    out: &mut dyn std::io::Write,
-) -> anyhow::Result<WriteOutcome> {
-    let sheet = match import::read_file(file) {
-        Ok(s) => s,
-        Err(e) => bail!("{}: {e}", file.display()),
-    };
-    let checked = import::validate(&sheet, &site.publicity_months, today());
-    for w in &checked.warnings {
-        writeln!(out, "警告 {w}")?;
-    }
-    if !checked.errors.is_empty() {
-        for e in &checked.errors {
-            writeln!(out, "错误 {e}")?;
-        }
-        bail!(
-            "{} 有 {} 处错误，整个文件未导入，数据库没有任何改动。",
-            file.display(),
-            checked.errors.len()
-        );
-    }
-    let total = checked.entries.len();
-    let writes: Vec<EntryWrite> = checked
-        .entries
-        .into_iter()
-        .map(|(_, data)| EntryWrite {
-            data,
-            state: publish.then_some(PubState::Published),
-        })
-        .collect();
+) -> anyhow::Result<()> {
+    let site = Site::load(&global.content_dir)?;
+    let clock = Clock::system();
     let actor = Actor {
-        name: format!("命令行导入（{}）", whoami()),
+        name: format!("命令行导入（{}）", os_user()),
         note: format!(
             "从文件 {} 导入",
             file.file_name().unwrap_or_default().to_string_lossy()
         ),
     };
-    let progress = |done: usize| {
+    let options = ImportOptions {
+        publication: publish.then_some(Publication::Published),
+        defaults: &site.publicity_months,
+        today: clock.today(),
+        now: clock.now(),
+        actor: &actor,
+    };
+    let mut report = Report::default();
+    let progress = |done: usize, total: usize| {
         if total >= 1000 && (done.is_multiple_of(1000) || done == total) {
             eprintln!("已写入 {done}/{total} 条");
         }
     };
-    Ok(store.write_entries(&writes, &actor, &progress).await?)
+    let result = import::import_file(store, file, &options, &mut report, &progress).await;
+    for w in &report.warnings {
+        eprintln!("警告 {w}");
+    }
+    for e in &report.errors {
+        eprintln!("错误 {e}");
+    }
+    match result {
+        Ok(outcome) => {
+            println!(
+                "导入完成：新增 {} 条，更新 {} 条，未变化 {} 条。",
+                outcome.created, outcome.updated, outcome.unchanged
+            );
+            Ok(())
+        }
+        Err(ImportError::Read(e)) => anyhow::bail!("{}: {e}", file.display()),
+        Err(e) => anyhow::bail!("{}: {e}", file.display()),
+    }
 }
 
-/// Imports every article and page of a content folder in one go; any bad file rejects all.
-pub async fn import_content(store: &Store, dir: &Path) -> anyhow::Result<WriteOutcome> {
-    let set = match content::load_dir(dir) {
-        Ok(set) => set,
-        Err(errors) => {
+async fn import_content(store: &Store, dir: &std::path::Path) -> anyhow::Result<()> {
+    let clock = Clock::system();
+    let actor = Actor {
+        name: format!("内容导入（{}）", os_user()),
+        note: format!("从目录 {} 导入", dir.display()),
+    };
+    match content::import_dir(store, dir, &actor, clock.now()).await {
+        Ok(o) => {
+            println!(
+                "导入完成：新增 {} 项，更新 {} 项，未变化 {} 项。",
+                o.created, o.updated, o.unchanged
+            );
+            Ok(())
+        }
+        Err(ContentImportError::Invalid(errors)) => {
             for e in &errors {
                 eprintln!("错误 {e}");
             }
-            bail!(
+            anyhow::bail!(
                 "{} 有 {} 处错误，未导入任何内容。",
                 dir.display(),
                 errors.len()
-            );
+            )
         }
-    };
-    let actor = Actor {
-        name: format!("内容导入（{}）", whoami()),
-        note: format!("从目录 {} 导入", dir.display()),
-    };
-    let articles: Vec<_> = set
-        .articles
-        .into_iter()
-        .map(|a| {
-            let state = if a.draft {
-                PubState::Draft
-            } else {
-                PubState::Published
-            };
-            (a.data, state)
-        })
-        .collect();
-    let mut outcome = store.write_articles(&articles, &actor).await?;
-    let pages = store.write_pages(&set.pages).await?;
-    outcome.created += pages.created;
-    outcome.updated += pages.updated;
-    outcome.unchanged += pages.unchanged;
-    Ok(outcome)
-}
-
-fn whoami() -> String {
-    std::env::var("USER").unwrap_or_else(|_| "unknown".to_string())
+        Err(e) => Err(e.into()),
+    }
 }

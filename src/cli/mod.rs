@@ -33,8 +33,8 @@ pub enum Command {
     MigrateData(migrate_data::Opts),
     /// Write a consistent copy of the SQLite database to a file.
     Backup(backup::Opts),
-    /// Rebuild the search index from the database.
-    Reindex,
+    /// Rebuild the search index from the database (or show its outbox with --status).
+    Reindex(reindex::Opts),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -44,7 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(what) => import::run(&cli.global, what).await,
         Command::MigrateData(opts) => migrate_data::run(opts).await,
         Command::Backup(opts) => backup::run(&cli.global, opts).await,
-        Command::Reindex => reindex::run(&cli.global).await,
+        Command::Reindex(opts) => reindex::run(&cli.global, opts).await,
     }
 }
 

@@ -1,17 +1,15 @@
 //! `jingshi serve [--demo]`: the public site.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
 
-use crate::cli::import::{import_content, import_entries};
+use crate::app::{App, AppConfig};
+use crate::clock::Clock;
 use crate::config::GlobalOpts;
-use crate::search::{SearchConfig, SearchService, outbox};
-use crate::site::Site;
-use crate::store::{Backend, Store, redact};
-use crate::web::{self, AppState};
+use crate::search::outbox::WorkerConfig;
+use crate::store::redact;
 
 #[derive(Debug, Args)]
 pub struct Opts {
@@ -24,6 +22,14 @@ pub struct Opts {
     /// Public base URL (e.g. https://jingshi.example.gov.cn) for absolute links in the API.
     #[arg(long, env = "JINGSHI_BASE_URL")]
     pub base_url: Option<String>,
+    /// This is the only instance on its database (required for the embedded search index on
+    /// PostgreSQL).
+    #[arg(long, env = "JINGSHI_SINGLE_INSTANCE")]
+    pub single_instance: bool,
+    /// Minutes between checks of the search index against the database (documents of
+    /// entries no longer public are removed; the check also runs at every China midnight).
+    #[arg(long, env = "JINGSHI_SWEEP_MINUTES", default_value_t = 60)]
+    pub sweep_minutes: u64,
 }
 
 pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
@@ -32,54 +38,25 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
     } else {
         global.database_url()
     };
-    let store = Store::connect(&url).await?;
-    let site = Site::load(&global.content_dir)?;
-    import_content(&store, &global.content_dir).await?;
-    if opts.demo {
-        let demo = global.content_dir.join("demo");
-        import_entries(
-            &store,
-            &site,
-            &demo.join("entries.csv"),
-            true,
-            &mut std::io::sink(),
-        )
-        .await
-        .context("loading demo entries")?;
-        import_content(&store, &demo).await?;
-    }
     let index_dir = if opts.demo {
         remove_dir_if_present(&global.data_dir.join(DEMO_INDEX))?;
         DEMO_INDEX
     } else {
         INDEX
     };
-    let search_config = global.search_config(index_dir);
-    let search = Arc::new(SearchService::open(&search_config, store.clone()).await?);
-    if matches!(search_config, SearchConfig::Embedded { .. })
-        && store.backend() == Backend::Postgres
-    {
-        tracing::warn!(
-            "the embedded search index belongs to this instance alone: with several instances \
-             on one PostgreSQL database, set JINGSHI_MEILI_URL"
-        );
-    }
-    if search.needs_rebuild {
-        let n = search.rebuild(&|_, _| {}).await?;
-        tracing::info!(documents = n, "search index built from the database");
-    }
-    if let Err(e) = search.sync().await {
-        tracing::warn!(error = %e, "search index not reachable; public search falls back to the database");
-    }
-    let (stop_worker, stopped) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(outbox::run(search.clone(), stopped));
-    let state = AppState {
-        store: store.clone(),
-        site: Arc::new(site),
-        search,
+    let app = App::start(AppConfig {
+        database_url: url.clone(),
+        search: global.search_config(index_dir),
+        content_dir: global.content_dir.clone(),
         demo: opts.demo,
-        base_url: opts.base_url.map(|u| u.trim_end_matches('/').to_string()),
-    };
+        base_url: opts.base_url,
+        single_instance: opts.single_instance || opts.demo,
+        clock: Clock::system(),
+        worker: WorkerConfig {
+            sweep_every: std::time::Duration::from_secs(opts.sweep_minutes.max(1) * 60),
+        },
+    })
+    .await?;
     let listener = tokio::net::TcpListener::bind(&opts.bind)
         .await
         .with_context(|| format!("cannot listen on {}", opts.bind))?;
@@ -89,10 +66,7 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
         demo = opts.demo,
         "serving"
     );
-    web::serve(listener, state, shutdown_signal()).await?;
-    let _ = stop_worker.send(true);
-    let _ = worker.await;
-    store.close().await;
+    app.serve(listener, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

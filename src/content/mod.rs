@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::domain::ArticleKind;
 use crate::domain::article::{ArticleData, PageData, parse_slug};
 use crate::domain::dates::parse_date;
+use crate::domain::{ArticleKind, Publication};
+use crate::store::{Actor, Entity, PageWrite, Store, StoreError, snapshot};
 
 /// A problem with one content file, in Chinese for the staff who wrote it.
 #[derive(Debug, thiserror::Error)]
@@ -168,6 +169,104 @@ pub fn load_dir(dir: &Path) -> Result<ContentSet, Vec<ContentError>> {
     } else {
         Err(errors)
     }
+}
+
+/// What importing a content folder wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContentOutcome {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Why a content folder was not imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ContentImportError {
+    /// Some files are bad (every one is listed); nothing was written.
+    #[error("{} 个文件有错误，未导入任何内容", .0.len())]
+    Invalid(Vec<ContentError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn article_changes(old: &ArticleData, new: &ArticleData) -> Vec<&'static str> {
+    [
+        ("类别", old.kind != new.kind),
+        ("标题", old.title != new.title),
+        ("摘要", old.summary != new.summary),
+        ("正文", old.body_md != new.body_md),
+        ("文号", old.doc_no != new.doc_no),
+        ("标签", old.tags != new.tags),
+        ("发布日期", old.published_on != new.published_on),
+    ]
+    .into_iter()
+    .filter_map(|(label, differs)| differs.then_some(label))
+    .collect()
+}
+
+/// Imports every article and page of a content folder in one transaction: articles by slug
+/// (published unless marked `draft`), with a revision for every change; pages by slug. Any
+/// bad file rejects the lot. The database is the source of truth afterwards: nothing reads
+/// the folder again unless this is run again.
+pub async fn import_dir(
+    store: &Store,
+    dir: &Path,
+    actor: &Actor,
+    now: time::OffsetDateTime,
+) -> Result<ContentOutcome, ContentImportError> {
+    let set = load_dir(dir).map_err(ContentImportError::Invalid)?;
+    let mut out = ContentOutcome::default();
+    let mut tx = store.begin().await?;
+    for file in &set.articles {
+        let a = &file.data;
+        let publication = if file.draft {
+            Publication::Draft
+        } else {
+            Publication::Published
+        };
+        match tx.article(&a.slug).await? {
+            None => {
+                let id = tx.insert_article(a, publication, now).await?;
+                tx.insert_revision(Entity::Article, id, None, &snapshot(a), &[], actor, now)
+                    .await?;
+                tx.enqueue(Entity::Article, id, now).await?;
+                out.created += 1;
+            }
+            Some(old) => {
+                let mut changed = article_changes(&old.data, a);
+                if old.publication != publication {
+                    changed.push("发布状态");
+                }
+                if changed.is_empty() {
+                    out.unchanged += 1;
+                    continue;
+                }
+                tx.update_article(old.id, old.version, a, publication, now)
+                    .await?;
+                tx.insert_revision(
+                    Entity::Article,
+                    old.id,
+                    Some(&snapshot(&old.data)),
+                    &snapshot(a),
+                    &changed,
+                    actor,
+                    now,
+                )
+                .await?;
+                tx.enqueue(Entity::Article, old.id, now).await?;
+                out.updated += 1;
+            }
+        }
+    }
+    for p in &set.pages {
+        match tx.upsert_page(p, now).await? {
+            PageWrite::Created => out.created += 1,
+            PageWrite::Updated => out.updated += 1,
+            PageWrite::Unchanged => out.unchanged += 1,
+        }
+    }
+    tx.commit().await?;
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -16,9 +16,18 @@ const WEIGHTS: [u32; 17] = [
 ];
 pub const LEN: usize = 18;
 
-/// A well-formed credit code: 18 upper-case characters from the GB 32100 charset.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A well-formed credit code: 18 upper-case characters from the GB 32100 charset. Its check
+/// character may fail (pilot-era codes); anything else cannot be a `CreditCode`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
 pub struct CreditCode(String);
+
+impl<'de> serde::Deserialize<'de> for CreditCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        CreditCode::from_stored(&s).map_err(serde::de::Error::custom)
+    }
+}
 
 /// Why a string is not a credit code at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,6 +96,26 @@ impl CreditCode {
         })
     }
 
+    /// A code as stored: exactly 18 characters of the charset, nothing to compact. Anything else
+    /// is refused, so that a damaged stored value never passes for a code.
+    pub fn from_stored(s: &str) -> Result<CreditCode, CreditCodeError> {
+        let n = s.chars().count();
+        if n != LEN {
+            return Err(CreditCodeError::Length(n));
+        }
+        match s
+            .chars()
+            .enumerate()
+            .find(|&(_, c)| !c.is_ascii() || value_of(c as u8).is_none())
+        {
+            Some((i, found)) => Err(CreditCodeError::Character {
+                position: i + 1,
+                found,
+            }),
+            None => Ok(CreditCode(s.to_string())),
+        }
+    }
+
     /// Whether a query looks like someone meant to type a credit code (for search hints).
     pub fn looks_like_code(input: &str) -> bool {
         let c = compact(input);
@@ -140,6 +169,17 @@ mod tests {
             let p = CreditCode::parse(code).unwrap();
             assert!(p.check_ok, "{code}");
         }
+    }
+
+    #[test]
+    fn stored_codes_must_be_exact() {
+        assert!(CreditCode::from_stored("91350100M0001TGQXM").is_ok());
+        assert!(CreditCode::from_stored("91350100m0001tgqxm").is_err());
+        assert!(CreditCode::from_stored("9135 0100M0001TGQXM").is_err());
+        assert!(CreditCode::from_stored("").is_err());
+        let json = serde_json::to_string(&CreditCode::from_stored("91410100737459086M").unwrap());
+        assert_eq!(json.unwrap(), "\"91410100737459086M\"");
+        assert!(serde_json::from_str::<CreditCode>("\"BAD\"").is_err());
     }
 
     #[test]

@@ -45,11 +45,6 @@ pub fn from_excel_serial(serial: f64) -> Option<Date> {
 /// China Standard Time: publicity periods end on dates of the office's calendar.
 pub const CHINA: time::UtcOffset = time::macros::offset!(+8);
 
-/// Today's date in China.
-pub fn today() -> Date {
-    time::OffsetDateTime::now_utc().to_offset(CHINA).date()
-}
-
 /// `2026-03-01 14:05` in China Standard Time, for change dates and lookup receipts.
 pub fn china_minute(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(CHINA);

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::credit_code::CreditCode;
-use super::vocab::{Category, EntryStatus, ListKind, PubState};
+use super::normalize::fold;
+use super::vocab::{Category, EntryStatus, ListKind};
 
 /// The columns of the import format, in the order of DESIGN.md, with their Chinese headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,13 +121,15 @@ impl Field {
 }
 
 /// Everything staff maintain about a listed firm; what an import row or a form produces.
+/// Vocabulary fields and the credit code are typed, so a value that is not one of them cannot
+/// reach a page (a damaged stored value fails to decode and the row is hidden).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryData {
     pub name: String,
     pub aliases: Vec<String>,
-    pub credit_code: Option<String>,
-    pub category: String,
-    pub list: String,
+    pub credit_code: Option<CreditCode>,
+    pub category: Category,
+    pub list: ListKind,
     pub reason: String,
     pub basis: String,
     pub authority: String,
@@ -138,32 +141,13 @@ pub struct EntryData {
     pub remedy: String,
     pub publicity_ends_on: Option<Date>,
     pub address: String,
-    pub status: String,
+    pub status: EntryStatus,
     pub removed_on: Option<Date>,
     pub removal_reason: String,
     pub removal_authority: String,
 }
 
 impl EntryData {
-    pub fn category(&self) -> Category {
-        Category::parse(&self.category).unwrap_or(Category::Other)
-    }
-
-    pub fn list_kind(&self) -> ListKind {
-        ListKind::parse(&self.list).unwrap_or(ListKind::Blacklist)
-    }
-
-    pub fn status(&self) -> EntryStatus {
-        EntryStatus::parse(&self.status).unwrap_or(EntryStatus::Listed)
-    }
-
-    pub fn credit_code(&self) -> Option<CreditCode> {
-        self.credit_code
-            .as_deref()
-            .and_then(|c| CreditCode::parse(c).ok())
-            .map(|p| p.code)
-    }
-
     /// The labels of the fields that differ, for revision summaries.
     pub fn changed_fields(&self, other: &EntryData) -> Vec<&'static str> {
         let mut out = Vec::new();
@@ -241,36 +225,81 @@ pub fn add_months(d: Date, months: u32) -> Date {
     Date::from_calendar_date(year, month, day).unwrap_or(d)
 }
 
-/// Whether the public may see an entry in this state on `today`.
-pub enum Visibility {
-    Public,
-    /// Published once, but its publicity period is over: 410, name withheld.
-    PublicityEnded,
-    Hidden,
+/// Kinds of exact identity an entry can be found by, each a one-letter prefix of its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// The whole folded name or an alias.
+    Name,
+    /// The credit code.
+    Code,
+    /// A website host.
+    Host,
+    /// A phone number's digits.
+    Phone,
 }
 
-pub fn visibility(state: PubState, publicity_ends_on: Option<Date>, today: Date) -> Visibility {
-    match state {
-        PubState::Published => match publicity_ends_on {
-            Some(end) if end < today => Visibility::PublicityEnded,
-            _ => Visibility::Public,
-        },
-        _ => Visibility::Hidden,
+impl KeyKind {
+    fn prefix(self) -> char {
+        match self {
+            KeyKind::Name => 'n',
+            KeyKind::Code => 'c',
+            KeyKind::Host => 'h',
+            KeyKind::Phone => 't',
+        }
+    }
+
+    /// The stored key: the kind's prefix, then the normalised value.
+    pub fn key(self, value: &str) -> String {
+        let mut out = String::with_capacity(1 + value.len());
+        out.push(self.prefix());
+        out.push_str(value);
+        out
     }
 }
 
 impl EntryData {
-    /// The key that identifies an entry without a credit code on re-import.
+    /// The key that identifies an entry by name on import: the one fold.
     pub fn name_key(&self) -> String {
-        super::normalize::fold(&self.name)
+        fold(&self.name)
     }
 
-    /// Folded haystack for the database lookup: name, aliases, code, hosts and phones.
+    /// The folded aliases, in order.
+    pub fn alias_keys(&self) -> Vec<String> {
+        self.aliases
+            .iter()
+            .map(|a| fold(a))
+            .filter(|a| !a.is_empty())
+            .collect()
+    }
+
+    /// Every exact identity of the entry (names, code, hosts, phones), for the database's
+    /// exact lookup, which answers even while a search index catches up.
+    pub fn match_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        let name = self.name_key();
+        if !name.is_empty() {
+            keys.push(KeyKind::Name.key(&name));
+        }
+        keys.extend(self.alias_keys().iter().map(|a| KeyKind::Name.key(a)));
+        keys.extend(
+            self.credit_code
+                .iter()
+                .map(|c| KeyKind::Code.key(c.as_str())),
+        );
+        keys.extend(self.websites.iter().map(|w| KeyKind::Host.key(w)));
+        keys.extend(self.phones.iter().map(|p| {
+            KeyKind::Phone.key(&p.chars().filter(char::is_ascii_digit).collect::<String>())
+        }));
+        let mut seen = std::collections::HashSet::new();
+        keys.retain(|k| seen.insert(k.clone()));
+        keys
+    }
+
+    /// Folded haystack for the simple database lookup: name, aliases, code, hosts and phones.
     pub fn search_text(&self) -> String {
-        use super::normalize::fold;
         let mut parts = vec![fold(&self.name)];
         parts.extend(self.aliases.iter().map(|a| fold(a)));
-        parts.extend(self.credit_code.iter().map(|c| fold(c)));
+        parts.extend(self.credit_code.iter().map(|c| fold(c.as_str())));
         parts.extend(self.websites.iter().map(|w| fold(w)));
         parts.extend(self.phones.iter().map(|p| fold(p)));
         parts.join("\n")
@@ -296,19 +325,55 @@ mod tests {
     }
 
     #[test]
-    fn publicity_ends_the_day_after_its_last_day() {
-        let end = Some(date!(2025 - 06 - 30));
-        assert!(matches!(
-            visibility(PubState::Published, end, date!(2025 - 06 - 30)),
-            Visibility::Public
-        ));
-        assert!(matches!(
-            visibility(PubState::Published, end, date!(2025 - 07 - 01)),
-            Visibility::PublicityEnded
-        ));
-        assert!(matches!(
-            visibility(PubState::Draft, None, date!(2025 - 07 - 01)),
-            Visibility::Hidden
-        ));
+    fn traditional_and_simplified_names_share_their_key() {
+        let mut a = sample();
+        a.name = "錢滿倉".into();
+        let mut b = sample();
+        b.name = "钱满仓".into();
+        assert_eq!(a.name_key(), b.name_key());
+    }
+
+    #[test]
+    fn match_keys_cover_every_identity() {
+        let mut e = sample();
+        e.aliases = vec!["钱满仓APP".into()];
+        e.credit_code = Some(CreditCode::from_stored("91410100737459086M").unwrap());
+        e.websites = vec!["qianmancang.com".into()];
+        e.phones = vec!["400-000-1818".into()];
+        assert_eq!(
+            e.match_keys(),
+            vec![
+                "n河南钱满仓金融信息服务有限公司",
+                "n钱满仓app",
+                "c91410100737459086M",
+                "hqianmancang.com",
+                "t4000001818"
+            ]
+        );
+    }
+
+    fn sample() -> EntryData {
+        EntryData {
+            name: "河南钱满仓金融信息服务有限公司".into(),
+            aliases: Vec::new(),
+            credit_code: None,
+            category: Category::P2p,
+            list: ListKind::Blacklist,
+            reason: "事由".into(),
+            basis: String::new(),
+            authority: "机关".into(),
+            decision_no: String::new(),
+            listed_on: None,
+            measures: String::new(),
+            websites: Vec::new(),
+            phones: Vec::new(),
+            remedy: String::new(),
+            publicity_ends_on: None,
+            address: String::new(),
+            status: EntryStatus::Listed,
+            removed_on: None,
+            removal_reason: String::new(),
+            removal_authority: String::new(),
+        }
     }
 }

@@ -8,13 +8,27 @@ pub fn clean_text(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Folds text for matching: NFKC (full width → half width), lower case, and without
-/// whitespace or punctuation, so `ＡＢＣ 稳盈` and `abc稳盈` compare equal.
+/// The one fold for matching, used by import identity, the database lookup and both search
+/// backends alike: NFKC (full width → half width), traditional → simplified (zhconv's OpenCC
+/// tables), lower case, and only letters and digits, so `ＡＢＣ 稳盈`, `abc稳盈` and `錢滿倉`/`钱满仓`
+/// compare equal.
 pub fn fold(s: &str) -> String {
-    s.nfkc()
+    let nfkc: String = s.nfkc().collect();
+    let simplified = if nfkc.chars().any(is_cjk) {
+        zhconv::zhconv(&nfkc, zhconv::Variant::ZhHans)
+    } else {
+        nfkc
+    };
+    simplified
+        .chars()
         .flat_map(char::to_lowercase)
         .filter(|c| c.is_alphanumeric())
         .collect()
+}
+
+/// CJK ideographs (the unified blocks and their extensions, and compatibility ideographs).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }
 
 /// Splits a multi-valued cell on `;` `；` `、` or newlines, dropping empty parts and duplicates.
@@ -119,6 +133,7 @@ mod tests {
         assert_eq!(fold("ＡＢＣ 稳盈"), "abc稳盈");
         assert_eq!(fold("金豆荚（河南）"), "金豆荚河南");
         assert_eq!(fold("JDJ-理财!"), "jdj理财");
+        assert_eq!(fold("錢滿倉"), "钱满仓");
     }
 
     #[test]

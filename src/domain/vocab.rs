@@ -7,7 +7,7 @@ use serde::Serialize;
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $key:literal, $label:literal $(| $alt:literal)*;)+ }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -31,6 +31,12 @@ macro_rules! vocabulary {
                     }
                 )+
                 None
+            }
+
+            /// The stored form only: the exact English key. What a database holds is decoded
+            /// with this, so a damaged value is refused rather than guessed.
+            pub fn from_key(key: &str) -> Option<Self> {
+                match key { $($key => Some($name::$variant),)+ _ => None }
             }
 
             /// The accepted values, for error messages.
@@ -87,8 +93,9 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// Publication state shared by entries and articles.
-    PubState {
+    /// Where an entry or article stands in publication (not to be confused with an entry's
+    /// listing status, 在列 / 已移出).
+    Publication {
         Draft => "draft", "草稿";
         InReview => "in_review", "待审核";
         Published => "published", "已发布";
@@ -121,6 +128,17 @@ mod tests {
         assert_eq!(ListKind::parse("BLACKLIST"), Some(ListKind::Blacklist));
         assert_eq!(EntryStatus::parse("已移出"), Some(EntryStatus::Removed));
         assert_eq!(Category::parse("银行"), None);
+    }
+
+    #[test]
+    fn stored_keys_decode_strictly() {
+        assert_eq!(Category::from_key("p2p"), Some(Category::P2p));
+        assert_eq!(Category::from_key("P2P"), None);
+        assert_eq!(Category::from_key("网络借贷"), None);
+        assert_eq!(
+            Publication::from_key("in_review"),
+            Some(Publication::InReview)
+        );
     }
 
     #[test]

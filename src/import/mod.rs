@@ -1,16 +1,27 @@
-//! Import of list entries from CSV (UTF-8, UTF-8 with BOM, GBK) and XLSX, per DESIGN.md.
+//! Import of list entries from CSV (UTF-8, UTF-8 with BOM, GBK) and XLSX, per DESIGN.md, as a
+//! service the command line, the admin side and the tests share.
 //!
 //! Reading a file gives a [`Sheet`] of cells with the row numbers a person sees in Excel;
-//! [`validate`] turns it into entries, errors and warnings. An import is all-or-nothing: the
-//! caller writes only when there are no errors.
+//! [`validate`] turns it into rows, errors and warnings; [`plan`] decides against the database
+//! which entry each row updates; [`apply`] writes. An import is all-or-nothing: one
+//! transaction, written only when there is no error.
 
+mod plan;
 mod read;
 mod rows;
 
 use std::fmt;
+use std::path::Path;
 
+use time::Date;
+
+use crate::domain::Publication;
+use crate::domain::entry::PublicityDefaults;
+use crate::store::{Actor, Store, StoreError};
+
+pub use plan::{Decision, Outcome, Plan, apply, plan};
 pub use read::{Cell, ReadError, Sheet, read_file};
-pub use rows::{Validated, validate};
+pub use rows::{ImportRow, Validated, validate};
 
 /// One problem with an import file, printed as `第N行 列名: 问题`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,4 +40,72 @@ impl fmt::Display for Problem {
             None => write!(f, "第{}行: {}", self.row, self.message),
         }
     }
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Read(#[from] ReadError),
+    /// The file has errors (listed in the report); nothing was written.
+    #[error("文件有 {0} 处错误，整个文件未导入，数据库没有任何改动。")]
+    Refused(usize),
+    #[error("写入数据库失败，整个文件未导入：{0}")]
+    Store(#[from] StoreError),
+}
+
+/// The warnings and errors of an import, as people read them.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub warnings: Vec<Problem>,
+    pub errors: Vec<Problem>,
+}
+
+/// How to import a file.
+pub struct ImportOptions<'a> {
+    /// `Some` sets the publication state of every row; `None` keeps existing entries' state
+    /// and makes new ones drafts.
+    pub publication: Option<Publication>,
+    pub defaults: &'a PublicityDefaults,
+    pub today: Date,
+    pub now: time::OffsetDateTime,
+    pub actor: &'a Actor,
+}
+
+/// Reads, validates and writes a whole file in one transaction, or nothing at all.
+pub async fn import_file(
+    store: &Store,
+    file: &Path,
+    options: &ImportOptions<'_>,
+    report: &mut Report,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Outcome, ImportError> {
+    let sheet = read_file(file)?;
+    let checked = validate(&sheet, options.defaults, options.today);
+    report.warnings.extend(checked.warnings);
+    report.errors.extend(checked.errors);
+    if !report.errors.is_empty() {
+        return Err(ImportError::Refused(report.errors.len()));
+    }
+    let rows = checked.entries;
+    let mut tx = store.begin().await?;
+    let planned = plan(&mut tx, &rows, options.publication).await?;
+    if !planned.errors.is_empty() {
+        report.errors.extend(planned.errors);
+        tx.rollback().await?;
+        return Err(ImportError::Refused(report.errors.len()));
+    }
+    let total = rows.len();
+    let outcome = apply(
+        &mut tx,
+        &rows,
+        &planned,
+        options.publication,
+        options.actor,
+        options.now,
+        &|done| progress(done, total),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(outcome)
 }

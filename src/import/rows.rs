@@ -12,14 +12,26 @@ use crate::domain::entry::{EntryData, Field, PublicityDefaults};
 use crate::domain::normalize::{clean_text, phone, split_multi, website_host};
 use crate::domain::{Category, EntryStatus, ListKind};
 
+/// One valid row: its number, the entry it names by `id` (to correct a code or name), and the
+/// entry's data.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    pub row: usize,
+    pub id: Option<i64>,
+    pub data: EntryData,
+}
+
 /// The outcome of validating a sheet.
 #[derive(Debug, Default)]
 pub struct Validated {
-    /// Valid entries with their row numbers, in file order.
-    pub entries: Vec<(usize, EntryData)>,
+    /// Valid rows, in file order.
+    pub entries: Vec<ImportRow>,
     pub errors: Vec<Problem>,
     pub warnings: Vec<Problem>,
 }
+
+/// The optional column that names an existing entry by its number.
+const ID_HEADERS: [&str; 3] = ["id", "编号", "条目编号"];
 
 /// Cell text as a person would read it (numbers without a trailing `.0`).
 fn text_of(cell: &Cell) -> String {
@@ -87,12 +99,19 @@ impl RowCheck<'_> {
     }
 }
 
-/// Maps header cells to fields; unknown headers are ignored with a warning.
-fn map_headers(sheet: &Sheet, out: &mut Validated) -> HashMap<usize, Field> {
+/// Maps header cells to fields, and finds the `id` column; unknown headers are ignored with a
+/// warning.
+fn map_headers(sheet: &Sheet, out: &mut Validated) -> (HashMap<usize, Field>, Option<usize>) {
     let mut columns = HashMap::new();
     let mut seen: HashMap<Field, usize> = HashMap::new();
+    let mut id_column = None;
     for (i, h) in sheet.headers.iter().enumerate() {
         if h.trim().is_empty() {
+            continue;
+        }
+        let bare = h.trim().trim_start_matches('\u{feff}').trim();
+        if ID_HEADERS.iter().any(|k| bare.eq_ignore_ascii_case(k)) {
+            id_column = Some(i);
             continue;
         }
         let problem = |message: String| Problem {
@@ -122,13 +141,13 @@ fn map_headers(sheet: &Sheet, out: &mut Validated) -> HashMap<usize, Field> {
             });
         }
     }
-    columns
+    (columns, id_column)
 }
 
 /// Validates every row of a sheet. `today` decides which dates lie in the future.
 pub fn validate(sheet: &Sheet, defaults: &PublicityDefaults, today: Date) -> Validated {
     let mut out = Validated::default();
-    let columns = map_headers(sheet, &mut out);
+    let (columns, id_column) = map_headers(sheet, &mut out);
     let headers: HashMap<Field, String> = columns
         .iter()
         .map(|(&i, &f)| (f, sheet.headers[i].trim().to_string()))
@@ -150,22 +169,42 @@ pub fn validate(sheet: &Sheet, defaults: &PublicityDefaults, today: Date) -> Val
             errors: Vec::new(),
             warnings: Vec::new(),
         };
+        let id = id_column.and_then(|i| {
+            let raw = cells.get(i).map(text_of).unwrap_or_default();
+            if raw.is_empty() {
+                return None;
+            }
+            let parsed = raw.parse::<i64>().ok().filter(|n| *n > 0);
+            if parsed.is_none() {
+                check.errors.push(Problem {
+                    row: *row_no,
+                    column: Some(sheet.headers[i].trim().to_string()),
+                    message: format!("“{raw}”不是有效的条目编号（应为正整数）"),
+                });
+            }
+            parsed
+        });
         let entry = validate_row(&mut check, &by_field, defaults, today);
         if let Some(entry) = entry.filter(|_| check.errors.is_empty()) {
-            let duplicate = match &entry.credit_code {
-                Some(code) => codes
-                    .insert(code.clone(), *row_no)
-                    .map(|first| (Field::CreditCode, first)),
-                None => names
-                    .insert(entry.name_key(), *row_no)
-                    .map(|first| (Field::Name, first)),
-            };
+            // Within one file each firm appears once: by code, and by name.
+            let mut duplicate = entry
+                .credit_code
+                .as_ref()
+                .and_then(|code| codes.insert(code.to_string(), *row_no))
+                .map(|first| (Field::CreditCode, first));
+            if let Some(first) = names.insert(entry.name_key(), *row_no) {
+                duplicate = duplicate.or(Some((Field::Name, first)));
+            }
             match duplicate {
                 Some((field, first)) => check.error(
                     field,
                     format!("与第{first}行重复（同一文件中每个主体只能出现一次）"),
                 ),
-                None => out.entries.push((*row_no, entry)),
+                None => out.entries.push(ImportRow {
+                    row: *row_no,
+                    id,
+                    data: entry,
+                }),
             }
         }
         out.errors.append(&mut check.errors);
@@ -219,7 +258,7 @@ fn validate_row(
                         if !p.check_ok {
                             c.warn(Field::CreditCode, CHECK_WARNING);
                         }
-                        Some(p.code.to_string())
+                        Some(p.code)
                     }
                     Err(e) => {
                         c.error(Field::CreditCode, e.to_string());
@@ -342,8 +381,8 @@ fn validate_row(
         name,
         aliases: split_multi(&text(Field::Aliases)),
         credit_code,
-        category: category.key().to_string(),
-        list: list.key().to_string(),
+        category,
+        list,
         reason: text(Field::Reason),
         basis: text(Field::Basis),
         authority: clean_text(&text(Field::Authority)),
@@ -355,7 +394,7 @@ fn validate_row(
         remedy: text(Field::Remedy),
         publicity_ends_on,
         address: clean_text(&text(Field::Address)),
-        status: status.key().to_string(),
+        status,
         removed_on,
         removal_reason,
         removal_authority,
@@ -386,11 +425,15 @@ mod tests {
             "示例鑫利宝网络科技有限公司,鑫利宝；鑫利宝APP,91 410100-737459086m,网络借贷,黑名单,拒不配合,示例区金融办,2024年3月1日,https://www.xinlibao.example/a?b=1,在列,,\n",
         );
         assert!(v.errors.is_empty(), "{:?}", v.errors);
-        let (row, e) = &v.entries[0];
-        assert_eq!(*row, 2);
+        let r = &v.entries[0];
+        let e = &r.data;
+        assert_eq!(r.row, 2);
         assert_eq!(e.aliases, vec!["鑫利宝", "鑫利宝APP"]);
-        assert_eq!(e.credit_code.as_deref(), Some("91410100737459086M"));
-        assert_eq!(e.category, "p2p");
+        assert_eq!(
+            e.credit_code.as_ref().map(|c| c.as_str()),
+            Some("91410100737459086M")
+        );
+        assert_eq!(e.category, Category::P2p);
         assert_eq!(e.websites, vec!["xinlibao.example"]);
         assert_eq!(e.listed_on, Some(date!(2024 - 03 - 01)));
         assert_eq!(e.publicity_ends_on, Some(date!(2027 - 03 - 01)));
@@ -485,5 +528,34 @@ mod tests {
         let v = run("甲公司,,,其他,,事由,机关,,,,,\n,,,,,,,,,,,\n");
         assert!(v.errors.is_empty());
         assert_eq!(v.entries.len(), 1);
+    }
+
+    #[test]
+    fn traditional_and_simplified_names_are_one_firm_within_a_file() {
+        let v = run(concat!(
+            "錢滿倉,,,其他,,事由,机关,,,,,\n",
+            "钱满仓,,,其他,,事由,机关,,,,,\n",
+        ));
+        assert_eq!(
+            v.errors[0].to_string(),
+            "第3行 主体名称: 与第2行重复（同一文件中每个主体只能出现一次）"
+        );
+    }
+
+    #[test]
+    fn an_id_column_names_the_entry_to_correct() {
+        let sheet = read_csv(
+            "编号,主体名称,业态,列入事由,认定机关\n7,甲公司,其他,事由,机关\n,乙公司,其他,事由,机关\nx,丙公司,其他,事由,机关\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        let v = validate(&sheet, &PublicityDefaults::default(), TODAY);
+        assert_eq!(v.entries[0].id, Some(7));
+        assert_eq!(v.entries[1].id, None);
+        assert_eq!(
+            v.errors[0].to_string(),
+            "第4行 编号: “x”不是有效的条目编号（应为正整数）"
+        );
+        assert!(v.warnings.is_empty(), "{:?}", v.warnings);
     }
 }

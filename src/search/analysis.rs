@@ -9,7 +9,6 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use pinyin::ToPinyinMulti;
-use unicode_normalization::UnicodeNormalization;
 
 /// Words that appear in thousands of firm names and say nothing about which firm is meant.
 /// A bigram wholly inside one of them never outweighs the distinctive part of a name.
@@ -98,24 +97,7 @@ const GENERIC_ASCII: &[&str] = &[
     "app", "apk", "www", "com", "cn", "net", "org", "vip", "pro", "plus",
 ];
 
-/// Folds for matching: NFKC, traditional → simplified, lower case, only letters and digits.
-pub fn fold(s: &str) -> String {
-    let nfkc: String = s.nfkc().collect();
-    let simplified = if nfkc.chars().any(is_cjk) {
-        zhconv::zhconv(&nfkc, zhconv::Variant::ZhHans)
-    } else {
-        nfkc
-    };
-    simplified
-        .chars()
-        .flat_map(char::to_lowercase)
-        .filter(|c| c.is_alphanumeric())
-        .collect()
-}
-
-pub fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
-}
+pub use crate::domain::normalize::{fold, is_cjk};
 
 /// Marks which characters of a folded string lie inside a generic word.
 fn generic_mask(chars: &[char]) -> Vec<bool> {
@@ -367,13 +349,6 @@ pub fn host_label(host: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn folding_handles_width_case_punctuation_and_traditional() {
-        assert_eq!(fold("錢滿倉"), "钱满仓");
-        assert_eq!(fold("ＪＤＪ 理财！"), "jdj理财");
-        assert_eq!(fold("金豆荚（河南）"), "金豆荚河南");
-    }
 
     #[test]
     fn generic_bigrams_are_marked() {

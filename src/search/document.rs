@@ -1,5 +1,5 @@
-//! What goes into a search index: published, publicly visible entries and articles, with the
-//! fields ranking needs and the tokens retrieval matches.
+//! What goes into a search index: the tokens retrieval matches, the publicity end it filters
+//! on, and the id. The index only proposes ids; the database decides what they show.
 
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -9,7 +9,7 @@ use super::analysis::{
     pinyin_forms,
 };
 use crate::domain::article::ArticleData;
-use crate::domain::entry::EntryData;
+use crate::store::Entry;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -27,65 +27,23 @@ impl DocKind {
     }
 }
 
-/// The fields of an entry that ranking, facets and highlighting use.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EntryDoc {
-    pub id: i64,
-    pub name: String,
-    pub aliases: Vec<String>,
-    pub credit_code: Option<String>,
-    pub websites: Vec<String>,
-    pub phones: Vec<String>,
-    pub list: String,
-    pub category: String,
-    pub status: String,
-    pub year: Option<i64>,
-    /// Last day of publicity (Julian day), for filtering at query time.
-    #[serde(default = "open_ended")]
-    pub ends_day: i64,
-    /// The name and aliases, folded, computed once at indexing time for ranking.
-    #[serde(default)]
-    pub folded: Vec<String>,
-}
-
-fn open_ended() -> i64 {
-    i64::MAX
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ArticleDoc {
-    pub id: i64,
-    pub slug: String,
-    pub kind: String,
-    pub title: String,
-    pub summary: String,
-}
-
-/// A document as stored in an index.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum Stored {
-    Entry(EntryDoc),
-    Article(ArticleDoc),
-}
-
-/// A document ready for indexing.
+/// A document ready for indexing: what retrieval matches and filters on, and the id the
+/// database is asked about. Nothing shown to anyone is taken from an index.
 #[derive(Debug, Clone)]
 pub struct IndexDoc {
     pub key: String,
+    pub id: i64,
     pub kind: DocKind,
     /// Day number (Julian day) of the last day of publicity; `i64::MAX` when open-ended.
     pub ends_day: i64,
     pub tokens: Vec<String>,
-    pub stored: Stored,
 }
 
-pub fn entry_key(id: i64) -> String {
-    format!("e{id}")
-}
-
-pub fn article_key(id: i64) -> String {
-    format!("a{id}")
+pub fn doc_key(kind: DocKind, id: i64) -> String {
+    match kind {
+        DocKind::Entry => format!("e{id}"),
+        DocKind::Article => format!("a{id}"),
+    }
 }
 
 pub fn day(d: Date) -> i64 {
@@ -116,18 +74,15 @@ fn name_tokens(f: &str, out: &mut Vec<String>) {
 }
 
 impl IndexDoc {
-    pub fn entry(id: i64, d: &EntryData) -> IndexDoc {
-        // Folding (with traditional → simplified) is the costly step: once per name.
-        let folded: Vec<String> = std::iter::once(&d.name)
-            .chain(d.aliases.iter())
-            .map(|n| fold(n))
-            .collect();
+    pub fn entry(e: &Entry) -> IndexDoc {
+        let d = &e.data;
         let mut tokens = Vec::new();
-        for f in &folded {
+        // The folded name and aliases come from the database (folding is the costly step).
+        for f in &e.keys {
             name_tokens(f, &mut tokens);
         }
         if let Some(code) = &d.credit_code {
-            tokens.push(encode(TokenKind::Code, &code.to_lowercase()));
+            tokens.push(encode(TokenKind::Code, &code.as_str().to_lowercase()));
         }
         for h in &d.websites {
             tokens.push(encode(TokenKind::Host, h));
@@ -139,24 +94,11 @@ impl IndexDoc {
         let mut seen = std::collections::HashSet::new();
         tokens.retain(|t| seen.insert(t.clone()));
         IndexDoc {
-            key: entry_key(id),
+            key: doc_key(DocKind::Entry, e.id),
+            id: e.id,
             kind: DocKind::Entry,
             ends_day: d.publicity_ends_on.map_or(i64::MAX, day),
             tokens,
-            stored: Stored::Entry(EntryDoc {
-                id,
-                name: d.name.clone(),
-                aliases: d.aliases.clone(),
-                credit_code: d.credit_code.clone(),
-                websites: d.websites.clone(),
-                phones: d.phones.clone(),
-                list: d.list.clone(),
-                category: d.category.clone(),
-                status: d.status.clone(),
-                year: d.listed_on.map(|l| i64::from(l.year())),
-                ends_day: d.publicity_ends_on.map_or(i64::MAX, day),
-                folded,
-            }),
         }
     }
 
@@ -172,17 +114,11 @@ impl IndexDoc {
             }
         }
         IndexDoc {
-            key: article_key(id),
+            key: doc_key(DocKind::Article, id),
+            id,
             kind: DocKind::Article,
             ends_day: i64::MAX,
             tokens,
-            stored: Stored::Article(ArticleDoc {
-                id,
-                slug: a.slug.clone(),
-                kind: a.kind.key().to_string(),
-                title: a.title.clone(),
-                summary: a.summary.clone(),
-            }),
         }
     }
 }

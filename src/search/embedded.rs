@@ -1,47 +1,53 @@
 //! The embedded backend: a tantivy index in the data folder. It indexes the tokens of
 //! `analysis` with a whitespace tokenizer, so tantivy only does what it is best at
-//! (inverted lists, BM25, top-k, filters) and Chinese analysis stays shared with Meilisearch.
-//! The index is a rebuildable cache of the database.
+//! (inverted lists, BM25, top-k) and Chinese analysis stays shared with Meilisearch.
+//! The index is a rebuildable cache of the database and only ever proposes ids.
 
 use std::path::Path;
 use std::sync::Mutex;
 
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::collector::{FilterCollector, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use super::SearchError;
-use super::document::{DocKind, IndexDoc, Stored};
+use super::document::{DocKind, IndexDoc, doc_key};
 
 /// Entries and articles have token fields of their own, so that a query is a plain
-/// disjunction over one field (which tantivy prunes with block-max WAND) with no filter
-/// clauses; publicity is checked on the few candidates afterwards.
+/// disjunction over one field.
 struct Fields {
     key: Field,
     entry_tokens: Field,
     article_tokens: Field,
-    doc: Field,
 }
+
+const ID: &str = "id";
+const KIND: &str = "kind";
+const ENDS_DAY: &str = "ends_day";
 
 pub struct Embedded {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
+    ends_day: Field,
 }
 
 const TOKENIZER: &str = "ws";
-/// Bumped whenever the tokens change meaning; an index of another format is rebuilt.
-const FORMAT: &str = "jingshi-index-format-2";
+/// Bumped whenever the documents change meaning; an index of another format is rebuilt.
+const FORMAT: &str = "jingshi-index-format-3";
 /// Memory for the writer's in-RAM segments.
 const WRITER_HEAP: usize = 128 * 1024 * 1024;
 
-fn schema() -> (Schema, Fields) {
+fn schema() -> (Schema, Fields, Field) {
     let mut b = Schema::builder();
     let key = b.add_text_field("key", STRING | STORED);
+    b.add_u64_field(ID, FAST);
+    b.add_u64_field(KIND, FAST);
+    let ends_day = b.add_i64_field(ENDS_DAY, FAST | INDEXED);
     let tokens = || {
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
@@ -51,15 +57,14 @@ fn schema() -> (Schema, Fields) {
     };
     let entry_tokens = b.add_text_field("entry_tokens", tokens());
     let article_tokens = b.add_text_field("article_tokens", tokens());
-    let doc = b.add_text_field("doc", STORED);
     (
         b.build(),
         Fields {
             key,
             entry_tokens,
             article_tokens,
-            doc,
         },
+        ends_day,
     )
 }
 
@@ -67,12 +72,19 @@ fn err(e: impl std::fmt::Display) -> SearchError {
     SearchError::Backend(e.to_string())
 }
 
+fn kind_code(kind: DocKind) -> u64 {
+    match kind {
+        DocKind::Entry => 0,
+        DocKind::Article => 1,
+    }
+}
+
 impl Embedded {
     /// Opens the index in `dir`, creating it when missing. An index written by an older schema
-    /// is discarded (it is only a cache); `rebuilt` tells the caller to refill it.
+    /// is discarded (it is only a cache); `empty` tells the caller to refill it.
     pub fn open(dir: &Path) -> Result<(Embedded, bool), SearchError> {
         std::fs::create_dir_all(dir).map_err(err)?;
-        let (schema, fields) = schema();
+        let (schema, fields, ends_day) = schema();
         let marker = dir.join(FORMAT);
         let (index, fresh) = match Index::open_in_dir(dir) {
             Ok(index) if index.schema() == schema && marker.exists() => (index, false),
@@ -109,6 +121,7 @@ impl Embedded {
                 reader,
                 writer: Mutex::new(writer),
                 fields,
+                ends_day,
             },
             empty,
         ))
@@ -136,18 +149,23 @@ impl Embedded {
     pub fn add(&self, upserts: &[IndexDoc], replace: bool) -> Result<(), SearchError> {
         let writer = self.writer.lock().map_err(err)?;
         let f = &self.fields;
+        let schema = self.reader.searcher().schema().clone();
+        let id = schema.get_field(ID).map_err(err)?;
+        let kind = schema.get_field(KIND).map_err(err)?;
         for d in upserts {
             if replace {
                 writer.delete_term(Term::from_field_text(f.key, &d.key));
             }
             let mut doc = TantivyDocument::default();
             doc.add_text(f.key, &d.key);
+            doc.add_u64(id, d.id as u64);
+            doc.add_u64(kind, kind_code(d.kind));
+            doc.add_i64(self.ends_day, d.ends_day);
             let field = match d.kind {
                 DocKind::Entry => f.entry_tokens,
                 DocKind::Article => f.article_tokens,
             };
             doc.add_text(field, d.tokens.join(" "));
-            doc.add_text(f.doc, serde_json::to_string(&d.stored).map_err(err)?);
             writer.add_document(doc).map_err(err)?;
         }
         Ok(())
@@ -176,8 +194,52 @@ impl Embedded {
         Ok(())
     }
 
-    /// Up to `limit` documents of `kind` whose publicity lasts at least until `today`, that
-    /// contain any (or, with `all`, every) token, best BM25 first.
+    /// Deletes every document whose publicity ended before `today` (a day number).
+    pub fn delete_ended(&self, today: i64) -> Result<(), SearchError> {
+        let query = RangeQuery::new(
+            std::ops::Bound::Unbounded,
+            std::ops::Bound::Excluded(Term::from_field_i64(self.ends_day, today)),
+        );
+        self.writer
+            .lock()
+            .map_err(err)?
+            .delete_query(Box::new(query))
+            .map_err(err)?;
+        self.commit()
+    }
+
+    /// The ids of every document of `kind` in the index (for the sweep).
+    pub fn ids(&self, kind: DocKind) -> Result<Vec<i64>, SearchError> {
+        let searcher = self.reader.searcher();
+        let mut out = Vec::new();
+        for segment in searcher.segment_readers() {
+            let ids = segment.fast_fields().u64(ID).map_err(err)?;
+            let kinds = segment.fast_fields().u64(KIND).map_err(err)?;
+            let alive = segment.alive_bitset();
+            for doc in 0..segment.max_doc() {
+                if alive.is_some_and(|a| !a.is_alive(doc)) {
+                    continue;
+                }
+                if kinds.first(doc) == Some(kind_code(kind))
+                    && let Some(id) = ids.first(doc)
+                {
+                    out.push(id as i64);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes documents by id, then commits.
+    pub fn delete_ids(&self, kind: DocKind, ids: &[i64]) -> Result<(), SearchError> {
+        let keys: Vec<String> = ids.iter().map(|id| doc_key(kind, *id)).collect();
+        self.apply(&[], &keys)
+    }
+
+    /// Up to `limit` ids of documents of `kind` that contain any (or, with `all`, every)
+    /// token, best BM25 first, among those whose publicity lasts at least until `today` (the
+    /// filter applies before the cut, so years of ended entries never crowd current ones
+    /// out), and whether the cut dropped some.
     pub fn candidates(
         &self,
         kind: DocKind,
@@ -185,7 +247,7 @@ impl Embedded {
         all: bool,
         today: i64,
         limit: usize,
-    ) -> Result<Vec<Stored>, SearchError> {
+    ) -> Result<(Vec<i64>, bool), SearchError> {
         let f = &self.fields;
         let field = match kind {
             DocKind::Entry => f.entry_tokens,
@@ -205,23 +267,23 @@ impl Embedded {
                 .collect(),
         );
         let searcher = self.reader.searcher();
-        let top = searcher
-            .search(&query, &TopDocs::with_limit(limit).order_by_score())
-            .map_err(err)?;
+        // One more than asked for tells whether there were more.
+        let collector = FilterCollector::new(
+            ENDS_DAY.to_string(),
+            move |end: i64| end >= today,
+            TopDocs::with_limit(limit + 1).order_by_score(),
+        );
+        let mut top: Vec<(f32, DocAddress)> = searcher.search(&query, &collector).map_err(err)?;
+        let capped = top.len() > limit;
+        top.truncate(limit);
         let mut out = Vec::with_capacity(top.len());
         for (_, address) in top {
-            let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
-            if let Some(json) = doc.get_first(f.doc).and_then(|v| v.as_str()) {
-                let stored: Stored = serde_json::from_str(json).map_err(err)?;
-                let current = match &stored {
-                    Stored::Entry(e) => e.ends_day >= today,
-                    Stored::Article(_) => true,
-                };
-                if current {
-                    out.push(stored);
-                }
+            let segment = searcher.segment_reader(address.segment_ord);
+            let ids = segment.fast_fields().u64(ID).map_err(err)?;
+            if let Some(id) = ids.first(address.doc_id) {
+                out.push(id as i64);
             }
         }
-        Ok(out)
+        Ok((out, capped))
     }
 }

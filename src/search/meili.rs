@@ -1,42 +1,52 @@
 //! The Meilisearch backend, for deployments with several instances. It receives the same
 //! tokens as the embedded index, spelt in letters (so jieba never re-segments Chinese), and is
 //! asked one token per query in a multi-search, which gives "any token matches" retrieval;
-//! ranking then happens in `rank`, as for the embedded backend.
+//! ranking then happens over database rows, as for the embedded backend.
+//!
+//! Every call has a deadline: a Meilisearch that accepts connections but never answers costs
+//! a search at most [`SEARCH_TIMEOUT`] (then the lookup falls back to the database) and a
+//! write at most [`WRITE_TIMEOUT`] (then the outbox keeps the change and retries).
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::time::Duration;
 
 use meilisearch_sdk::client::Client;
-use meilisearch_sdk::documents::DocumentDeletionQuery;
+use meilisearch_sdk::documents::{DocumentDeletionQuery, DocumentsQuery};
 use meilisearch_sdk::search::{MatchingStrategies, SearchQuery};
 use meilisearch_sdk::settings::{PrefixSearchSettings, Settings, TypoToleranceSettings};
 use serde::{Deserialize, Serialize};
 
 use super::SearchError;
 use super::analysis::as_letters;
-use super::document::{DocKind, IndexDoc, Stored};
+use super::document::{DocKind, IndexDoc, doc_key};
 
 /// Meilisearch filters compare numbers as doubles; an open-ended publicity gets a day far
 /// beyond any real date instead of `i64::MAX`.
 const OPEN_ENDED_DAY: i64 = 100_000_000;
 /// Most queries sent in one multi-search request.
 const MAX_TOKENS: usize = 24;
+/// The longest a search may take before the lookup answers from the database instead.
+pub const SEARCH_TIMEOUT: Duration = Duration::from_millis(1500);
+/// The longest a write (including waiting for its task) may take.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Documents fetched per request by the sweep.
+const SWEEP_PAGE: usize = 5_000;
 
 #[derive(Serialize, Deserialize)]
 struct MeiliDoc {
     key: String,
+    id: i64,
     kind: String,
     ends_day: i64,
     /// When the document was written (Unix seconds), to drop stale ones after a rebuild.
     generation: i64,
     tokens: Vec<String>,
-    doc: Stored,
 }
 
 #[derive(Deserialize)]
 struct Hit {
-    key: String,
-    doc: Stored,
+    id: i64,
 }
 
 pub struct Meili {
@@ -44,119 +54,238 @@ pub struct Meili {
     index: String,
 }
 
-fn err(e: impl std::fmt::Display) -> SearchError {
+fn unavailable(e: impl std::fmt::Display) -> SearchError {
     SearchError::Unavailable(e.to_string())
+}
+
+/// Runs a call with a deadline; a missed deadline counts as the backend being unavailable.
+async fn within<T>(
+    limit: Duration,
+    call: impl Future<Output = Result<T, SearchError>>,
+) -> Result<T, SearchError> {
+    match tokio::time::timeout(limit, call).await {
+        Ok(result) => result,
+        Err(_) => Err(SearchError::Unavailable(format!(
+            "no answer within {} ms",
+            limit.as_millis()
+        ))),
+    }
 }
 
 impl Meili {
     pub fn new(url: &str, key: Option<&str>, index: &str) -> Result<Meili, SearchError> {
         Ok(Meili {
-            client: Client::new(url, key).map_err(err)?,
+            client: Client::new(url, key).map_err(unavailable)?,
             index: index.to_string(),
         })
     }
 
+    /// Waits for a task; a failed task means Meilisearch rejected what it was sent.
     async fn wait(&self, task: meilisearch_sdk::task_info::TaskInfo) -> Result<(), SearchError> {
         let task = task
             .wait_for_completion(
                 &self.client,
                 Some(Duration::from_millis(50)),
-                Some(Duration::from_secs(300)),
+                Some(WRITE_TIMEOUT),
             )
             .await
-            .map_err(err)?;
+            .map_err(unavailable)?;
         if task.is_failure() {
-            return Err(SearchError::Backend(format!("{:?}", task.unwrap_failure())));
+            return Err(SearchError::Rejected(format!(
+                "{:?}",
+                task.unwrap_failure()
+            )));
         }
         Ok(())
     }
 
-    /// Creates the index if needed and applies jingshi's settings: only the token field is
-    /// searchable; no typo tolerance or prefix search on opaque tokens (homophones and typos
-    /// are handled by pinyin tokens); filters on kind and publicity.
-    pub async fn configure(&self) -> Result<(), SearchError> {
-        let task = self
-            .client
-            .create_index(&self.index, Some("key"))
-            .await
-            .map_err(err)?;
-        // An existing index answers with a failed task; that is fine.
-        let _ = task
-            .wait_for_completion(&self.client, Some(Duration::from_millis(50)), None)
-            .await;
-        let index = self.client.index(&self.index);
-        let settings = Settings::new()
+    fn settings() -> Settings {
+        Settings::new()
             .with_searchable_attributes(["tokens"])
-            .with_filterable_attributes(["kind", "ends_day", "generation"])
-            .with_displayed_attributes(["key", "doc"])
+            .with_filterable_attributes(["kind", "ends_day", "generation", "id"])
+            .with_displayed_attributes(["key", "id", "kind"])
             .with_ranking_rules(["words", "exactness"])
             .with_proximity_precision("byAttribute")
             .with_typo_tolerance(TypoToleranceSettings {
                 enabled: Some(false),
                 ..TypoToleranceSettings::default()
-            });
-        self.wait(index.set_settings(&settings).await.map_err(err)?)
-            .await?;
-        self.wait(
-            index
-                .set_prefix_search(PrefixSearchSettings::Disabled)
+            })
+    }
+
+    /// Whether the index already has jingshi's settings (so a restart sends nothing).
+    async fn configured(&self) -> Result<bool, SearchError> {
+        let index = self.client.index(&self.index);
+        let current = match index.get_settings().await {
+            Ok(s) => s,
+            Err(meilisearch_sdk::errors::Error::Meilisearch(_)) => return Ok(false),
+            Err(e) => return Err(unavailable(e)),
+        };
+        let prefix = index.get_prefix_search().await.map_err(unavailable)?;
+        let want = Self::settings();
+        let set =
+            |v: &Option<Vec<String>>| -> HashSet<String> { v.iter().flatten().cloned().collect() };
+        let filterable = |s: &Settings| -> HashSet<String> {
+            serde_json::to_value(&s.filterable_attributes)
+                .ok()
+                .and_then(|v| serde_json::from_value::<Vec<String>>(v).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .collect()
+        };
+        Ok(current.searchable_attributes == want.searchable_attributes
+            && set(&current.displayed_attributes) == set(&want.displayed_attributes)
+            && current.ranking_rules == want.ranking_rules
+            && filterable(&current) == filterable(&want)
+            && current.typo_tolerance.as_ref().and_then(|t| t.enabled) == Some(false)
+            && matches!(prefix, PrefixSearchSettings::Disabled))
+    }
+
+    /// Creates the index if needed and applies jingshi's settings when they differ: only the
+    /// token field is searchable; no typo tolerance or prefix search on opaque tokens
+    /// (homophones and typos are handled by pinyin tokens); filters on kind and publicity.
+    pub async fn configure(&self) -> Result<(), SearchError> {
+        within(WRITE_TIMEOUT, async {
+            if self.configured().await? {
+                return Ok(());
+            }
+            let task = self
+                .client
+                .create_index(&self.index, Some("key"))
                 .await
-                .map_err(err)?,
-        )
+                .map_err(unavailable)?;
+            // An existing index answers with a failed task; that is fine.
+            let _ = task
+                .wait_for_completion(&self.client, Some(Duration::from_millis(50)), None)
+                .await;
+            let index = self.client.index(&self.index);
+            self.wait(
+                index
+                    .set_settings(&Self::settings())
+                    .await
+                    .map_err(unavailable)?,
+            )
+            .await?;
+            self.wait(
+                index
+                    .set_prefix_search(PrefixSearchSettings::Disabled)
+                    .await
+                    .map_err(unavailable)?,
+            )
+            .await
+        })
         .await
     }
 
     pub async fn num_docs(&self) -> Result<u64, SearchError> {
-        let stats = self
-            .client
-            .index(&self.index)
-            .get_stats()
-            .await
-            .map_err(err)?;
-        Ok(stats.number_of_documents as u64)
+        within(SEARCH_TIMEOUT, async {
+            let stats = self
+                .client
+                .index(&self.index)
+                .get_stats()
+                .await
+                .map_err(unavailable)?;
+            Ok(stats.number_of_documents as u64)
+        })
+        .await
     }
 
     pub async fn apply(&self, upserts: &[IndexDoc], deletes: &[String]) -> Result<(), SearchError> {
-        let index = self.client.index(&self.index);
-        if !deletes.is_empty() {
-            self.wait(index.delete_documents(deletes).await.map_err(err)?)
+        within(WRITE_TIMEOUT, async {
+            let index = self.client.index(&self.index);
+            if !deletes.is_empty() {
+                self.wait(index.delete_documents(deletes).await.map_err(unavailable)?)
+                    .await?;
+            }
+            if !upserts.is_empty() {
+                let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                let docs: Vec<MeiliDoc> = upserts
+                    .iter()
+                    .map(|d| MeiliDoc {
+                        key: d.key.clone(),
+                        id: d.id,
+                        kind: d.kind.key().to_string(),
+                        ends_day: d.ends_day.min(OPEN_ENDED_DAY),
+                        generation: now,
+                        tokens: d.tokens.iter().map(|t| as_letters(t)).collect(),
+                    })
+                    .collect();
+                self.wait(
+                    index
+                        .add_or_replace(&docs, Some("key"))
+                        .await
+                        .map_err(unavailable)?,
+                )
                 .await?;
-        }
-        if !upserts.is_empty() {
-            let now = time::OffsetDateTime::now_utc().unix_timestamp();
-            let docs: Vec<MeiliDoc> = upserts
-                .iter()
-                .map(|d| MeiliDoc {
-                    key: d.key.clone(),
-                    kind: d.kind.key().to_string(),
-                    ends_day: d.ends_day.min(OPEN_ENDED_DAY),
-                    generation: now,
-                    tokens: d.tokens.iter().map(|t| as_letters(t)).collect(),
-                    doc: d.stored.clone(),
-                })
-                .collect();
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_where(&self, filter: &str) -> Result<(), SearchError> {
+        within(WRITE_TIMEOUT, async {
+            let index = self.client.index(&self.index);
+            let mut query = DocumentDeletionQuery::new(&index);
+            query.with_filter(filter);
             self.wait(
                 index
-                    .add_or_replace(&docs, Some("key"))
+                    .delete_documents_with(&query)
                     .await
-                    .map_err(err)?,
+                    .map_err(unavailable)?,
             )
-            .await?;
-        }
-        Ok(())
+            .await
+        })
+        .await
     }
 
     /// Deletes documents written before `stamp` (Unix seconds): after a rebuild has rewritten
-    /// everything published, what is older was not rewritten and is stale.
+    /// everything public, what is older was not rewritten and is stale.
     pub async fn remove_older_than(&self, stamp: i64) -> Result<(), SearchError> {
-        let index = self.client.index(&self.index);
-        let filter = format!("generation < {stamp}");
-        let mut query = DocumentDeletionQuery::new(&index);
-        query.with_filter(&filter);
-        self.wait(index.delete_documents_with(&query).await.map_err(err)?)
-            .await
+        self.delete_where(&format!("generation < {stamp}")).await
     }
 
+    /// Deletes every document whose publicity ended before `today` (a day number).
+    pub async fn delete_ended(&self, today: i64) -> Result<(), SearchError> {
+        self.delete_where(&format!("ends_day < {today}")).await
+    }
+
+    /// The ids of every document of `kind` (for the sweep), a page at a time.
+    pub async fn ids(&self, kind: DocKind) -> Result<Vec<i64>, SearchError> {
+        let index = self.client.index(&self.index);
+        let filter = format!("kind = {}", kind.key());
+        let mut out = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = within(SEARCH_TIMEOUT * 4, async {
+                let mut query = DocumentsQuery::new(&index);
+                query
+                    .with_fields(["id"])
+                    .with_filter(&filter)
+                    .with_offset(offset)
+                    .with_limit(SWEEP_PAGE);
+                index
+                    .get_documents_with::<Hit>(&query)
+                    .await
+                    .map_err(unavailable)
+            })
+            .await?;
+            let n = page.results.len();
+            out.extend(page.results.into_iter().map(|h| h.id));
+            if n < SWEEP_PAGE {
+                return Ok(out);
+            }
+            offset += n;
+        }
+    }
+
+    pub async fn delete_ids(&self, kind: DocKind, ids: &[i64]) -> Result<(), SearchError> {
+        let keys: Vec<String> = ids.iter().map(|id| doc_key(kind, *id)).collect();
+        self.apply(&[], &keys).await
+    }
+
+    /// Ids of documents of `kind` whose publicity lasts at least until `today` (the filter
+    /// applies before the cut) that contain any (or, with `all`, every) token, and whether
+    /// some token had more documents than `limit`.
     pub async fn candidates(
         &self,
         kind: DocKind,
@@ -164,7 +293,7 @@ impl Meili {
         all: bool,
         today: i64,
         limit: usize,
-    ) -> Result<Vec<Stored>, SearchError> {
+    ) -> Result<(Vec<i64>, bool), SearchError> {
         let index = self.client.index(&self.index);
         let filter = format!("kind = {} AND ends_day >= {today}", kind.key());
         let spelt: Vec<String> = tokens.iter().map(|t| as_letters(t)).collect();
@@ -174,25 +303,30 @@ impl Meili {
         } else {
             spelt.iter().take(MAX_TOKENS).map(String::as_str).collect()
         };
-        let mut multi = self.client.multi_search();
-        for q in &queries {
-            let mut sq = SearchQuery::new(&index);
-            sq.with_query(q)
-                .with_filter(&filter)
-                .with_limit(limit)
-                .with_matching_strategy(MatchingStrategies::ALL);
-            multi.with_search_query(sq);
-        }
-        let response = multi.execute::<Hit>().await.map_err(err)?;
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for result in response.results {
-            for hit in result.hits {
-                if seen.insert(hit.result.key.clone()) {
-                    out.push(hit.result.doc);
+        within(SEARCH_TIMEOUT, async {
+            let mut multi = self.client.multi_search();
+            for q in &queries {
+                let mut sq = SearchQuery::new(&index);
+                sq.with_query(q)
+                    .with_filter(&filter)
+                    .with_limit(limit)
+                    .with_matching_strategy(MatchingStrategies::ALL);
+                multi.with_search_query(sq);
+            }
+            let response = multi.execute::<Hit>().await.map_err(unavailable)?;
+            let mut seen = HashSet::new();
+            let mut out = Vec::new();
+            let mut capped = false;
+            for result in response.results {
+                capped |= result.hits.len() >= limit;
+                for hit in result.hits {
+                    if seen.insert(hit.result.id) {
+                        out.push(hit.result.id);
+                    }
                 }
             }
-        }
-        Ok(out)
+            Ok((out, capped))
+        })
+        .await
     }
 }

@@ -3,9 +3,10 @@
 //!
 //! - `analysis`: folding, traditional → simplified, bigrams, pinyin, token encoding;
 //! - `document` / `query`: what is indexed, what is asked;
-//! - `rank`: which candidates match and in what order (backend-independent);
-//! - `embedded` / `meili`: candidate retrieval;
-//! - `outbox`: the worker that carries every change from the database to the index.
+//! - `rank`: which confirmed candidates match and in what order (backend-independent);
+//! - `embedded` / `meili`: candidate retrieval (ids only: the database decides);
+//! - `outbox`: the worker that carries every change from the database to the index, sweeps
+//!   out what is no longer public and rebuilds.
 
 pub mod analysis;
 pub mod document;
@@ -17,29 +18,31 @@ pub mod query;
 pub mod rank;
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use time::Date;
 
-use crate::domain::PubState;
-use crate::store::{OutboxItem, Store};
-use document::{DocKind, IndexDoc, Stored, article_key, day, entry_key};
+use crate::clock::Clock;
+use crate::store::{Entity, OutboxItem, Store, StoreError};
+use document::{DocKind, IndexDoc, day, doc_key};
 use embedded::Embedded;
 use meili::Meili;
 use query::AnalyzedQuery;
-use rank::{EntryHit, rank_entries, score_article};
-
-pub use document::ArticleDoc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    /// The backend cannot be reached (Meilisearch down, say); public search falls back.
+    /// The backend cannot be reached or did not answer in time; public search falls back.
     #[error("search backend unavailable: {0}")]
     Unavailable(String),
+    /// The backend refused what it was sent (a document it cannot index, say).
+    #[error("search backend rejected the change: {0}")]
+    Rejected(String),
     #[error("search backend error: {0}")]
     Backend(String),
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(#[from] StoreError),
 }
 
 /// Which backend to use.
@@ -63,54 +66,91 @@ enum Backend {
 /// Most entry candidates a query considers; more is reported as "at least".
 pub const ENTRY_CANDIDATES: usize = 200;
 const ARTICLE_CANDIDATES: usize = 200;
-/// Outbox items applied per transaction.
+/// Outbox items applied per round.
 const OUTBOX_BATCH: i64 = 500;
 /// Documents per write when rebuilding.
 const REBUILD_BATCH: i64 = 5_000;
+/// Failed attempts after which an outbox item the backend rejects is parked.
+pub const MAX_ATTEMPTS: i64 = 3;
+/// The lease that one holder at a time takes to write to the index.
+const LEASE: &str = "search-index";
+const LEASE_TTL: time::Duration = time::Duration::seconds(60);
+/// After a failed search, how long searches go straight to the database fallback instead of
+/// waiting for the backend again.
+const COOL_OFF: Duration = Duration::from_secs(10);
+
+/// Candidate ids proposed by the backend.
+#[derive(Debug, Clone, Default)]
+pub struct Candidates {
+    pub ids: Vec<i64>,
+    /// The backend had more than it proposed.
+    pub capped: bool,
+}
+
+/// What one round of the outbox did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drained {
+    /// Nothing was waiting.
+    Idle,
+    /// Another instance (or a rebuild) holds the index now.
+    Busy,
+    /// This many items were applied (or parked).
+    Applied(usize),
+}
 
 pub struct SearchService {
     backend: Backend,
     store: Store,
+    clock: Clock,
+    /// This instance's name in the index lease.
+    instance: String,
+    /// In this process, one writer to the index at a time (the outbox worker, a rebuild or
+    /// a sweep); across instances the lease in the database does the same.
+    writing: tokio::sync::Mutex<()>,
     configured: AtomicBool,
+    /// The index holds everything public (false until a needed rebuild has finished); while
+    /// false, searches answer `Unavailable` and the lookup uses the database.
+    ready: AtomicBool,
+    /// Searches skip the backend until then, after it failed.
+    cool_off_until: Mutex<Option<Instant>>,
     /// Outbox items this instance has applied (a metric; tests check that each item is
     /// applied once across instances).
     applied: AtomicUsize,
-    /// Whether the embedded index was new or discarded when opened (it needs a rebuild).
-    pub needs_rebuild: bool,
-}
-
-/// An article that matched.
-#[derive(Debug, Clone)]
-pub struct ArticleHit {
-    pub doc: ArticleDoc,
-    pub score: u32,
 }
 
 impl SearchService {
-    pub async fn open(config: &SearchConfig, store: Store) -> Result<SearchService, SearchError> {
-        let (backend, needs_rebuild) = match config {
+    /// Opens the backend without waiting for the network: a Meilisearch that is down or
+    /// stalled never stops the site from starting. An embedded index that is new or was
+    /// discarded is not ready until [`SearchService::rebuild`] has filled it.
+    pub async fn open(
+        config: &SearchConfig,
+        store: Store,
+        clock: Clock,
+    ) -> Result<SearchService, SearchError> {
+        let (backend, ready) = match config {
             SearchConfig::Embedded { dir } => {
                 let dir = dir.clone();
                 let (index, empty) = tokio::task::spawn_blocking(move || Embedded::open(&dir))
                     .await
                     .map_err(|e| SearchError::Backend(e.to_string()))??;
-                (Backend::Embedded(Box::new(index)), empty)
+                (Backend::Embedded(Box::new(index)), !empty)
             }
             SearchConfig::Meilisearch { url, key, index } => (
                 Backend::Meili(Meili::new(url, key.as_deref(), index)?),
-                false,
+                true,
             ),
         };
-        let service = SearchService {
+        Ok(SearchService {
             backend,
             store,
+            clock,
+            instance: instance_name(),
+            writing: tokio::sync::Mutex::new(()),
             configured: AtomicBool::new(false),
+            ready: AtomicBool::new(ready),
+            cool_off_until: Mutex::new(None),
             applied: AtomicUsize::new(0),
-            needs_rebuild,
-        };
-        // Meilisearch may be down at start; the worker configures it once it answers.
-        let _ = service.ensure_configured().await;
-        Ok(service)
+        })
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -118,6 +158,11 @@ impl SearchService {
             Backend::Embedded(_) => "embedded",
             Backend::Meili(_) => "meilisearch",
         }
+    }
+
+    /// Whether the index must be filled before it can answer.
+    pub fn needs_rebuild(&self) -> bool {
+        !self.ready.load(Ordering::Acquire)
     }
 
     async fn ensure_configured(&self) -> Result<(), SearchError> {
@@ -131,6 +176,26 @@ impl SearchService {
         Ok(())
     }
 
+    fn cooling_off(&self) -> bool {
+        let until = self
+            .cool_off_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        until.is_some_and(|t| Instant::now() < t)
+    }
+
+    fn note_search(&self, ok: bool) {
+        let mut until = self
+            .cool_off_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *until = if ok {
+            None
+        } else {
+            Some(Instant::now() + COOL_OFF)
+        };
+    }
+
     async fn candidates(
         &self,
         kind: DocKind,
@@ -138,138 +203,184 @@ impl SearchService {
         all: bool,
         today: Date,
         limit: usize,
-    ) -> Result<Vec<Stored>, SearchError> {
+    ) -> Result<Candidates, SearchError> {
+        if !self.ready.load(Ordering::Acquire) {
+            return Err(SearchError::Unavailable("the index is being built".into()));
+        }
+        if self.cooling_off() {
+            return Err(SearchError::Unavailable(
+                "the backend failed recently".into(),
+            ));
+        }
         // An empty disjunction would match nothing in one backend and everything in another.
         if tokens.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Candidates::default());
         }
-        match &self.backend {
+        let found = match &self.backend {
             Backend::Embedded(e) => e.candidates(kind, tokens, all, day(today), limit),
             Backend::Meili(m) => m.candidates(kind, tokens, all, day(today), limit).await,
-        }
+        };
+        self.note_search(!matches!(found, Err(SearchError::Unavailable(_))));
+        let (ids, capped) = found?;
+        Ok(Candidates { ids, capped })
     }
 
-    /// Entries matching the query, best first.
-    pub async fn entries(
-        &self,
-        q: &AnalyzedQuery,
-        today: Date,
-    ) -> Result<Vec<EntryHit>, SearchError> {
-        if q.is_empty() {
-            return Ok(Vec::new());
-        }
-        let hits = self.entry_hits(q, false, today).await?;
-        if !hits.is_empty() || q.pinyin.is_empty() {
-            return Ok(hits);
-        }
-        self.entry_hits(q, true, today).await
-    }
-
-    async fn entry_hits(
+    /// Entry ids the backend proposes for a query (pinyin pairs only `with_pinyin`: they are
+    /// for homophones and typed pinyin, a second try when the characters found nothing).
+    pub async fn entry_candidates(
         &self,
         q: &AnalyzedQuery,
         with_pinyin: bool,
         today: Date,
-    ) -> Result<Vec<EntryHit>, SearchError> {
+    ) -> Result<Candidates, SearchError> {
         let tokens = q.entry_tokens(with_pinyin);
-        let stored = self
-            .candidates(DocKind::Entry, &tokens, false, today, ENTRY_CANDIDATES)
-            .await?;
-        let docs = stored
-            .into_iter()
-            .filter_map(|s| match s {
-                Stored::Entry(e) => Some(e),
-                Stored::Article(_) => None,
-            })
-            .collect();
-        Ok(rank_entries(q, docs))
+        self.candidates(DocKind::Entry, &tokens, false, today, ENTRY_CANDIDATES)
+            .await
     }
 
-    /// Articles containing the query, best first.
-    pub async fn articles(
+    /// Article ids whose text contains every distinctive part of the query, best first.
+    pub async fn article_candidates(
         &self,
         q: &AnalyzedQuery,
         today: Date,
-    ) -> Result<Vec<ArticleHit>, SearchError> {
+    ) -> Result<Candidates, SearchError> {
         let tokens = q.article_tokens();
-        let stored = self
-            .candidates(DocKind::Article, &tokens, true, today, ARTICLE_CANDIDATES)
-            .await?;
-        let mut hits: Vec<(usize, ArticleHit)> = stored
-            .into_iter()
-            .filter_map(|s| match s {
-                Stored::Article(doc) => Some(doc),
-                Stored::Entry(_) => None,
-            })
-            .enumerate()
-            .map(|(i, doc)| {
-                let score = score_article(q, &doc);
-                (i, ArticleHit { doc, score })
-            })
-            .collect();
-        // Relevance, then the backend's own order (BM25).
-        hits.sort_by(|(ia, a), (ib, b)| b.score.cmp(&a.score).then(ia.cmp(ib)));
-        Ok(hits.into_iter().map(|(_, h)| h).collect())
+        self.candidates(DocKind::Article, &tokens, true, today, ARTICLE_CANDIDATES)
+            .await
     }
 
-    async fn apply(&self, upserts: Vec<IndexDoc>, deletes: Vec<String>) -> Result<(), SearchError> {
+    async fn apply(&self, upserts: &[IndexDoc], deletes: &[String]) -> Result<(), SearchError> {
         self.ensure_configured().await?;
         match &self.backend {
-            Backend::Embedded(e) => tokio::task::block_in_place(|| e.apply(&upserts, &deletes)),
-            Backend::Meili(m) => m.apply(&upserts, &deletes).await,
+            Backend::Embedded(e) => tokio::task::block_in_place(|| e.apply(upserts, deletes)),
+            Backend::Meili(m) => m.apply(upserts, deletes).await,
         }
     }
 
-    /// Applies outbox items: what is published goes in with its current content, anything
-    /// else (draft, withdrawn, deleted) comes out.
-    async fn apply_items(&self, items: &[OutboxItem]) -> Result<(), SearchError> {
-        let mut entry_ids: Vec<i64> = Vec::new();
-        let mut article_ids: Vec<i64> = Vec::new();
-        for item in items {
-            let ids = if item.entity == "article" {
-                &mut article_ids
-            } else {
-                &mut entry_ids
-            };
-            if !ids.contains(&item.entity_id) {
-                ids.push(item.entity_id);
-            }
-        }
+    /// What the index should hold for these items: the public ones with their current content,
+    /// the rest (draft, withdrawn, publicity ended, deleted) out.
+    async fn documents_for(
+        &self,
+        items: &[OutboxItem],
+    ) -> Result<(Vec<IndexDoc>, Vec<String>), SearchError> {
+        let today = self.clock.today();
+        let ids = |entity: Entity| -> Vec<i64> {
+            let mut ids: Vec<i64> = items
+                .iter()
+                .filter(|i| i.entity == entity)
+                .map(|i| i.entity_id)
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let (entry_ids, article_ids) = (ids(Entity::Entry), ids(Entity::Article));
         let mut upserts = Vec::new();
         let mut deletes = Vec::new();
-        let entries = self.store.entries_by_ids(&entry_ids).await?;
+        let entries = self.store.public_entries_by_ids(&entry_ids, today).await?;
         for id in &entry_ids {
             match entries.iter().find(|e| e.id == *id) {
-                Some(e) if e.state == PubState::Published => {
-                    upserts.push(IndexDoc::entry(e.id, &e.data))
-                }
-                _ => deletes.push(entry_key(*id)),
+                Some(e) => upserts.push(IndexDoc::entry(e)),
+                None => deletes.push(doc_key(DocKind::Entry, *id)),
             }
         }
-        let articles = self.store.articles_by_ids(&article_ids).await?;
+        let articles = self.store.public_articles_by_ids(&article_ids).await?;
         for id in &article_ids {
             match articles.iter().find(|a| a.id == *id) {
-                Some(a) if a.state == PubState::Published => {
-                    upserts.push(IndexDoc::article(a.id, &a.data))
-                }
-                _ => deletes.push(article_key(*id)),
+                Some(a) => upserts.push(IndexDoc::article(a.id, &a.data)),
+                None => deletes.push(doc_key(DocKind::Article, *id)),
             }
         }
-        self.apply(upserts, deletes).await
+        Ok((upserts, deletes))
     }
 
-    /// Applies one batch of the outbox; `None` when another instance holds the outbox.
-    pub async fn drain_once(&self) -> anyhow::Result<Option<usize>> {
-        let done = self
+    /// Applies items and removes them from the outbox. A batch the backend rejects is retried
+    /// item by item, so one bad document never blocks the others; an item rejected
+    /// [`MAX_ATTEMPTS`] times is parked with its error.
+    async fn apply_items(&self, items: &[OutboxItem]) -> Result<usize, SearchError> {
+        let (upserts, deletes) = self.documents_for(items).await?;
+        match self.apply(&upserts, &deletes).await {
+            Ok(()) => {
+                let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+                let mut tx = self.store.begin().await?;
+                tx.delete_outbox(&ids).await?;
+                tx.commit().await?;
+                Ok(items.len())
+            }
+            Err(SearchError::Rejected(why)) if items.len() == 1 => {
+                let item = &items[0];
+                let park = item.attempts + 1 >= MAX_ATTEMPTS;
+                if park {
+                    tracing::error!(
+                        entity = item.entity.key(),
+                        id = item.entity_id,
+                        error = %why,
+                        "the search backend keeps rejecting this change; parked (see `jingshi reindex --status`)"
+                    );
+                } else {
+                    tracing::warn!(entity = item.entity.key(), id = item.entity_id, error = %why, "the search backend rejected a change; will retry");
+                }
+                let mut tx = self.store.begin().await?;
+                tx.outbox_failed(item.id, &why, park, self.clock.now())
+                    .await?;
+                tx.commit().await?;
+                Ok(1)
+            }
+            Err(SearchError::Rejected(_)) => {
+                let mut done = 0;
+                for item in items {
+                    done += Box::pin(self.apply_items(std::slice::from_ref(item))).await?;
+                }
+                Ok(done)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Takes the index lease (this process's writer lock first, then the database lease).
+    async fn lease(&self) -> Result<Option<tokio::sync::MutexGuard<'_, ()>>, SearchError> {
+        let guard = self.writing.lock().await;
+        let now = self.clock.now();
+        if self
             .store
-            .drain_outbox(OUTBOX_BATCH, async |items: Vec<OutboxItem>| {
-                self.apply_items(&items).await.map_err(anyhow::Error::from)
-            })
-            .await?;
-        if let Some(n) = done {
+            .try_lease(LEASE, &self.instance, now, LEASE_TTL)
+            .await?
+        {
+            Ok(Some(guard))
+        } else {
+            Ok(None)
+        }
+    }
+
+    async fn release(&self) {
+        if let Err(e) = self.store.release_lease(LEASE, &self.instance).await {
+            tracing::warn!(error = %e, "could not release the search index lease; it expires by itself");
+        }
+    }
+
+    /// Applies one batch of the outbox. Looks first without writing anything, so that an idle
+    /// worker never takes a database write lock; no database transaction is open while the
+    /// backend is called.
+    pub async fn drain_once(&self) -> Result<Drained, SearchError> {
+        if self.store.pending_outbox(1).await?.is_empty() {
+            return Ok(Drained::Idle);
+        }
+        let Some(_guard) = self.lease().await? else {
+            return Ok(Drained::Busy);
+        };
+        let result = async {
+            let items = self.store.pending_outbox(OUTBOX_BATCH).await?;
+            if items.is_empty() {
+                return Ok(Drained::Idle);
+            }
+            self.apply_items(&items).await.map(Drained::Applied)
+        }
+        .await;
+        self.release().await;
+        if let Ok(Drained::Applied(n)) = result {
             self.applied.fetch_add(n, Ordering::Relaxed);
         }
-        Ok(done)
+        result
     }
 
     /// Outbox items this instance has applied since it started.
@@ -277,21 +388,67 @@ impl SearchService {
         self.applied.load(Ordering::Relaxed)
     }
 
-    /// Applies the whole outbox now (tests, `reindex`, start-up).
-    pub async fn sync(&self) -> anyhow::Result<()> {
-        while let Some(n) = self.drain_once().await? {
-            if n == 0 {
-                break;
+    /// Applies the whole outbox now (tests, `reindex`); waits while another holder has the
+    /// index, up to a minute.
+    pub async fn sync(&self) -> Result<(), SearchError> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            match self.drain_once().await? {
+                Drained::Idle => return Ok(()),
+                Drained::Applied(_) => {}
+                Drained::Busy if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
+                Drained::Busy => {
+                    return Err(SearchError::Unavailable(
+                        "another instance holds the search index".into(),
+                    ));
+                }
             }
         }
-        Ok(())
     }
 
-    /// Fills the index again from the database. Searches keep answering from the old content
-    /// meanwhile: the embedded index swaps at its single commit; Meilisearch documents are
-    /// overwritten and the ones not rewritten are deleted at the end.
-    pub async fn rebuild(&self, progress: &(dyn Fn(&str, usize) + Sync)) -> anyhow::Result<usize> {
+    /// Waits until this instance holds the index lease (a rebuild must not race the worker of
+    /// another instance, or a withdrawal it applies could be overwritten by a batch read
+    /// before it).
+    async fn lease_waiting(&self) -> Result<tokio::sync::MutexGuard<'_, ()>, SearchError> {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(guard) = self.lease().await? {
+                return Ok(guard);
+            }
+            if Instant::now() > deadline {
+                return Err(SearchError::Unavailable(
+                    "another instance holds the search index".into(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Fills the index again from the database, holding the index lease throughout, so no
+    /// outbox item is applied meanwhile; what changed during the rebuild is still in the
+    /// outbox and is applied before the lease is released. Searches keep answering from the
+    /// old content meanwhile: the embedded index swaps at its single commit; Meilisearch
+    /// documents are overwritten and the ones not rewritten are deleted at the end.
+    pub async fn rebuild(
+        &self,
+        progress: &(dyn Fn(&str, usize) + Sync),
+    ) -> Result<usize, SearchError> {
         self.ensure_configured().await?;
+        let _guard = self.lease_waiting().await?;
+        let result = self.rebuild_holding_lease(progress).await;
+        self.release().await;
+        if result.is_ok() {
+            self.ready.store(true, Ordering::Release);
+        }
+        result
+    }
+
+    async fn rebuild_holding_lease(
+        &self,
+        progress: &(dyn Fn(&str, usize) + Sync),
+    ) -> Result<usize, SearchError> {
         // A minute of slack for clocks of other instances writing meanwhile.
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
         if let Backend::Embedded(e) = &self.backend {
@@ -304,23 +461,31 @@ impl SearchService {
             (Backend::Meili(m), Ok(_)) => m.remove_older_than(stamp).await?,
             (Backend::Meili(_), Err(_)) => {}
         }
-        result
+        let total = result?;
+        // Changes made while the batches were read: applied now, under the same lease.
+        loop {
+            let items = self.store.pending_outbox(OUTBOX_BATCH).await?;
+            if items.is_empty() {
+                break;
+            }
+            self.apply_items(&items).await?;
+        }
+        Ok(total)
     }
 
-    async fn refill(&self, progress: &(dyn Fn(&str, usize) + Sync)) -> anyhow::Result<usize> {
+    async fn refill(&self, progress: &(dyn Fn(&str, usize) + Sync)) -> Result<usize, SearchError> {
+        let today = self.clock.today();
         let mut total = 0;
         let mut after = 0;
         loop {
+            self.renew_lease().await?;
             let batch = self
                 .store
-                .published_entries_after(after, REBUILD_BATCH)
+                .public_entries_after(after, REBUILD_BATCH, today)
                 .await?;
             let Some(last) = batch.last() else { break };
             after = last.id;
-            let docs: Vec<IndexDoc> = batch
-                .iter()
-                .map(|e| IndexDoc::entry(e.id, &e.data))
-                .collect();
+            let docs: Vec<IndexDoc> = batch.iter().map(|e| IndexDoc::entry(e)).collect();
             self.add_for_rebuild(docs).await?;
             total += batch.len();
             progress("entries", total);
@@ -330,7 +495,7 @@ impl SearchService {
         loop {
             let batch = self
                 .store
-                .published_articles_after(after, REBUILD_BATCH)
+                .public_articles_after(after, REBUILD_BATCH)
                 .await?;
             let Some(last) = batch.last() else { break };
             after = last.id;
@@ -345,6 +510,20 @@ impl SearchService {
         Ok(total + articles)
     }
 
+    async fn renew_lease(&self) -> Result<(), SearchError> {
+        let held = self
+            .store
+            .try_lease(LEASE, &self.instance, self.clock.now(), LEASE_TTL)
+            .await?;
+        if held {
+            Ok(())
+        } else {
+            Err(SearchError::Unavailable(
+                "the search index lease was lost".into(),
+            ))
+        }
+    }
+
     /// Adds documents to an index being rebuilt: the embedded index commits once at the end
     /// (a commit per batch costs a segment flush each); Meilisearch takes them as a task.
     async fn add_for_rebuild(&self, docs: Vec<IndexDoc>) -> Result<(), SearchError> {
@@ -354,6 +533,61 @@ impl SearchService {
         }
     }
 
+    /// Removes from the index every document whose item is no longer public: entries whose
+    /// publicity ended (a day number filter), then any document the database does not confirm
+    /// (a change that never reached the index, say). Returns how many were removed.
+    pub async fn sweep(&self) -> Result<usize, SearchError> {
+        let Some(_guard) = self.lease().await? else {
+            return Ok(0);
+        };
+        let result = self.sweep_holding_lease().await;
+        self.release().await;
+        result
+    }
+
+    async fn sweep_holding_lease(&self) -> Result<usize, SearchError> {
+        self.ensure_configured().await?;
+        let today = self.clock.today();
+        match &self.backend {
+            Backend::Embedded(e) => tokio::task::block_in_place(|| e.delete_ended(day(today)))?,
+            Backend::Meili(m) => m.delete_ended(day(today)).await?,
+        }
+        let mut removed = 0;
+        for kind in [DocKind::Entry, DocKind::Article] {
+            let ids = match &self.backend {
+                Backend::Embedded(e) => tokio::task::block_in_place(|| e.ids(kind))?,
+                Backend::Meili(m) => m.ids(kind).await?,
+            };
+            for chunk in ids.chunks(1_000) {
+                let public = match kind {
+                    DocKind::Entry => self.store.public_entry_ids_among(chunk, today).await?,
+                    DocKind::Article => self.store.public_article_ids_among(chunk).await?,
+                };
+                let stale: Vec<i64> = chunk
+                    .iter()
+                    .copied()
+                    .filter(|id| !public.contains(id))
+                    .collect();
+                if stale.is_empty() {
+                    continue;
+                }
+                tracing::info!(
+                    kind = kind.key(),
+                    count = stale.len(),
+                    "removing index documents that are no longer public"
+                );
+                match &self.backend {
+                    Backend::Embedded(e) => {
+                        tokio::task::block_in_place(|| e.delete_ids(kind, &stale))?
+                    }
+                    Backend::Meili(m) => m.delete_ids(kind, &stale).await?,
+                }
+                removed += stale.len();
+            }
+        }
+        Ok(removed)
+    }
+
     /// Number of documents in the index.
     pub async fn num_docs(&self) -> Result<u64, SearchError> {
         match &self.backend {
@@ -361,4 +595,15 @@ impl SearchService {
             Backend::Meili(m) => m.num_docs().await,
         }
     }
+}
+
+/// A name for this process in the index lease: host and process id, and a random part so that
+/// a restarted process with a recycled pid is another holder.
+fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    let nonce = std::collections::hash_map::RandomState::new();
+    let random = std::hash::BuildHasher::hash_one(&nonce, std::process::id());
+    format!("{host}:{}:{random:016x}", std::process::id())
 }

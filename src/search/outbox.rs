@@ -1,34 +1,83 @@
 //! The outbox worker: every write to entries and articles adds a row to `search_outbox` in the
-//! same transaction; this worker applies those rows to the search index and deletes them in
-//! one database transaction, so a change reaches the index once even with several instances
-//! (the outbox is drained by one instance at a time) and nothing is lost while the backend is
-//! down (the rows stay, and the worker backs off and retries).
+//! same transaction; this worker applies those rows to the search index and then deletes
+//! them, so nothing is lost while the backend is down (the rows stay, and the worker backs off
+//! and retries). One holder at a time writes to the index (a lease in the database), so with
+//! several instances each change is applied once.
+//!
+//! The worker also fills an index that needs it (first start, or a discarded embedded index)
+//! and sweeps out documents that are no longer public: at every change of the China date
+//! (publicity ends at midnight) and every [`WorkerConfig::sweep_every`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::SearchService;
+use super::{Drained, SearchService};
+use crate::clock::Clock;
 
 const POLL: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// How often the index is checked against the database even when the date is unchanged.
+    pub sweep_every: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            sweep_every: Duration::from_secs(3600),
+        }
+    }
+}
+
 /// Runs until `stop` turns true.
-pub async fn run(search: Arc<SearchService>, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    search: Arc<SearchService>,
+    clock: Clock,
+    config: WorkerConfig,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut backoff = Duration::from_secs(1);
     let mut failing = false;
+    let mut swept_on = None;
+    let mut next_sweep = tokio::time::Instant::now() + config.sweep_every;
     loop {
-        let wait = match search.drain_once().await {
-            Ok(Some(n)) if n > 0 => {
+        let step = async {
+            if search.needs_rebuild() {
+                let n = search.rebuild(&|_, _| {}).await?;
+                tracing::info!(documents = n, "search index built from the database");
+                swept_on = Some(clock.today());
+                return Ok(Duration::ZERO);
+            }
+            let today = clock.today();
+            if swept_on != Some(today) || tokio::time::Instant::now() >= next_sweep {
+                // A failed sweep is tried again at the next interval; it never holds up the
+                // outbox.
+                match search.sweep().await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "search index swept"),
+                    Err(e) => tracing::warn!(error = %e, "search index sweep failed"),
+                }
+                swept_on = Some(today);
+                next_sweep = tokio::time::Instant::now() + config.sweep_every;
+            }
+            Ok::<_, super::SearchError>(match search.drain_once().await? {
+                Drained::Applied(_) => Duration::ZERO,
+                Drained::Idle | Drained::Busy => POLL,
+            })
+        };
+        let wait = match step.await {
+            Ok(wait) => {
                 if failing {
                     tracing::info!("search index reachable again; outbox draining");
                     failing = false;
                 }
                 backoff = Duration::from_secs(1);
-                Duration::ZERO
+                wait
             }
-            Ok(_) => POLL,
             Err(e) => {
                 if !failing {
                     tracing::warn!(error = %e, "search outbox not applied; retrying with back-off");

@@ -5,7 +5,7 @@ use super::analysis::{
     Bigram, TokenKind, ascii_words, bigrams, encode, fold, host_label, is_cjk, is_generic_ascii,
     pinyin_pairs, segment_pinyin,
 };
-use crate::lookup::{QueryKind, understand};
+use crate::lookup::understand::{QueryKind, understand};
 
 #[derive(Debug, Clone)]
 pub struct AnalyzedQuery {

@@ -1,13 +1,14 @@
-//! Ranking shared by every backend: backends only retrieve candidates; which of them match,
-//! in what order, with which facet counts, is decided here, so both backends answer alike.
+//! Ranking shared by every backend: backends only propose candidate ids; which of the
+//! entries the database confirmed match, and in what order, is decided here from their stored
+//! data, so both backends answer alike.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use super::analysis::{bigrams, fold, host_label, is_cjk, phone_digits, pinyin_forms};
-use super::document::{ArticleDoc, EntryDoc};
 use super::query::AnalyzedQuery;
-use crate::domain::{Category, EntryStatus, ListKind};
-use crate::store::EntryFilter;
+use crate::domain::EntryStatus;
+use crate::domain::article::ArticleData;
+use crate::store::{Entry, Public};
 
 /// Relevance of a folded name (or alias) to the query; 0 when it does not match well enough.
 /// Runs for every candidate of every query, so it avoids allocating where it can.
@@ -80,12 +81,13 @@ fn leftover_is_generic(q: &AnalyzedQuery, part: &str) -> bool {
 }
 
 /// The relevance of an entry, or `None` when it does not match.
-pub fn score_entry(q: &AnalyzedQuery, d: &EntryDoc) -> Option<u32> {
+pub fn score_entry(q: &AnalyzedQuery, e: &Entry) -> Option<u32> {
+    let d = &e.data;
     if let Some(code) = &q.code {
         let same = d
             .credit_code
-            .as_deref()
-            .is_some_and(|c| c.eq_ignore_ascii_case(code));
+            .as_ref()
+            .is_some_and(|c| c.as_str().eq_ignore_ascii_case(code));
         return same.then_some(10_000);
     }
     if let Some(host) = &q.host {
@@ -104,15 +106,8 @@ pub fn score_entry(q: &AnalyzedQuery, d: &EntryDoc) -> Option<u32> {
     {
         best = 9_000;
     }
-    if d.folded.is_empty() {
-        best = best.max(score_name(q, &fold(&d.name), false));
-        for a in &d.aliases {
-            best = best.max(score_name(q, &fold(a), true));
-        }
-    } else {
-        for (i, f) in d.folded.iter().enumerate() {
-            best = best.max(score_name(q, f, i > 0));
-        }
+    for (i, f) in e.keys.iter().enumerate() {
+        best = best.max(score_name(q, f, i > 0));
     }
     let label_hit = d.websites.iter().any(|w| {
         let label = host_label(w);
@@ -125,7 +120,7 @@ pub fn score_entry(q: &AnalyzedQuery, d: &EntryDoc) -> Option<u32> {
 }
 
 /// The relevance of an article whose text already contains every distinctive bigram.
-pub fn score_article(q: &AnalyzedQuery, a: &ArticleDoc) -> u32 {
+pub fn score_article(q: &AnalyzedQuery, a: &ArticleData) -> u32 {
     let title = fold(&a.title);
     let summary = fold(&a.summary);
     if !q.folded.is_empty() && title.contains(&q.folded) {
@@ -137,86 +132,37 @@ pub fn score_article(q: &AnalyzedQuery, a: &ArticleDoc) -> u32 {
     }
 }
 
-/// An entry that matched, with its relevance.
+/// An item that matched, with its relevance.
 #[derive(Debug, Clone)]
-pub struct EntryHit {
-    pub doc: EntryDoc,
+pub struct Ranked<T> {
+    pub item: T,
     pub score: u32,
 }
 
-impl EntryHit {
-    pub fn listed(&self) -> bool {
-        self.doc.status == "listed"
-    }
-}
-
-/// Scores candidates, drops those that do not match, and orders the rest: relevance, then
-/// listed before removed, then the shorter (more specific) name.
-pub fn rank_entries(q: &AnalyzedQuery, candidates: Vec<EntryDoc>) -> Vec<EntryHit> {
-    let mut hits: Vec<EntryHit> = candidates
+/// Scores the entries the database confirmed, drops those that do not match, and orders the
+/// rest: relevance, then listed before removed, then the shorter (more specific) name.
+pub fn rank_entries(
+    q: &AnalyzedQuery,
+    candidates: Vec<Public<Entry>>,
+) -> Vec<Ranked<Public<Entry>>> {
+    let mut hits: Vec<Ranked<Public<Entry>>> = candidates
         .into_iter()
-        .filter_map(|doc| score_entry(q, &doc).map(|score| EntryHit { doc, score }))
+        .filter_map(|item| score_entry(q, &item).map(|score| Ranked { item, score }))
         .collect();
+    let listed = |e: &Entry| e.data.status == EntryStatus::Listed;
     hits.sort_by(|a, b| {
         b.score
             .cmp(&a.score)
-            .then(b.listed().cmp(&a.listed()))
-            .then(a.doc.name.chars().count().cmp(&b.doc.name.chars().count()))
-            .then(a.doc.id.cmp(&b.doc.id))
+            .then(listed(&b.item).cmp(&listed(&a.item)))
+            .then(
+                a.item
+                    .data
+                    .name
+                    .chars()
+                    .count()
+                    .cmp(&b.item.data.name.chars().count()),
+            )
+            .then(a.item.id.cmp(&b.item.id))
     });
     hits
-}
-
-/// Facet counts over the matching entries.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Facets {
-    pub list: BTreeMap<String, usize>,
-    pub category: BTreeMap<String, usize>,
-    pub status: BTreeMap<String, usize>,
-    pub year: BTreeMap<i64, usize>,
-}
-
-pub fn facets(hits: &[EntryHit]) -> Facets {
-    let mut f = Facets::default();
-    for h in hits {
-        *f.list.entry(h.doc.list.clone()).or_default() += 1;
-        *f.category.entry(h.doc.category.clone()).or_default() += 1;
-        *f.status.entry(h.doc.status.clone()).or_default() += 1;
-        if let Some(y) = h.doc.year {
-            *f.year.entry(y).or_default() += 1;
-        }
-    }
-    f
-}
-
-/// Facet filters a resident can set on the results.
-#[derive(Debug, Clone, Default)]
-pub struct Filters {
-    pub list: Option<ListKind>,
-    pub category: Option<Category>,
-    pub status: Option<EntryStatus>,
-    pub year: Option<i32>,
-}
-
-impl Filters {
-    /// The same filters for the database lookup (which has no ranking).
-    pub fn entry_filter(&self, q: Option<String>, limit: i64, offset: i64) -> EntryFilter {
-        EntryFilter {
-            q,
-            list: self.list,
-            category: self.category,
-            status: self.status,
-            year: self.year,
-            limit,
-            offset,
-            ..EntryFilter::default()
-        }
-    }
-
-    pub fn keeps(&self, h: &EntryHit) -> bool {
-        self.list.is_none_or(|l| h.doc.list == l.key())
-            && self.category.is_none_or(|c| h.doc.category == c.key())
-            && self.status.is_none_or(|s| h.doc.status == s.key())
-            && self.year.is_none_or(|y| h.doc.year == Some(i64::from(y)))
-    }
 }

@@ -3,39 +3,38 @@
 //! `queries.rs` is included into `sqlite.rs` and `postgres.rs`, each of which names its
 //! `sqlx::Database`; the rare fragment that differs between the two is a constant there.
 //! Both instantiations use the native drivers, so dates and timestamps keep real types
-//! (the `Any` driver cannot carry them). [`Store`] picks one at run time. Operations that must
-//! be atomic (an import, a content sync) are one function each and own their transaction.
+//! (the `Any` driver cannot carry them).
+//!
+//! Every query is a method on [`Store`] (a pooled connection per call) and on [`Tx`] (the
+//! caller's transaction, which the caller commits). What the public may see is decided in
+//! `visibility.rs`, once. All SQL of the application lives under this folder.
 
 /// The columns every entry query selects, in the order of `rows::EntryRow`; a macro so that
 /// `concat!` can build `&'static str` queries from it.
 macro_rules! entry_columns {
     () => {
-        "id, name, aliases, credit_code, category, list_kind, reason, basis, authority, \
-         decision_no, listed_on, measures, websites, phones, remedy, publicity_ends_on, address, \
-         status, removed_on, removal_reason, removal_authority, state, published_at, created_at, \
-         updated_at"
+        "id, name, name_key, aliases, alias_keys, credit_code, category, list_kind, reason, \
+         basis, authority, decision_no, listed_on, measures, websites, phones, remedy, \
+         publicity_ends_on, address, status, removed_on, removal_reason, removal_authority, \
+         publication, version, published_at, created_at, updated_at"
     };
 }
 
 /// The columns every article query selects, in the order of `rows::ArticleRow`.
 macro_rules! article_columns {
     () => {
-        "id, slug, kind, title, summary, body_md, doc_no, tags, state, published_on, created_at, \
-         updated_at"
+        "id, slug, kind, title, summary, body_md, doc_no, tags, publication, version, \
+         published_on, created_at, updated_at"
     };
 }
 
-/// The condition for an entry the public may see on the date bound as `$1`.
-macro_rules! public_entry {
-    () => {
-        "state = 'published' AND (publicity_ends_on IS NULL OR publicity_ends_on >= $1)"
-    };
-}
-
+mod error;
 mod postgres;
 mod rows;
 pub mod schema;
 mod sqlite;
+mod types;
+mod visibility;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -46,11 +45,15 @@ use time::{Date, OffsetDateTime};
 
 use crate::domain::article::{ArticleData, PageData};
 use crate::domain::entry::EntryData;
-use crate::domain::{ArticleKind, Category, EntryStatus, ListKind, PubState};
+use crate::domain::{ArticleKind, Category, EntryStatus, ListKind, Publication};
 
+pub use error::{Result, STALE_VERSION, StoreError};
 pub use rows::{Article, Entry, Page, Revision};
+pub use visibility::{Public, Visibility};
 
-pub type Result<T, E = sqlx::Error> = std::result::Result<T, E>;
+/// Bumped whenever what is derived from an entry's data (folded keys, lookup text, exact
+/// keys) changes meaning; older rows are recomputed when the store connects.
+pub const KEYS_VERSION: i64 = 1;
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,17 +86,158 @@ pub struct Store {
     pool: Pool,
 }
 
-/// Runs the same query function on whichever backend this store uses.
-macro_rules! dispatch {
-    ($self:expr, $f:ident ( $($arg:expr),* $(,)? )) => {
-        match &$self.pool {
-            Pool::Sqlite(p) => sqlite::$f(p, $($arg),*).await,
-            Pool::Postgres(p) => postgres::$f(p, $($arg),*).await,
+/// A write transaction, owned by the caller: nothing is written until [`Tx::commit`], and
+/// dropping it rolls back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Declares query functions (defined in `queries.rs` for both backends) as methods: reads on
+/// both [`Store`] and [`Tx`], writes on [`Tx`] only.
+macro_rules! queries {
+    (
+        reads { $( $(#[$rm:meta])* fn $r:ident($($ra:ident: $rt:ty),* $(,)?) -> $rret:ty; )* }
+        writes { $( $(#[$wm:meta])* fn $w:ident($($wa:ident: $wt:ty),* $(,)?) -> $wret:ty; )* }
+    ) => {
+        impl Store {
+            $(
+                $(#[$rm])*
+                pub async fn $r(&self, $($ra: $rt),*) -> Result<$rret> {
+                    match &self.pool {
+                        Pool::Sqlite(p) => sqlite::$r(&mut *p.acquire().await?, $($ra),*).await,
+                        Pool::Postgres(p) => postgres::$r(&mut *p.acquire().await?, $($ra),*).await,
+                    }
+                }
+            )*
+        }
+        impl Tx {
+            $(
+                $(#[$rm])*
+                pub async fn $r(&mut self, $($ra: $rt),*) -> Result<$rret> {
+                    match self {
+                        Tx::Sqlite(t) => sqlite::$r(&mut **t, $($ra),*).await,
+                        Tx::Postgres(t) => postgres::$r(&mut **t, $($ra),*).await,
+                    }
+                }
+            )*
+            $(
+                $(#[$wm])*
+                #[allow(clippy::too_many_arguments)]
+                pub async fn $w(&mut self, $($wa: $wt),*) -> Result<$wret> {
+                    match self {
+                        Tx::Sqlite(t) => sqlite::$w(&mut **t, $($wa),*).await,
+                        Tx::Postgres(t) => postgres::$w(&mut **t, $($wa),*).await,
+                    }
+                }
+            )*
         }
     };
 }
 
-/// Filters and paging of the public entry list (and the basic lookup).
+queries! {
+    reads {
+        /// The public entry list (and the simple database lookup), with its total.
+        fn public_entries(f: &EntryFilter, today: Date) -> (i64, Vec<Public<Entry>>);
+        /// One entry as the public may see it: public, gone (410) or hidden (404).
+        fn public_entry(id: i64, today: Date) -> Visibility<Public<Entry>>;
+        /// The public entries among `ids`, in no particular order.
+        fn public_entries_by_ids(ids: &[i64], today: Date) -> Vec<Public<Entry>>;
+        /// Ids of public entries with any of these exact keys.
+        fn public_entry_ids_by_keys(keys: &[String], today: Date) -> Vec<i64>;
+        fn public_entry_ids_among(ids: &[i64], today: Date) -> Vec<i64>;
+        fn public_entries_after(after: i64, limit: i64, today: Date) -> Vec<Public<Entry>>;
+        fn public_counts(today: Date) -> Vec<ListCount>;
+        fn public_years(today: Date) -> Vec<i64>;
+        fn public_entries_for_article(article_id: i64, today: Date) -> Vec<Public<Entry>>;
+        fn public_articles_for_entry(entry_id: i64) -> Vec<Public<Article>>;
+        fn public_articles(f: &ArticleFilter) -> (i64, Vec<Public<Article>>);
+        fn public_article(slug: &str) -> Visibility<Public<Article>>;
+        fn public_articles_by_ids(ids: &[i64]) -> Vec<Public<Article>>;
+        fn public_article_ids_among(ids: &[i64]) -> Vec<i64>;
+        fn public_articles_after(after: i64, limit: i64) -> Vec<Public<Article>>;
+        fn page(slug: &str) -> Option<Page>;
+        fn pages() -> Vec<Page>;
+        fn entry_revisions(id: i64) -> Vec<Revision>;
+        fn article_revisions(id: i64) -> Vec<Revision>;
+        /// An entry in any publication state (staff, import).
+        fn entry(id: i64) -> Option<Entry>;
+        fn entries_by_ids(ids: &[i64]) -> Vec<Entry>;
+        fn entries_by_codes(codes: &[String]) -> Vec<Entry>;
+        fn entries_by_name_keys(keys: &[String]) -> Vec<Entry>;
+        /// An article in any publication state, with its related-entry references.
+        fn article(slug: &str) -> Option<Article>;
+        fn pending_outbox(limit: i64) -> Vec<OutboxItem>;
+        fn outbox_status() -> (i64, Vec<ParkedItem>);
+        fn count_rows(table: &schema::Table) -> i64;
+        fn read_rows(table: &schema::Table, offset: i64, limit: i64) -> Vec<schema::RowValues>;
+    }
+    writes {
+        fn insert_entry(d: &EntryData, publication: Publication, now: OffsetDateTime) -> i64;
+        /// Conflict ([`STALE_VERSION`]) when the entry is no longer at `version`.
+        fn update_entry(
+            id: i64,
+            version: i64,
+            d: &EntryData,
+            publication: Publication,
+            now: OffsetDateTime,
+        ) -> i64;
+        fn refresh_entry_keys(after: i64, limit: i64) -> Option<i64>;
+        fn insert_revision(
+            entity: Entity,
+            owner_id: i64,
+            previous: Option<&str>,
+            data: &str,
+            changed: &[&str],
+            actor: &Actor,
+            now: OffsetDateTime,
+        ) -> ();
+        fn enqueue(entity: Entity, id: i64, now: OffsetDateTime) -> ();
+        fn insert_article(a: &ArticleData, publication: Publication, now: OffsetDateTime) -> i64;
+        fn update_article(
+            id: i64,
+            version: i64,
+            a: &ArticleData,
+            publication: Publication,
+            now: OffsetDateTime,
+        ) -> i64;
+        fn upsert_page(p: &PageData, now: OffsetDateTime) -> PageWrite;
+        fn delete_outbox(ids: &[i64]) -> ();
+        fn outbox_failed(id: i64, error: &str, park: bool, now: OffsetDateTime) -> ();
+        fn upsert_rows(table: &schema::Table, rows: &[schema::RowValues]) -> ();
+    }
+}
+
+/// A JSON snapshot of an entry or article for its revision history.
+pub fn snapshot<T: serde::Serialize>(data: &T) -> String {
+    serde_json::to_string(data).unwrap_or_default()
+}
+
+/// The kinds of item the search outbox carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entity {
+    Entry,
+    Article,
+}
+
+impl Entity {
+    pub fn key(self) -> &'static str {
+        match self {
+            Entity::Entry => "entry",
+            Entity::Article => "article",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<Entity> {
+        match s {
+            "entry" => Some(Entity::Entry),
+            "article" => Some(Entity::Article),
+            _ => None,
+        }
+    }
+}
+
+/// Filters and paging of the public entry list (and the simple database lookup).
 #[derive(Debug, Clone, Default)]
 pub struct EntryFilter {
     /// Folded lookup text (see `domain::normalize::fold`); matched as a substring.
@@ -103,6 +247,8 @@ pub struct EntryFilter {
     pub status: Option<EntryStatus>,
     pub year: Option<i32>,
     pub sort: EntrySort,
+    /// Keyset paging for [`EntrySort::Id`]: only ids above this.
+    pub after_id: Option<i64>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -113,7 +259,10 @@ pub enum EntrySort {
     #[default]
     Newest,
     Oldest,
+    /// Listed before removed, then by name.
     Name,
+    /// By id, for keyset paging.
+    Id,
 }
 
 /// Filters and paging of public articles.
@@ -125,30 +274,32 @@ pub struct ArticleFilter {
     pub offset: i64,
 }
 
-/// One entry to create or update, with who does it and why.
-#[derive(Debug, Clone)]
-pub struct EntryWrite {
-    pub data: EntryData,
-    /// `Some` sets the state; `None` keeps an existing entry's state (new ones are drafts).
-    pub state: Option<PubState>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WriteOutcome {
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    /// The id of each written item, in input order.
-    pub ids: Vec<i64>,
+/// What writing a page did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageWrite {
+    Created,
+    Updated,
+    Unchanged,
 }
 
 /// A change waiting in the search outbox.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct OutboxItem {
     pub id: i64,
-    /// `entry` or `article`.
+    pub entity: Entity,
+    pub entity_id: i64,
+    /// Failed attempts so far.
+    pub attempts: i64,
+}
+
+/// An outbox item taken out of the queue after repeated failures, with the last error.
+#[derive(Debug, Clone)]
+pub struct ParkedItem {
+    pub id: i64,
     pub entity: String,
     pub entity_id: i64,
+    pub attempts: i64,
+    pub error: String,
 }
 
 /// Who made a change and why, for the revision table.
@@ -158,16 +309,17 @@ pub struct Actor {
     pub note: String,
 }
 
-/// Counts of public entries by list kind and status, for the home page.
+/// Counts of public entries by list kind and listing status, for the home page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListCount {
-    pub list: String,
-    pub status: String,
+    pub list: ListKind,
+    pub status: EntryStatus,
     pub count: i64,
 }
 
 impl Store {
-    /// Connects (creating a SQLite file and its folder when missing) and applies migrations.
+    /// Connects (creating a SQLite file and its folder when missing), applies migrations and
+    /// recomputes derived keys of rows stored by an older version.
     pub async fn connect(url: &str) -> anyhow::Result<Store> {
         let store = match Backend::of_url(url) {
             Some(Backend::Sqlite) => {
@@ -183,6 +335,7 @@ impl Store {
                 }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
+                    .acquire_timeout(std::time::Duration::from_secs(10))
                     .connect_with(opts)
                     .await?;
                 sqlx::migrate!("migrations/sqlite").run(&pool).await?;
@@ -193,6 +346,7 @@ impl Store {
             Some(Backend::Postgres) => {
                 let pool = PgPoolOptions::new()
                     .max_connections(10)
+                    .acquire_timeout(std::time::Duration::from_secs(10))
                     .connect(url)
                     .await?;
                 sqlx::migrate!("migrations/postgres").run(&pool).await?;
@@ -205,6 +359,7 @@ impl Store {
                 redact(url)
             ),
         };
+        store.refresh_keys().await?;
         Ok(store)
     }
 
@@ -222,104 +377,73 @@ impl Store {
         }
     }
 
-    pub async fn write_entries(
+    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that read first would fail with "database is
+    /// locked" when another connection wrote in between.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Recomputes the derived keys of entries written before [`KEYS_VERSION`], in batches.
+    async fn refresh_keys(&self) -> Result<()> {
+        let mut after = 0;
+        loop {
+            let mut tx = self.begin().await?;
+            let last = tx.refresh_entry_keys(after, 1_000).await?;
+            tx.commit().await?;
+            match last {
+                Some(id) => after = id,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Takes (or renews) a lease for `holder` for `ttl`; false while someone else holds it.
+    pub async fn try_lease(
         &self,
-        writes: &[EntryWrite],
-        actor: &Actor,
-        progress: &(dyn Fn(usize) + Sync),
-    ) -> Result<WriteOutcome> {
-        let now = OffsetDateTime::now_utc();
-        dispatch!(self, write_entries(writes, actor, now, progress))
+        name: &str,
+        holder: &str,
+        now: OffsetDateTime,
+        ttl: time::Duration,
+    ) -> Result<bool> {
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlite::try_lease(&mut *p.acquire().await?, name, holder, now, now + ttl).await
+            }
+            Pool::Postgres(p) => {
+                postgres::try_lease(&mut *p.acquire().await?, name, holder, now, now + ttl).await
+            }
+        }
     }
 
-    pub async fn public_entries(&self, f: &EntryFilter, today: Date) -> Result<(i64, Vec<Entry>)> {
-        dispatch!(self, public_entries(f, today))
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlite::release_lease(&mut *p.acquire().await?, name, holder).await,
+            Pool::Postgres(p) => {
+                postgres::release_lease(&mut *p.acquire().await?, name, holder).await
+            }
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
     }
 
-    /// An entry in any state; callers decide what the public may see.
-    pub async fn entry(&self, id: i64) -> Result<Option<Entry>> {
-        dispatch!(self, entry(id))
-    }
-
-    pub async fn entry_revisions(&self, id: i64) -> Result<Vec<Revision>> {
-        dispatch!(self, entry_revisions(id))
-    }
-
-    pub async fn public_counts(&self, today: Date) -> Result<Vec<ListCount>> {
-        dispatch!(self, public_counts(today))
-    }
-
-    pub async fn public_years(&self, today: Date) -> Result<Vec<i64>> {
-        dispatch!(self, public_years(today))
-    }
-
-    pub async fn articles_for_entry(&self, entry_id: i64) -> Result<Vec<Article>> {
-        dispatch!(self, articles_for_entry(entry_id))
-    }
-
-    pub async fn entries_for_article(&self, article_id: i64, today: Date) -> Result<Vec<Entry>> {
-        dispatch!(self, entries_for_article(article_id, today))
-    }
-
-    pub async fn write_articles(
-        &self,
-        articles: &[(ArticleData, PubState)],
-        actor: &Actor,
-    ) -> Result<WriteOutcome> {
-        let now = OffsetDateTime::now_utc();
-        dispatch!(self, write_articles(articles, actor, now))
-    }
-
-    pub async fn public_articles(&self, f: &ArticleFilter) -> Result<(i64, Vec<Article>)> {
-        dispatch!(self, public_articles(f))
-    }
-
-    /// An article in any state; callers decide what the public may see.
-    pub async fn article(&self, slug: &str) -> Result<Option<Article>> {
-        dispatch!(self, article(slug))
-    }
-
-    pub async fn article_revisions(&self, id: i64) -> Result<Vec<Revision>> {
-        dispatch!(self, article_revisions(id))
-    }
-
-    /// See `queries::drain_outbox`.
-    pub async fn drain_outbox<F>(&self, limit: i64, apply: F) -> anyhow::Result<Option<usize>>
-    where
-        F: AsyncFnOnce(Vec<OutboxItem>) -> anyhow::Result<()>,
-    {
-        dispatch!(self, drain_outbox(limit, apply))
-    }
-
-    /// Entries in any state, in no particular order.
-    pub async fn entries_by_ids(&self, ids: &[i64]) -> Result<Vec<Entry>> {
-        dispatch!(self, entries_by_ids(ids))
-    }
-
-    /// Articles in any state, in no particular order.
-    pub async fn articles_by_ids(&self, ids: &[i64]) -> Result<Vec<Article>> {
-        dispatch!(self, articles_by_ids(ids))
-    }
-
-    pub async fn published_entries_after(&self, after: i64, limit: i64) -> Result<Vec<Entry>> {
-        dispatch!(self, published_entries_after(after, limit))
-    }
-
-    pub async fn published_articles_after(&self, after: i64, limit: i64) -> Result<Vec<Article>> {
-        dispatch!(self, published_articles_after(after, limit))
-    }
-
-    pub async fn write_pages(&self, pages: &[PageData]) -> Result<WriteOutcome> {
-        let now = OffsetDateTime::now_utc();
-        dispatch!(self, write_pages(pages, now))
-    }
-
-    pub async fn page(&self, slug: &str) -> Result<Option<Page>> {
-        dispatch!(self, page(slug))
-    }
-
-    pub async fn pages(&self) -> Result<Vec<Page>> {
-        dispatch!(self, pages())
+    pub async fn rollback(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
     }
 }
 
@@ -343,32 +467,29 @@ impl Store {
         for table in schema::TABLES {
             let mut offset = 0;
             loop {
-                let rows = dispatch!(self, read_rows(table, offset, BATCH))?;
+                let rows = self.read_rows(table, offset, BATCH).await?;
                 if rows.is_empty() {
                     break;
                 }
-                dispatch!(target, upsert_rows(table, &rows))?;
+                let mut tx = target.begin().await?;
+                tx.upsert_rows(table, &rows).await?;
+                tx.commit().await?;
                 offset += rows.len() as i64;
                 progress(table.name, offset);
             }
         }
         if let Pool::Postgres(p) = &target.pool {
-            postgres::reset_identities(p).await?;
+            postgres::reset_identities(&mut *p.acquire().await?).await?;
         }
         let mut counts = Vec::new();
         for table in schema::TABLES {
             counts.push(TableCount {
                 table: table.name,
-                source: dispatch!(self, count_rows(table))?,
-                target: dispatch!(target, count_rows(table))?,
+                source: self.count_rows(table).await?,
+                target: target.count_rows(table).await?,
             });
         }
         Ok(counts)
-    }
-
-    /// The number of rows of a table.
-    pub async fn count(&self, table: &schema::Table) -> Result<i64> {
-        dispatch!(self, count_rows(table))
     }
 
     /// Writes a consistent copy of a SQLite database to `file` while the site keeps running
@@ -390,7 +511,7 @@ impl Store {
     /// The tables the database actually has, with their number of columns (for the test that
     /// keeps `schema::TABLES` complete).
     pub async fn tables(&self) -> Result<Vec<(String, i64)>> {
-        match &self.pool {
+        Ok(match &self.pool {
             Pool::Sqlite(p) => {
                 sqlx::query_as(
                     "SELECT m.name, COUNT(c.name) FROM sqlite_master m \
@@ -399,7 +520,7 @@ impl Store {
                      GROUP BY m.name ORDER BY m.name",
                 )
                 .fetch_all(p)
-                .await
+                .await?
             }
             Pool::Postgres(p) => {
                 sqlx::query_as(
@@ -408,9 +529,9 @@ impl Store {
                      GROUP BY table_name ORDER BY table_name",
                 )
                 .fetch_all(p)
-                .await
+                .await?
             }
-        }
+        })
     }
 }
 

@@ -1,258 +1,105 @@
 // The queries of the store, compiled once per backend: the including module defines `Db`
-// (its `sqlx::Database`) and the few fragments that differ. Functions take a pool; each write
-// is a single transaction.
+// (its `sqlx::Database`) and the few fragments that differ. Every function takes a connection;
+// whether that is a pooled connection or the caller's transaction is the caller's choice.
+// Rows are decoded one by one: a row that fails to decode is logged and left out, never shown.
 
-use sqlx::{Pool, QueryBuilder};
+use sqlx::{FromRow, QueryBuilder, Row};
 use time::{Date, OffsetDateTime};
 
-use super::rows::{ArticleRow, EntryRow, to_json};
+use super::error::{Result, STALE_VERSION, StoreError};
+use super::rows::{ArticleRow, EntryRow, RevisionRow};
 use super::schema::{Kind, Table, Value};
-use super::{
-    Actor, Article, ArticleFilter, Entry, EntryFilter, EntrySort, EntryWrite, ListCount,
-    OutboxItem, Page, Result, Revision, WriteOutcome,
+use super::types::JsonList;
+use super::visibility::{
+    PUBLIC_ARTICLE, PUBLIC_PAGE, Public, Visibility, push_entry_visibility, push_public_entry,
 };
-use crate::domain::PubState;
+use super::{
+    Actor, Article, ArticleFilter, Entity, Entry, EntryFilter, EntrySort, KEYS_VERSION,
+    ListCount, OutboxItem, Page, PageWrite, ParkedItem, Revision,
+};
 use crate::domain::article::{ArticleData, PageData};
 use crate::domain::entry::EntryData;
-use crate::domain::normalize::like_escape;
+use crate::domain::normalize::{fold, like_escape};
+use crate::domain::{EntryStatus, ListKind, Publication};
 
-type Tx<'c> = sqlx::Transaction<'c, Db>;
+type Conn = <Db as sqlx::Database>::Connection;
+type DbRow = <Db as sqlx::Database>::Row;
 
-async fn find_entry_for_write(tx: &mut Tx<'_>, data: &EntryData) -> Result<Option<EntryRow>> {
-    if let Some(code) = &data.credit_code {
-        let by_code = sqlx::query_as::<_, EntryRow>(concat!(
-            "SELECT ",
-            entry_columns!(),
-            " FROM entries WHERE credit_code = $1"
-        ))
-        .bind(code)
-        .fetch_optional(&mut **tx)
-        .await?;
-        if by_code.is_some() {
-            return Ok(by_code);
+/// Decodes rows one by one; a row that does not decode is logged and left out.
+fn decode<R, T>(rows: &[DbRow], what: &'static str) -> Vec<T>
+where
+    R: for<'r> FromRow<'r, DbRow>,
+    T: From<R>,
+{
+    rows.iter()
+        .filter_map(|row| decode_one::<R, T>(row, what))
+        .collect()
+}
+
+fn decode_one<R, T>(row: &DbRow, what: &'static str) -> Option<T>
+where
+    R: for<'r> FromRow<'r, DbRow>,
+    T: From<R>,
+{
+    match R::from_row(row) {
+        Ok(r) => Some(T::from(r)),
+        Err(e) => {
+            let id: Option<i64> = row.try_get("id").ok();
+            tracing::error!(what, id, error = %e, "a stored row does not decode; it stays hidden");
+            None
         }
-        // An entry first imported without a code gets its code on a later import.
-        return sqlx::query_as::<_, EntryRow>(concat!(
-            "SELECT ",
-            entry_columns!(),
-            " FROM entries WHERE name_key = $1 AND credit_code IS NULL ORDER BY id LIMIT 1"
-        ))
-        .bind(data.name_key())
-        .fetch_optional(&mut **tx)
-        .await;
     }
-    sqlx::query_as::<_, EntryRow>(concat!(
-        "SELECT ",
-        entry_columns!(),
-        " FROM entries WHERE name_key = $1 ORDER BY id LIMIT 1"
-    ))
-    .bind(data.name_key())
-    .fetch_optional(&mut **tx)
-    .await
 }
 
-async fn insert_revision(
-    tx: &mut Tx<'_>,
-    table: Revisions,
-    owner_id: i64,
-    previous: Option<String>,
-    changed: &[&str],
-    actor: &Actor,
-    now: OffsetDateTime,
-) -> Result<()> {
-    let sql = match table {
-        Revisions::Entry => {
-            "INSERT INTO entry_revisions (entry_id, previous, changed, note, changed_by, changed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)"
-        }
-        Revisions::Article => {
-            "INSERT INTO article_revisions (article_id, previous, changed, note, changed_by, changed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)"
-        }
-    };
-    let changed: Vec<String> = changed.iter().map(|s| s.to_string()).collect();
-    sqlx::query(sql)
-        .bind(owner_id)
-        .bind(previous)
-        .bind(to_json(&changed))
-        .bind(&actor.note)
-        .bind(&actor.name)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+fn public<T>(items: Vec<T>) -> Vec<Public<T>> {
+    items.into_iter().map(Public::admitted).collect()
 }
 
-/// Records that an entity changed, for the search outbox worker.
-async fn enqueue(tx: &mut Tx<'_>, entity: &str, id: i64, now: OffsetDateTime) -> Result<()> {
-    sqlx::query("INSERT INTO search_outbox (entity, entity_id, created_at) VALUES ($1, $2, $3)")
-        .bind(entity)
-        .bind(id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-#[derive(Clone, Copy)]
-enum Revisions {
-    Entry,
-    Article,
-}
-
-type Statement<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments>;
-
-/// Binds `$1`–`$26` of the entry insert and update, which list the columns in the same order.
-fn bind_entry<'q>(
-    q: Statement<'q>,
-    d: &'q EntryData,
-    state: PubState,
-    published_at: Option<OffsetDateTime>,
-    now: OffsetDateTime,
-) -> Statement<'q> {
-    q.bind(&d.name)
-        .bind(d.name_key())
-        .bind(to_json(&d.aliases))
-        .bind(&d.credit_code)
-        .bind(&d.category)
-        .bind(&d.list)
-        .bind(&d.reason)
-        .bind(&d.basis)
-        .bind(&d.authority)
-        .bind(&d.decision_no)
-        .bind(d.listed_on)
-        .bind(d.listed_on.map(|d| i64::from(d.year())))
-        .bind(&d.measures)
-        .bind(to_json(&d.websites))
-        .bind(to_json(&d.phones))
-        .bind(&d.remedy)
-        .bind(d.publicity_ends_on)
-        .bind(&d.address)
-        .bind(&d.status)
-        .bind(d.removed_on)
-        .bind(&d.removal_reason)
-        .bind(&d.removal_authority)
-        .bind(state.key())
-        .bind(d.search_text())
-        .bind(published_at)
-        .bind(now)
-}
-
-/// Creates or updates entries (matched by credit code, else by name) in one transaction,
-/// keeping the previous version of every changed entry as a revision.
-pub async fn write_entries(
-    pool: &Pool<Db>,
-    writes: &[EntryWrite],
-    actor: &Actor,
-    now: OffsetDateTime,
-    progress: &(dyn Fn(usize) + Sync),
-) -> Result<WriteOutcome> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    let mut outcome = WriteOutcome::default();
-    for (i, w) in writes.iter().enumerate() {
-        let d = &w.data;
-        let existing = find_entry_for_write(&mut tx, d).await?;
-        match existing {
-            None => {
-                let state = w.state.unwrap_or(PubState::Draft);
-                let published_at = (state == PubState::Published).then_some(now);
-                let row = bind_entry(
-                    sqlx::query(
-                    "INSERT INTO entries (name, name_key, aliases, credit_code, category, list_kind, \
-                     reason, basis, authority, decision_no, listed_on, listed_year, measures, \
-                     websites, phones, remedy, publicity_ends_on, address, status, removed_on, \
-                     removal_reason, removal_authority, state, search_text, published_at, \
-                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-                     $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, \
-                     $26, $26) RETURNING id",
-                    ),
-                    d,
-                    state,
-                    published_at,
-                    now,
-                )
-                .fetch_one(&mut *tx)
-                .await?;
-                let id: i64 = sqlx::Row::try_get(&row, 0)?;
-                insert_revision(&mut tx, Revisions::Entry, id, None, &[], actor, now).await?;
-                enqueue(&mut tx, "entry", id, now).await?;
-                outcome.created += 1;
-                outcome.ids.push(id);
-            }
-            Some(row) => {
-                let old = Entry::from(row);
-                let changed = old.data.changed_fields(d);
-                let state = w.state.unwrap_or(old.state);
-                outcome.ids.push(old.id);
-                if changed.is_empty() && state == old.state {
-                    outcome.unchanged += 1;
-                } else {
-                    let published_at = match (state, old.published_at) {
-                        (PubState::Published, None) => Some(now),
-                        (_, at) => at,
-                    };
-                    bind_entry(
-                        sqlx::query(
-                        "UPDATE entries SET name = $1, name_key = $2, aliases = $3, credit_code = $4, \
-                         category = $5, list_kind = $6, reason = $7, basis = $8, authority = $9, \
-                         decision_no = $10, listed_on = $11, listed_year = $12, measures = $13, \
-                         websites = $14, phones = $15, remedy = $16, publicity_ends_on = $17, \
-                         address = $18, status = $19, removed_on = $20, removal_reason = $21, \
-                         removal_authority = $22, state = $23, search_text = $24, \
-                         published_at = $25, updated_at = $26 WHERE id = $27",
-                        ),
-                        d,
-                        state,
-                        published_at,
-                        now,
-                    )
-                    .bind(old.id)
-                    .execute(&mut *tx)
-                    .await?;
-                    let mut changed = changed;
-                    if state != old.state {
-                        changed.push("发布状态");
-                    }
-                    let previous = serde_json::to_string(&old.data).ok();
-                    insert_revision(
-                        &mut tx,
-                        Revisions::Entry,
-                        old.id,
-                        previous,
-                        &changed,
-                        actor,
-                        now,
-                    )
-                    .await?;
-                    enqueue(&mut tx, "entry", old.id, now).await?;
-                    outcome.updated += 1;
-                }
-            }
-        }
-        progress(i + 1);
+fn push_ids(qb: &mut QueryBuilder<Db>, ids: &[i64]) {
+    qb.push("(");
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
     }
-    tx.commit().await?;
-    Ok(outcome)
-}
-
-/// Appends the conditions of an entry filter (after a `WHERE` of the public condition).
-fn push_entry_filter(qb: &mut QueryBuilder<Db>, f: &EntryFilter, today: Date) {
-    qb.push(" WHERE state = 'published' AND (publicity_ends_on IS NULL OR publicity_ends_on >= ");
-    qb.push_bind(today);
     qb.push(")");
+}
+
+fn push_texts(qb: &mut QueryBuilder<Db>, values: &[String]) {
+    qb.push("(");
+    let mut list = qb.separated(", ");
+    for v in values {
+        list.push_bind(v.as_str());
+    }
+    qb.push(")");
+}
+
+fn entry_select() -> QueryBuilder<Db> {
+    QueryBuilder::new(concat!("SELECT ", entry_columns!(), " FROM entries"))
+}
+
+fn article_select() -> QueryBuilder<Db> {
+    QueryBuilder::new(concat!("SELECT ", article_columns!(), " FROM articles"))
+}
+
+// ---- Public reads: every one goes through the visibility rule. ----
+
+/// Appends `WHERE <public> AND <filters>` for the public entry list.
+fn push_entry_filter(qb: &mut QueryBuilder<Db>, f: &EntryFilter, today: Date) {
+    qb.push(" WHERE ");
+    push_public_entry(qb, today);
     if let Some(q) = &f.q {
         qb.push(" AND search_text LIKE ");
         qb.push_bind(format!("%{}%", like_escape(q)));
         qb.push(" ESCAPE '\\'");
     }
     if let Some(list) = f.list {
-        qb.push(" AND list_kind = ").push_bind(list.key());
+        qb.push(" AND list_kind = ").push_bind(list);
     }
     if let Some(category) = f.category {
-        qb.push(" AND category = ").push_bind(category.key());
+        qb.push(" AND category = ").push_bind(category);
     }
     if let Some(status) = f.status {
-        qb.push(" AND status = ").push_bind(status.key());
+        qb.push(" AND status = ").push_bind(status);
     }
     if let Some(year) = f.year {
         qb.push(" AND listed_year = ").push_bind(i64::from(year));
@@ -260,243 +107,169 @@ fn push_entry_filter(qb: &mut QueryBuilder<Db>, f: &EntryFilter, today: Date) {
 }
 
 pub async fn public_entries(
-    pool: &Pool<Db>,
+    c: &mut Conn,
     f: &EntryFilter,
     today: Date,
-) -> Result<(i64, Vec<Entry>)> {
+) -> Result<(i64, Vec<Public<Entry>>)> {
     let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM entries");
     push_entry_filter(&mut count, f, today);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *c).await?;
 
-    let mut qb = QueryBuilder::<Db>::new(concat!("SELECT ", entry_columns!(), " FROM entries"));
+    let mut qb = entry_select();
     push_entry_filter(&mut qb, f, today);
+    if let Some(after) = f.after_id {
+        qb.push(" AND id > ").push_bind(after);
+    }
     qb.push(match f.sort {
         EntrySort::Newest => " ORDER BY listed_on DESC NULLS LAST, id DESC",
         EntrySort::Oldest => " ORDER BY listed_on ASC NULLS LAST, id ASC",
+        EntrySort::Id => " ORDER BY id",
         // Listed before removed, then by name: what a resident scanning the list expects.
-        EntrySort::Name => " ORDER BY ",
+        EntrySort::Name => NAME_ORDER,
     });
-    if f.sort == EntrySort::Name {
-        qb.push(NAME_ORDER).push(", id");
-    }
     qb.push(" LIMIT ").push_bind(f.limit);
     qb.push(" OFFSET ").push_bind(f.offset);
-    let rows: Vec<EntryRow> = qb.build_query_as().fetch_all(pool).await?;
-    Ok((total, rows.into_iter().map(Entry::from).collect()))
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok((total, public(decode::<EntryRow, Entry>(&rows, "entry"))))
 }
 
-pub async fn entry(pool: &Pool<Db>, id: i64) -> Result<Option<Entry>> {
-    let row = sqlx::query_as::<_, EntryRow>(concat!(
-        "SELECT ",
-        entry_columns!(),
-        " FROM entries WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(Entry::from))
+pub async fn public_entry(c: &mut Conn, id: i64, today: Date) -> Result<Visibility<Public<Entry>>> {
+    let mut qb = QueryBuilder::<Db>::new(concat!("SELECT ", entry_columns!(), ", "));
+    push_entry_visibility(&mut qb, today);
+    qb.push(" FROM entries WHERE id = ").push_bind(id);
+    let Some(row) = qb.build().fetch_optional(&mut *c).await? else {
+        return Ok(Visibility::Hidden);
+    };
+    let code: i64 = row.try_get("visibility")?;
+    Ok(match decode_one::<EntryRow, Entry>(&row, "entry") {
+        Some(entry) => Visibility::from_code(code, entry),
+        None => Visibility::Hidden,
+    })
 }
 
-pub async fn entry_revisions(pool: &Pool<Db>, id: i64) -> Result<Vec<Revision>> {
-    sqlx::query_as(
-        "SELECT id, changed, note, changed_by, changed_at FROM entry_revisions \
-         WHERE entry_id = $1 ORDER BY changed_at DESC, id DESC",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await
-}
-
-pub async fn public_counts(pool: &Pool<Db>, today: Date) -> Result<Vec<ListCount>> {
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(concat!(
-        "SELECT list_kind, status, COUNT(*) FROM entries WHERE ",
-        public_entry!(),
-        " GROUP BY list_kind, status ORDER BY list_kind, status"
-    ))
-    .bind(today)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(list, status, count)| ListCount {
-            list,
-            status,
-            count,
-        })
-        .collect())
-}
-
-pub async fn public_years(pool: &Pool<Db>, today: Date) -> Result<Vec<i64>> {
-    sqlx::query_scalar(concat!(
-        "SELECT DISTINCT listed_year FROM entries WHERE ",
-        public_entry!(),
-        " AND listed_year IS NOT NULL ORDER BY listed_year DESC"
-    ))
-    .bind(today)
-    .fetch_all(pool)
-    .await
-}
-
-pub async fn articles_for_entry(pool: &Pool<Db>, entry_id: i64) -> Result<Vec<Article>> {
-    let rows: Vec<ArticleRow> = sqlx::query_as(
-        "SELECT a.id, a.slug, a.kind, a.title, a.summary, a.body_md, a.doc_no, a.tags, a.state, \
-         a.published_on, a.created_at, a.updated_at FROM articles a \
-         JOIN article_entries ae ON ae.article_id = a.id \
-         WHERE ae.entry_id = $1 AND a.state = 'published' ORDER BY a.published_on DESC, a.id DESC",
-    )
-    .bind(entry_id)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(Article::from).collect())
-}
-
-pub async fn entries_for_article(
-    pool: &Pool<Db>,
-    article_id: i64,
+/// Public entries among `ids`, in no particular order (the search proposes; this decides).
+pub async fn public_entries_by_ids(
+    c: &mut Conn,
+    ids: &[i64],
     today: Date,
-) -> Result<Vec<Entry>> {
-    let rows: Vec<EntryRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        entry_columns!(),
-        " FROM entries WHERE ",
-        public_entry!(),
-        " AND id IN (SELECT entry_id FROM article_entries WHERE article_id = $2) ORDER BY id"
-    ))
-    .bind(today)
-    .bind(article_id)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(Entry::from).collect())
+) -> Result<Vec<Public<Entry>>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = entry_select();
+    qb.push(" WHERE ");
+    push_public_entry(&mut qb, today);
+    qb.push(" AND id IN ");
+    push_ids(&mut qb, ids);
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok(public(decode::<EntryRow, Entry>(&rows, "entry")))
 }
 
-/// Creates or updates articles by slug in one transaction, with revisions and related entries
-/// (named by credit code or exact name; unknown references are ignored).
-pub async fn write_articles(
-    pool: &Pool<Db>,
-    articles: &[(ArticleData, PubState)],
-    actor: &Actor,
-    now: OffsetDateTime,
-) -> Result<WriteOutcome> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    let mut outcome = WriteOutcome::default();
-    for (a, state) in articles {
-        let existing: Option<ArticleRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            article_columns!(),
-            " FROM articles WHERE slug = $1"
-        ))
-        .bind(&a.slug)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let search_text = crate::domain::normalize::fold(&format!("{} {}", a.title, a.summary));
-        let id = match existing {
-            None => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO articles (slug, kind, title, summary, body_md, doc_no, tags, state, \
-                     published_on, search_text, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
-                )
-                .bind(&a.slug)
-                .bind(a.kind.key())
-                .bind(&a.title)
-                .bind(&a.summary)
-                .bind(&a.body_md)
-                .bind(&a.doc_no)
-                .bind(to_json(&a.tags))
-                .bind(state.key())
-                .bind(a.published_on)
-                .bind(&search_text)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                insert_revision(&mut tx, Revisions::Article, id, None, &[], actor, now).await?;
-                enqueue(&mut tx, "article", id, now).await?;
-                outcome.created += 1;
-                id
-            }
-            Some(row) => {
-                let old = Article::from(row);
-                let mut changed = article_changes(&old.data, a);
-                if old.state != *state {
-                    changed.push("发布状态");
-                }
-                if changed.is_empty() {
-                    outcome.unchanged += 1;
-                } else {
-                    sqlx::query(
-                        "UPDATE articles SET kind = $1, title = $2, summary = $3, body_md = $4, \
-                         doc_no = $5, tags = $6, state = $7, published_on = $8, search_text = $9, \
-                         updated_at = $10 WHERE id = $11",
-                    )
-                    .bind(a.kind.key())
-                    .bind(&a.title)
-                    .bind(&a.summary)
-                    .bind(&a.body_md)
-                    .bind(&a.doc_no)
-                    .bind(to_json(&a.tags))
-                    .bind(state.key())
-                    .bind(a.published_on)
-                    .bind(&search_text)
-                    .bind(now)
-                    .bind(old.id)
-                    .execute(&mut *tx)
-                    .await?;
-                    let previous = serde_json::to_string(&old.data).ok();
-                    insert_revision(
-                        &mut tx,
-                        Revisions::Article,
-                        old.id,
-                        previous,
-                        &changed,
-                        actor,
-                        now,
-                    )
-                    .await?;
-                    enqueue(&mut tx, "article", old.id, now).await?;
-                    outcome.updated += 1;
-                }
-                old.id
-            }
-        };
-        sqlx::query("DELETE FROM article_entries WHERE article_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        for reference in &a.related_entries {
-            sqlx::query(
-                "INSERT INTO article_entries (article_id, entry_id) \
-                 SELECT $1, id FROM entries WHERE credit_code = $2 OR name = $2 \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(id)
-            .bind(reference)
-            .execute(&mut *tx)
-            .await?;
+/// Ids of public entries that have any of these exact keys (see `EntryData::match_keys`).
+pub async fn public_entry_ids_by_keys(
+    c: &mut Conn,
+    keys: &[String],
+    today: Date,
+) -> Result<Vec<i64>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Db>::new("SELECT DISTINCT entry_id FROM entry_keys WHERE key IN ");
+    push_texts(&mut qb, keys);
+    qb.push(" AND entry_id IN (SELECT id FROM entries WHERE ");
+    push_public_entry(&mut qb, today);
+    qb.push(") ORDER BY entry_id LIMIT 1000");
+    Ok(qb.build_query_scalar().fetch_all(&mut *c).await?)
+}
+
+/// The ids among `ids` whose entries are public (the index sweep keeps only these).
+pub async fn public_entry_ids_among(c: &mut Conn, ids: &[i64], today: Date) -> Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Db>::new("SELECT id FROM entries WHERE ");
+    push_public_entry(&mut qb, today);
+    qb.push(" AND id IN ");
+    push_ids(&mut qb, ids);
+    Ok(qb.build_query_scalar().fetch_all(&mut *c).await?)
+}
+
+/// Public entries with ids above `after`, in id order (for rebuilding an index).
+pub async fn public_entries_after(
+    c: &mut Conn,
+    after: i64,
+    limit: i64,
+    today: Date,
+) -> Result<Vec<Public<Entry>>> {
+    let mut qb = entry_select();
+    qb.push(" WHERE ");
+    push_public_entry(&mut qb, today);
+    qb.push(" AND id > ").push_bind(after);
+    qb.push(" ORDER BY id LIMIT ").push_bind(limit);
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok(public(decode::<EntryRow, Entry>(&rows, "entry")))
+}
+
+pub async fn public_counts(c: &mut Conn, today: Date) -> Result<Vec<ListCount>> {
+    let mut qb = QueryBuilder::<Db>::new("SELECT list_kind, status, COUNT(*) FROM entries WHERE ");
+    push_public_entry(&mut qb, today);
+    qb.push(" GROUP BY list_kind, status ORDER BY list_kind, status");
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let decoded: std::result::Result<(ListKind, EntryStatus, i64), sqlx::Error> =
+            <(ListKind, EntryStatus, i64)>::from_row(&row);
+        match decoded {
+            Ok((list, status, count)) => out.push(ListCount {
+                list,
+                status,
+                count,
+            }),
+            Err(e) => tracing::error!(error = %e, "a stored list count does not decode; left out"),
         }
     }
-    tx.commit().await?;
-    Ok(outcome)
+    Ok(out)
 }
 
-fn article_changes(old: &ArticleData, new: &ArticleData) -> Vec<&'static str> {
-    [
-        ("类别", old.kind != new.kind),
-        ("标题", old.title != new.title),
-        ("摘要", old.summary != new.summary),
-        ("正文", old.body_md != new.body_md),
-        ("文号", old.doc_no != new.doc_no),
-        ("标签", old.tags != new.tags),
-        ("发布日期", old.published_on != new.published_on),
-    ]
-    .into_iter()
-    .filter_map(|(label, differs)| differs.then_some(label))
-    .collect()
+pub async fn public_years(c: &mut Conn, today: Date) -> Result<Vec<i64>> {
+    let mut qb = QueryBuilder::<Db>::new("SELECT DISTINCT listed_year FROM entries WHERE ");
+    push_public_entry(&mut qb, today);
+    qb.push(" AND listed_year IS NOT NULL ORDER BY listed_year DESC");
+    Ok(qb.build_query_scalar().fetch_all(&mut *c).await?)
+}
+
+pub async fn public_entries_for_article(
+    c: &mut Conn,
+    article_id: i64,
+    today: Date,
+) -> Result<Vec<Public<Entry>>> {
+    let mut qb = entry_select();
+    qb.push(" WHERE ");
+    push_public_entry(&mut qb, today);
+    qb.push(" AND id IN (SELECT entry_id FROM article_entries WHERE article_id = ")
+        .push_bind(article_id)
+        .push(") ORDER BY id");
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok(public(decode::<EntryRow, Entry>(&rows, "entry")))
+}
+
+pub async fn public_articles_for_entry(
+    c: &mut Conn,
+    entry_id: i64,
+) -> Result<Vec<Public<Article>>> {
+    let mut qb = article_select();
+    qb.push(" WHERE ").push(PUBLIC_ARTICLE);
+    qb.push(" AND id IN (SELECT article_id FROM article_entries WHERE entry_id = ")
+        .push_bind(entry_id)
+        .push(") ORDER BY published_on DESC, id DESC");
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok(public(decode::<ArticleRow, Article>(&rows, "article")))
 }
 
 fn push_article_filter(qb: &mut QueryBuilder<Db>, f: &ArticleFilter) {
-    qb.push(" WHERE state = 'published'");
+    qb.push(" WHERE ").push(PUBLIC_ARTICLE);
     if let Some(kind) = f.kind {
-        qb.push(" AND kind = ").push_bind(kind.key());
+        qb.push(" AND kind = ").push_bind(kind);
     }
     if let Some(q) = &f.q {
         qb.push(" AND search_text LIKE ");
@@ -505,31 +278,161 @@ fn push_article_filter(qb: &mut QueryBuilder<Db>, f: &ArticleFilter) {
     }
 }
 
-pub async fn public_articles(pool: &Pool<Db>, f: &ArticleFilter) -> Result<(i64, Vec<Article>)> {
+pub async fn public_articles(
+    c: &mut Conn,
+    f: &ArticleFilter,
+) -> Result<(i64, Vec<Public<Article>>)> {
     let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM articles");
     push_article_filter(&mut count, f);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *c).await?;
 
-    let mut qb = QueryBuilder::<Db>::new(concat!("SELECT ", article_columns!(), " FROM articles"));
+    let mut qb = article_select();
     push_article_filter(&mut qb, f);
     qb.push(" ORDER BY published_on DESC, id DESC LIMIT ")
         .push_bind(f.limit)
         .push(" OFFSET ")
         .push_bind(f.offset);
-    let rows: Vec<ArticleRow> = qb.build_query_as().fetch_all(pool).await?;
-    Ok((total, rows.into_iter().map(Article::from).collect()))
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok((total, public(decode::<ArticleRow, Article>(&rows, "article"))))
 }
 
-pub async fn article(pool: &Pool<Db>, slug: &str) -> Result<Option<Article>> {
-    let row: Option<ArticleRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        article_columns!(),
-        " FROM articles WHERE slug = $1"
-    ))
-    .bind(slug)
-    .fetch_optional(pool)
+pub async fn public_article(c: &mut Conn, slug: &str) -> Result<Visibility<Public<Article>>> {
+    let mut qb = QueryBuilder::<Db>::new(concat!("SELECT ", article_columns!(), ", CASE WHEN "));
+    qb.push(PUBLIC_ARTICLE)
+        .push(" THEN CAST(0 AS BIGINT) ELSE CAST(2 AS BIGINT) END AS visibility FROM articles WHERE slug = ")
+        .push_bind(slug);
+    let Some(row) = qb.build().fetch_optional(&mut *c).await? else {
+        return Ok(Visibility::Hidden);
+    };
+    let code: i64 = row.try_get("visibility")?;
+    Ok(match decode_one::<ArticleRow, Article>(&row, "article") {
+        Some(article) => Visibility::from_code(code, article),
+        None => Visibility::Hidden,
+    })
+}
+
+pub async fn public_articles_by_ids(c: &mut Conn, ids: &[i64]) -> Result<Vec<Public<Article>>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = article_select();
+    qb.push(" WHERE ").push(PUBLIC_ARTICLE).push(" AND id IN ");
+    push_ids(&mut qb, ids);
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok(public(decode::<ArticleRow, Article>(&rows, "article")))
+}
+
+pub async fn public_article_ids_among(c: &mut Conn, ids: &[i64]) -> Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Db>::new("SELECT id FROM articles WHERE ");
+    qb.push(PUBLIC_ARTICLE).push(" AND id IN ");
+    push_ids(&mut qb, ids);
+    Ok(qb.build_query_scalar().fetch_all(&mut *c).await?)
+}
+
+pub async fn public_articles_after(
+    c: &mut Conn,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Public<Article>>> {
+    let mut qb = article_select();
+    qb.push(" WHERE ").push(PUBLIC_ARTICLE);
+    qb.push(" AND id > ").push_bind(after);
+    qb.push(" ORDER BY id LIMIT ").push_bind(limit);
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok(public(decode::<ArticleRow, Article>(&rows, "article")))
+}
+
+pub async fn page(c: &mut Conn, slug: &str) -> Result<Option<Page>> {
+    let mut qb = QueryBuilder::<Db>::new(
+        "SELECT slug, title, body_md, sort_order, updated_at FROM pages WHERE ",
+    );
+    qb.push(PUBLIC_PAGE).push(" AND slug = ").push_bind(slug);
+    Ok(qb.build_query_as().fetch_optional(&mut *c).await?)
+}
+
+pub async fn pages(c: &mut Conn) -> Result<Vec<Page>> {
+    let mut qb = QueryBuilder::<Db>::new(
+        "SELECT slug, title, body_md, sort_order, updated_at FROM pages WHERE ",
+    );
+    qb.push(PUBLIC_PAGE).push(" ORDER BY sort_order, slug");
+    Ok(qb.build_query_as().fetch_all(&mut *c).await?)
+}
+
+pub async fn entry_revisions(c: &mut Conn, id: i64) -> Result<Vec<Revision>> {
+    let rows = sqlx::query(
+        "SELECT id, changed, note, changed_by, changed_at FROM entry_revisions \
+         WHERE entry_id = $1 ORDER BY changed_at DESC, id DESC",
+    )
+    .bind(id)
+    .fetch_all(&mut *c)
     .await?;
-    let Some(mut article) = row.map(Article::from) else {
+    Ok(decode::<RevisionRow, Revision>(&rows, "entry revision"))
+}
+
+pub async fn article_revisions(c: &mut Conn, id: i64) -> Result<Vec<Revision>> {
+    let rows = sqlx::query(
+        "SELECT id, changed, note, changed_by, changed_at FROM article_revisions \
+         WHERE article_id = $1 ORDER BY changed_at DESC, id DESC",
+    )
+    .bind(id)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(decode::<RevisionRow, Revision>(&rows, "article revision"))
+}
+
+// ---- Staff reads: any publication state. ----
+
+pub async fn entry(c: &mut Conn, id: i64) -> Result<Option<Entry>> {
+    let mut qb = entry_select();
+    qb.push(" WHERE id = ").push_bind(id);
+    let row = qb.build().fetch_optional(&mut *c).await?;
+    Ok(row.and_then(|r| decode_one::<EntryRow, Entry>(&r, "entry")))
+}
+
+pub async fn entries_by_ids(c: &mut Conn, ids: &[i64]) -> Result<Vec<Entry>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = entry_select();
+    qb.push(" WHERE id IN ");
+    push_ids(&mut qb, ids);
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok(decode::<EntryRow, Entry>(&rows, "entry"))
+}
+
+pub async fn entries_by_codes(c: &mut Conn, codes: &[String]) -> Result<Vec<Entry>> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = entry_select();
+    qb.push(" WHERE credit_code IN ");
+    push_texts(&mut qb, codes);
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok(decode::<EntryRow, Entry>(&rows, "entry"))
+}
+
+pub async fn entries_by_name_keys(c: &mut Conn, keys: &[String]) -> Result<Vec<Entry>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = entry_select();
+    qb.push(" WHERE name_key IN ");
+    push_texts(&mut qb, keys);
+    qb.push(" ORDER BY id");
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok(decode::<EntryRow, Entry>(&rows, "entry"))
+}
+
+/// An article in any state, with the references (code, else name) of its related entries.
+pub async fn article(c: &mut Conn, slug: &str) -> Result<Option<Article>> {
+    let mut qb = article_select();
+    qb.push(" WHERE slug = ").push_bind(slug);
+    let row = qb.build().fetch_optional(&mut *c).await?;
+    let Some(mut article) = row.and_then(|r| decode_one::<ArticleRow, Article>(&r, "article"))
+    else {
         return Ok(None);
     };
     article.data.related_entries = sqlx::query_scalar(
@@ -537,90 +440,459 @@ pub async fn article(pool: &Pool<Db>, slug: &str) -> Result<Option<Article>> {
          JOIN entries e ON e.id = ae.entry_id WHERE ae.article_id = $1 ORDER BY e.id",
     )
     .bind(article.id)
-    .fetch_all(pool)
+    .fetch_all(&mut *c)
     .await?;
     Ok(Some(article))
 }
 
-pub async fn article_revisions(pool: &Pool<Db>, id: i64) -> Result<Vec<Revision>> {
-    sqlx::query_as(
-        "SELECT id, changed, note, changed_by, changed_at FROM article_revisions \
-         WHERE article_id = $1 ORDER BY changed_at DESC, id DESC",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await
+// ---- Writes: the caller's transaction. ----
+
+type Statement<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments>;
+
+/// Binds `$1`–`$27` of the entry insert and update, which list the columns in the same order.
+fn bind_entry<'q>(
+    q: Statement<'q>,
+    d: &'q EntryData,
+    publication: Publication,
+    now: OffsetDateTime,
+) -> Statement<'q> {
+    q.bind(&d.name)
+        .bind(d.name_key())
+        .bind(JsonList::encode(&d.aliases))
+        .bind(JsonList::encode(&d.alias_keys()))
+        .bind(&d.credit_code)
+        .bind(d.category)
+        .bind(d.list)
+        .bind(&d.reason)
+        .bind(&d.basis)
+        .bind(&d.authority)
+        .bind(&d.decision_no)
+        .bind(d.listed_on)
+        .bind(d.listed_on.map(|d| i64::from(d.year())))
+        .bind(&d.measures)
+        .bind(JsonList::encode(&d.websites))
+        .bind(JsonList::encode(&d.phones))
+        .bind(&d.remedy)
+        .bind(d.publicity_ends_on)
+        .bind(&d.address)
+        .bind(d.status)
+        .bind(d.removed_on)
+        .bind(&d.removal_reason)
+        .bind(&d.removal_authority)
+        .bind(publication)
+        .bind(d.search_text())
+        .bind(KEYS_VERSION)
+        .bind(now)
 }
 
-/// Creates or updates pages by slug in one transaction.
-pub async fn write_pages(
-    pool: &Pool<Db>,
-    pages: &[PageData],
+/// Inserts an entry and its exact-match keys; returns its id.
+pub async fn insert_entry(
+    c: &mut Conn,
+    d: &EntryData,
+    publication: Publication,
     now: OffsetDateTime,
-) -> Result<WriteOutcome> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    let mut outcome = WriteOutcome::default();
-    for p in pages {
-        let old: Option<(String, String, i64)> =
-            sqlx::query_as("SELECT title, body_md, sort_order FROM pages WHERE slug = $1")
-                .bind(&p.slug)
-                .fetch_optional(&mut *tx)
-                .await?;
-        match old {
-            Some((title, body, order))
-                if title == p.title && body == p.body_md && order == p.sort_order =>
-            {
-                outcome.unchanged += 1;
-                continue;
-            }
-            Some(_) => outcome.updated += 1,
-            None => outcome.created += 1,
-        }
+) -> Result<i64> {
+    let id: i64 = bind_entry(
         sqlx::query(
-            "INSERT INTO pages (slug, title, body_md, sort_order, state, updated_at) \
-             VALUES ($1, $2, $3, $4, 'published', $5) ON CONFLICT (slug) DO UPDATE SET \
-             title = excluded.title, body_md = excluded.body_md, sort_order = excluded.sort_order, \
-             updated_at = excluded.updated_at",
+            "INSERT INTO entries (name, name_key, aliases, alias_keys, credit_code, category, \
+             list_kind, reason, basis, authority, decision_no, listed_on, listed_year, measures, \
+             websites, phones, remedy, publicity_ends_on, address, status, removed_on, \
+             removal_reason, removal_authority, publication, search_text, keys_version, \
+             published_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+             $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
+             CASE WHEN $24 = 'published' THEN $27 END, $27, $27) RETURNING id",
+        ),
+        d,
+        publication,
+        now,
+    )
+    .fetch_one(&mut *c)
+    .await?
+    .try_get(0)?;
+    set_entry_keys(c, id, &d.match_keys()).await?;
+    Ok(id)
+}
+
+/// Updates an entry that still has `version`; returns the new version, or a conflict when
+/// someone else wrote it since it was read.
+pub async fn update_entry(
+    c: &mut Conn,
+    id: i64,
+    version: i64,
+    d: &EntryData,
+    publication: Publication,
+    now: OffsetDateTime,
+) -> Result<i64> {
+    let row = bind_entry(
+        sqlx::query(
+            "UPDATE entries SET name = $1, name_key = $2, aliases = $3, alias_keys = $4, \
+             credit_code = $5, category = $6, list_kind = $7, reason = $8, basis = $9, \
+             authority = $10, decision_no = $11, listed_on = $12, listed_year = $13, \
+             measures = $14, websites = $15, phones = $16, remedy = $17, \
+             publicity_ends_on = $18, address = $19, status = $20, removed_on = $21, \
+             removal_reason = $22, removal_authority = $23, publication = $24, \
+             search_text = $25, keys_version = $26, updated_at = $27, \
+             published_at = COALESCE(published_at, CASE WHEN $24 = 'published' THEN $27 END), \
+             version = version + 1 WHERE id = $28 AND version = $29 RETURNING version",
+        ),
+        d,
+        publication,
+        now,
+    )
+    .bind(id)
+    .bind(version)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(row) = row else {
+        return Err(StoreError::Conflict {
+            constraint: STALE_VERSION.to_string(),
+        });
+    };
+    set_entry_keys(c, id, &d.match_keys()).await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Replaces the exact-match keys of an entry.
+async fn set_entry_keys(c: &mut Conn, id: i64, keys: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM entry_keys WHERE entry_id = $1")
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut qb = QueryBuilder::<Db>::new("INSERT INTO entry_keys (key, entry_id) ");
+    qb.push_values(keys, |mut b, k| {
+        b.push_bind(k.as_str()).push_bind(id);
+    });
+    qb.build().execute(&mut *c).await?;
+    Ok(())
+}
+
+/// Recomputes what is derived from an entry's data (folded keys, lookup text, exact keys), for
+/// entries stored before the derivation changed. Returns the highest id handled, if any.
+pub async fn refresh_entry_keys(c: &mut Conn, after: i64, limit: i64) -> Result<Option<i64>> {
+    let mut qb = entry_select();
+    qb.push(" WHERE keys_version < ")
+        .push_bind(KEYS_VERSION)
+        .push(" AND id > ")
+        .push_bind(after)
+        .push(" ORDER BY id LIMIT ")
+        .push_bind(limit);
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    let last: Option<i64> = rows.last().map(|r| r.try_get("id")).transpose()?;
+    for e in decode::<EntryRow, Entry>(&rows, "entry") {
+        let d = &e.data;
+        sqlx::query(
+            "UPDATE entries SET name_key = $1, alias_keys = $2, search_text = $3, \
+             keys_version = $4 WHERE id = $5",
         )
-        .bind(&p.slug)
-        .bind(&p.title)
-        .bind(&p.body_md)
-        .bind(p.sort_order)
+        .bind(d.name_key())
+        .bind(JsonList::encode(&d.alias_keys()))
+        .bind(d.search_text())
+        .bind(KEYS_VERSION)
+        .bind(e.id)
+        .execute(&mut *c)
+        .await?;
+        set_entry_keys(c, e.id, &d.match_keys()).await?;
+    }
+    Ok(last)
+}
+
+/// Keeps a revision: the data before (`None` when the item is new) and after the change.
+/// `previous` and `data` are JSON snapshots (see `store::snapshot`).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_revision(
+    c: &mut Conn,
+    entity: Entity,
+    owner_id: i64,
+    previous: Option<&str>,
+    data: &str,
+    changed: &[&str],
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let sql = match entity {
+        Entity::Entry => {
+            "INSERT INTO entry_revisions (entry_id, previous, data, changed, note, changed_by, \
+             changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        }
+        Entity::Article => {
+            "INSERT INTO article_revisions (article_id, previous, data, changed, note, changed_by, \
+             changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        }
+    };
+    let changed: Vec<String> = changed.iter().map(|s| s.to_string()).collect();
+    sqlx::query(sql)
+        .bind(owner_id)
+        .bind(previous)
+        .bind(data)
+        .bind(JsonList::encode(&changed))
+        .bind(&actor.note)
+        .bind(&actor.name)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Records that an item changed, for the search outbox worker; in the writer's transaction.
+pub async fn enqueue(c: &mut Conn, entity: Entity, id: i64, now: OffsetDateTime) -> Result<()> {
+    sqlx::query("INSERT INTO search_outbox (entity, entity_id, created_at) VALUES ($1, $2, $3)")
+        .bind(entity.key())
+        .bind(id)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_article(
+    c: &mut Conn,
+    a: &ArticleData,
+    publication: Publication,
+    now: OffsetDateTime,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO articles (slug, kind, title, summary, body_md, doc_no, tags, publication, \
+         published_on, search_text, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+    )
+    .bind(&a.slug)
+    .bind(a.kind)
+    .bind(&a.title)
+    .bind(&a.summary)
+    .bind(&a.body_md)
+    .bind(&a.doc_no)
+    .bind(JsonList::encode(&a.tags))
+    .bind(publication)
+    .bind(a.published_on)
+    .bind(fold(&format!("{} {}", a.title, a.summary)))
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?;
+    set_article_entries(c, id, &a.related_entries).await?;
+    Ok(id)
+}
+
+pub async fn update_article(
+    c: &mut Conn,
+    id: i64,
+    version: i64,
+    a: &ArticleData,
+    publication: Publication,
+    now: OffsetDateTime,
+) -> Result<i64> {
+    let new_version: Option<i64> = sqlx::query_scalar(
+        "UPDATE articles SET kind = $1, title = $2, summary = $3, body_md = $4, doc_no = $5, \
+         tags = $6, publication = $7, published_on = $8, search_text = $9, updated_at = $10, \
+         version = version + 1 WHERE id = $11 AND version = $12 RETURNING version",
+    )
+    .bind(a.kind)
+    .bind(&a.title)
+    .bind(&a.summary)
+    .bind(&a.body_md)
+    .bind(&a.doc_no)
+    .bind(JsonList::encode(&a.tags))
+    .bind(publication)
+    .bind(a.published_on)
+    .bind(fold(&format!("{} {}", a.title, a.summary)))
+    .bind(now)
+    .bind(id)
+    .bind(version)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(new_version) = new_version else {
+        return Err(StoreError::Conflict {
+            constraint: STALE_VERSION.to_string(),
+        });
+    };
+    set_article_entries(c, id, &a.related_entries).await?;
+    Ok(new_version)
+}
+
+/// Links an article to the entries its references name (a credit code or an exact name);
+/// references that name no entry are ignored.
+async fn set_article_entries(c: &mut Conn, id: i64, references: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM article_entries WHERE article_id = $1")
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    for reference in references {
+        sqlx::query(
+            "INSERT INTO article_entries (article_id, entry_id) \
+             SELECT $1, id FROM entries WHERE credit_code = $2 OR name = $2 \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(reference)
+        .execute(&mut *c)
         .await?;
     }
-    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates or updates a page by slug.
+pub async fn upsert_page(c: &mut Conn, p: &PageData, now: OffsetDateTime) -> Result<PageWrite> {
+    let old: Option<(String, String, i64)> =
+        sqlx::query_as("SELECT title, body_md, sort_order FROM pages WHERE slug = $1")
+            .bind(&p.slug)
+            .fetch_optional(&mut *c)
+            .await?;
+    let outcome = match old {
+        Some((title, body, order))
+            if title == p.title && body == p.body_md && order == p.sort_order =>
+        {
+            return Ok(PageWrite::Unchanged);
+        }
+        Some(_) => PageWrite::Updated,
+        None => PageWrite::Created,
+    };
+    sqlx::query(
+        "INSERT INTO pages (slug, title, body_md, sort_order, state, updated_at) \
+         VALUES ($1, $2, $3, $4, 'published', $5) ON CONFLICT (slug) DO UPDATE SET \
+         title = excluded.title, body_md = excluded.body_md, sort_order = excluded.sort_order, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(&p.slug)
+    .bind(&p.title)
+    .bind(&p.body_md)
+    .bind(p.sort_order)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
     Ok(outcome)
 }
 
-pub async fn page(pool: &Pool<Db>, slug: &str) -> Result<Option<Page>> {
-    sqlx::query_as(
-        "SELECT slug, title, body_md, sort_order, updated_at FROM pages \
-         WHERE slug = $1 AND state = 'published'",
+// ---- The search outbox and its lease. ----
+
+/// Outbox items waiting, oldest first; parked items are left out. A read: an idle worker
+/// never takes a write lock.
+pub async fn pending_outbox(c: &mut Conn, limit: i64) -> Result<Vec<OutboxItem>> {
+    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT id, entity, entity_id, attempts FROM search_outbox WHERE parked_at IS NULL \
+         ORDER BY id LIMIT $1",
     )
-    .bind(slug)
-    .fetch_optional(pool)
-    .await
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, entity, entity_id, attempts)| {
+            let entity = Entity::from_key(&entity).or_else(|| {
+                tracing::error!(id, entity, "an outbox item names no known entity; skipped");
+                None
+            })?;
+            Some(OutboxItem {
+                id,
+                entity,
+                entity_id,
+                attempts,
+            })
+        })
+        .collect())
 }
 
-pub async fn pages(pool: &Pool<Db>) -> Result<Vec<Page>> {
-    sqlx::query_as(
-        "SELECT slug, title, body_md, sort_order, updated_at FROM pages \
-         WHERE state = 'published' ORDER BY sort_order, slug",
-    )
-    .fetch_all(pool)
-    .await
+pub async fn delete_outbox(c: &mut Conn, ids: &[i64]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut qb = QueryBuilder::<Db>::new("DELETE FROM search_outbox WHERE id IN ");
+    push_ids(&mut qb, ids);
+    qb.build().execute(&mut *c).await?;
+    Ok(())
 }
+
+/// Counts a failed attempt at an item; `park` takes it out of the queue for good.
+pub async fn outbox_failed(
+    c: &mut Conn,
+    id: i64,
+    error: &str,
+    park: bool,
+    now: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE search_outbox SET attempts = attempts + 1, last_error = $1, \
+         parked_at = CASE WHEN $2 THEN $3 ELSE parked_at END WHERE id = $4",
+    )
+    .bind(error)
+    .bind(park)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Waiting and parked outbox items, and the parked ones with their errors (newest first).
+pub async fn outbox_status(c: &mut Conn) -> Result<(i64, Vec<ParkedItem>)> {
+    let pending: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM search_outbox WHERE parked_at IS NULL")
+            .fetch_one(&mut *c)
+            .await?;
+    let parked: Vec<(i64, String, i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT id, entity, entity_id, attempts, last_error FROM search_outbox \
+         WHERE parked_at IS NOT NULL ORDER BY id DESC LIMIT 100",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    Ok((
+        pending,
+        parked
+            .into_iter()
+            .map(|(id, entity, entity_id, attempts, error)| ParkedItem {
+                id,
+                entity,
+                entity_id,
+                attempts,
+                error: error.unwrap_or_default(),
+            })
+            .collect(),
+    ))
+}
+
+/// Takes (or renews) the lease `name` for `holder` until `until`, unless someone else holds
+/// it unexpired. One short autocommitted write.
+pub async fn try_lease(
+    c: &mut Conn,
+    name: &str,
+    holder: &str,
+    now: OffsetDateTime,
+    until: OffsetDateTime,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO search_lease (name, holder, expires_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, \
+         expires_at = excluded.expires_at \
+         WHERE search_lease.holder = excluded.holder OR search_lease.expires_at < $4",
+    )
+    .bind(name)
+    .bind(holder)
+    .bind(until)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn release_lease(c: &mut Conn, name: &str, holder: &str) -> Result<()> {
+    sqlx::query("DELETE FROM search_lease WHERE name = $1 AND holder = $2")
+        .bind(name)
+        .bind(holder)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+// ---- Copying whole tables (`jingshi migrate-data`). ----
 
 /// Reads up to `limit` rows of a table in key order, starting after row `offset`.
 pub async fn read_rows(
-    pool: &Pool<Db>,
+    c: &mut Conn,
     table: &Table,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Vec<Value>>> {
-    use sqlx::Row;
     let mut qb = QueryBuilder::<Db>::new("SELECT ");
     qb.push(table.column_list())
         .push(" FROM ")
@@ -631,7 +903,7 @@ pub async fn read_rows(
         .push_bind(limit)
         .push(" OFFSET ")
         .push_bind(offset);
-    let rows = qb.build().fetch_all(pool).await?;
+    let rows = qb.build().fetch_all(&mut *c).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let mut values = Vec::with_capacity(table.columns.len());
@@ -649,11 +921,7 @@ pub async fn read_rows(
 }
 
 /// Inserts rows, replacing any row with the same key, so that copying twice is harmless.
-pub async fn upsert_rows(pool: &Pool<Db>, table: &Table, rows: &[Vec<Value>]) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+pub async fn upsert_rows(c: &mut Conn, table: &Table, rows: &[Vec<Value>]) -> Result<()> {
     // Bound parameters per statement stay far below either database's limit.
     for chunk in rows.chunks(500) {
         let mut qb = QueryBuilder::<Db>::new("INSERT INTO ");
@@ -685,120 +953,13 @@ pub async fn upsert_rows(pool: &Pool<Db>, table: &Table, rows: &[Vec<Value>]) ->
         } else {
             qb.push(" DO UPDATE SET ").push(updates.join(", "));
         }
-        qb.build().execute(&mut *tx).await?;
+        qb.build().execute(&mut *c).await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
-pub async fn count_rows(pool: &Pool<Db>, table: &Table) -> Result<i64> {
+pub async fn count_rows(c: &mut Conn, table: &Table) -> Result<i64> {
     let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM ");
     qb.push(table.name);
-    qb.build_query_scalar().fetch_one(pool).await
-}
-
-/// Takes up to `limit` outbox items, hands them to `apply`, and deletes them only if `apply`
-/// succeeds, all in one transaction. `None` when another instance is draining the outbox.
-pub async fn drain_outbox<F>(pool: &Pool<Db>, limit: i64, apply: F) -> anyhow::Result<Option<usize>>
-where
-    F: AsyncFnOnce(Vec<OutboxItem>) -> anyhow::Result<()>,
-{
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    if !try_outbox_lock(&mut tx).await? {
-        return Ok(None);
-    }
-    let mut items: Vec<OutboxItem> = sqlx::query_as(
-        "DELETE FROM search_outbox WHERE id IN \
-         (SELECT id FROM search_outbox ORDER BY id LIMIT $1) \
-         RETURNING id, entity, entity_id",
-    )
-    .bind(limit)
-    .fetch_all(&mut *tx)
-    .await?;
-    if items.is_empty() {
-        tx.commit().await?;
-        return Ok(Some(0));
-    }
-    items.sort_by_key(|i| i.id);
-    let n = items.len();
-    match apply(items).await {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(Some(n))
-        }
-        Err(e) => {
-            tx.rollback().await?;
-            Err(e)
-        }
-    }
-}
-
-pub async fn entries_by_ids(pool: &Pool<Db>, ids: &[i64]) -> Result<Vec<Entry>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut qb = QueryBuilder::<Db>::new(concat!(
-        "SELECT ",
-        entry_columns!(),
-        " FROM entries WHERE id IN ("
-    ));
-    let mut list = qb.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    qb.push(")");
-    let rows: Vec<EntryRow> = qb.build_query_as().fetch_all(pool).await?;
-    Ok(rows.into_iter().map(Entry::from).collect())
-}
-
-pub async fn articles_by_ids(pool: &Pool<Db>, ids: &[i64]) -> Result<Vec<Article>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut qb = QueryBuilder::<Db>::new(concat!(
-        "SELECT ",
-        article_columns!(),
-        " FROM articles WHERE id IN ("
-    ));
-    let mut list = qb.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    qb.push(")");
-    let rows: Vec<ArticleRow> = qb.build_query_as().fetch_all(pool).await?;
-    Ok(rows.into_iter().map(Article::from).collect())
-}
-
-/// Published entries with ids above `after`, in id order (for rebuilding an index).
-pub async fn published_entries_after(
-    pool: &Pool<Db>,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<Entry>> {
-    let rows: Vec<EntryRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        entry_columns!(),
-        " FROM entries WHERE state = 'published' AND id > $1 ORDER BY id LIMIT $2"
-    ))
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(Entry::from).collect())
-}
-
-pub async fn published_articles_after(
-    pool: &Pool<Db>,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<Article>> {
-    let rows: Vec<ArticleRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        article_columns!(),
-        " FROM articles WHERE state = 'published' AND id > $1 ORDER BY id LIMIT $2"
-    ))
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(Article::from).collect())
+    Ok(qb.build_query_scalar().fetch_one(&mut *c).await?)
 }

@@ -1,35 +1,39 @@
-//! Rows as both databases return them, and their conversion into domain values.
+//! Rows as both databases return them, decoded strictly into domain values.
 
 use time::{Date, OffsetDateTime};
 
+use super::types::JsonList;
 use crate::domain::article::ArticleData;
 use crate::domain::entry::EntryData;
-use crate::domain::{ArticleKind, PubState};
+use crate::domain::{ArticleKind, Category, CreditCode, EntryStatus, ListKind, Publication};
 
 #[derive(sqlx::FromRow)]
 pub(super) struct EntryRow {
     id: i64,
     name: String,
-    aliases: String,
-    credit_code: Option<String>,
-    category: String,
-    list_kind: String,
+    name_key: String,
+    aliases: JsonList,
+    alias_keys: JsonList,
+    credit_code: Option<CreditCode>,
+    category: Category,
+    list_kind: ListKind,
     reason: String,
     basis: String,
     authority: String,
     decision_no: String,
     listed_on: Option<Date>,
     measures: String,
-    websites: String,
-    phones: String,
+    websites: JsonList,
+    phones: JsonList,
     remedy: String,
     publicity_ends_on: Option<Date>,
     address: String,
-    status: String,
+    status: EntryStatus,
     removed_on: Option<Date>,
     removal_reason: String,
     removal_authority: String,
-    state: String,
+    publication: Publication,
+    version: i64,
     published_at: Option<OffsetDateTime>,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
@@ -40,31 +44,31 @@ pub(super) struct EntryRow {
 pub struct Entry {
     pub id: i64,
     pub data: EntryData,
-    pub state: PubState,
+    pub publication: Publication,
+    /// Bumped by every write; a write names the version it read (optimistic concurrency).
+    pub version: i64,
+    /// The folded name, then the folded aliases (see `domain::normalize::fold`), for ranking.
+    pub keys: Vec<String>,
     pub published_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
 
-pub(super) fn json_list(s: &str) -> Vec<String> {
-    serde_json::from_str(s).unwrap_or_default()
-}
-
-pub(super) fn to_json(v: &[String]) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
-}
-
 impl From<EntryRow> for Entry {
     fn from(r: EntryRow) -> Entry {
+        let mut keys = vec![r.name_key];
+        keys.extend(r.alias_keys.0);
         Entry {
             id: r.id,
-            state: PubState::parse(&r.state).unwrap_or(PubState::Draft),
+            publication: r.publication,
+            version: r.version,
+            keys,
             published_at: r.published_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
             data: EntryData {
                 name: r.name,
-                aliases: json_list(&r.aliases),
+                aliases: r.aliases.0,
                 credit_code: r.credit_code,
                 category: r.category,
                 list: r.list_kind,
@@ -74,8 +78,8 @@ impl From<EntryRow> for Entry {
                 decision_no: r.decision_no,
                 listed_on: r.listed_on,
                 measures: r.measures,
-                websites: json_list(&r.websites),
-                phones: json_list(&r.phones),
+                websites: r.websites.0,
+                phones: r.phones.0,
                 remedy: r.remedy,
                 publicity_ends_on: r.publicity_ends_on,
                 address: r.address,
@@ -92,13 +96,14 @@ impl From<EntryRow> for Entry {
 pub(super) struct ArticleRow {
     id: i64,
     slug: String,
-    kind: String,
+    kind: ArticleKind,
     title: String,
     summary: String,
     body_md: String,
     doc_no: Option<String>,
-    tags: String,
-    state: String,
+    tags: JsonList,
+    publication: Publication,
+    version: i64,
     published_on: Date,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
@@ -109,7 +114,8 @@ pub(super) struct ArticleRow {
 pub struct Article {
     pub id: i64,
     pub data: ArticleData,
-    pub state: PubState,
+    pub publication: Publication,
+    pub version: i64,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -118,17 +124,18 @@ impl From<ArticleRow> for Article {
     fn from(r: ArticleRow) -> Article {
         Article {
             id: r.id,
-            state: PubState::parse(&r.state).unwrap_or(PubState::Draft),
+            publication: r.publication,
+            version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
             data: ArticleData {
                 slug: r.slug,
-                kind: ArticleKind::parse(&r.kind).unwrap_or(ArticleKind::Notice),
+                kind: r.kind,
                 title: r.title,
                 summary: r.summary,
                 body_md: r.body_md,
                 doc_no: r.doc_no,
-                tags: json_list(&r.tags),
+                tags: r.tags.0,
                 published_on: r.published_on,
                 related_entries: Vec::new(),
             },
@@ -146,19 +153,34 @@ pub struct Page {
     pub updated_at: OffsetDateTime,
 }
 
-/// One change to an entry or article, as its public history shows it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(sqlx::FromRow)]
+pub(super) struct RevisionRow {
+    id: i64,
+    changed: JsonList,
+    note: String,
+    changed_by: String,
+    changed_at: OffsetDateTime,
+}
+
+/// One change to an entry or article, as its history shows it.
+#[derive(Debug, Clone)]
 pub struct Revision {
     pub id: i64,
-    /// JSON list of the labels of the changed fields; empty for the creating revision.
-    pub changed: String,
+    /// The labels of the changed fields; empty for the revision that created the item.
+    pub changed: Vec<String>,
     pub note: String,
     pub changed_by: String,
     pub changed_at: OffsetDateTime,
 }
 
-impl Revision {
-    pub fn changed_fields(&self) -> Vec<String> {
-        json_list(&self.changed)
+impl From<RevisionRow> for Revision {
+    fn from(r: RevisionRow) -> Revision {
+        Revision {
+            id: r.id,
+            changed: r.changed.0,
+            note: r.note,
+            changed_by: r.changed_by,
+            changed_at: r.changed_at,
+        }
     }
 }

@@ -21,6 +21,9 @@ pub enum Value {
     Timestamp(Option<OffsetDateTime>),
 }
 
+/// One row of a table, in the order of its `columns`.
+pub type RowValues = Vec<Value>;
+
 pub struct Table {
     pub name: &'static str,
     /// The primary key columns (leading columns of `columns`).
@@ -43,6 +46,7 @@ pub const TABLES: &[Table] = &[
             ("name", T),
             ("name_key", T),
             ("aliases", T),
+            ("alias_keys", T),
             ("credit_code", T),
             ("category", T),
             ("list_kind", T),
@@ -62,7 +66,9 @@ pub const TABLES: &[Table] = &[
             ("removed_on", D),
             ("removal_reason", T),
             ("removal_authority", T),
-            ("state", T),
+            ("publication", T),
+            ("version", I),
+            ("keys_version", I),
             ("search_text", T),
             ("published_at", Ts),
             ("created_at", Ts),
@@ -77,6 +83,7 @@ pub const TABLES: &[Table] = &[
             ("id", I),
             ("entry_id", I),
             ("previous", T),
+            ("data", T),
             ("changed", T),
             ("note", T),
             ("changed_by", T),
@@ -96,7 +103,8 @@ pub const TABLES: &[Table] = &[
             ("body_md", T),
             ("doc_no", T),
             ("tags", T),
-            ("state", T),
+            ("publication", T),
+            ("version", I),
             ("published_on", D),
             ("search_text", T),
             ("created_at", Ts),
@@ -111,6 +119,7 @@ pub const TABLES: &[Table] = &[
             ("id", I),
             ("article_id", I),
             ("previous", T),
+            ("data", T),
             ("changed", T),
             ("note", T),
             ("changed_by", T),
@@ -145,7 +154,22 @@ pub const TABLES: &[Table] = &[
             ("entity", T),
             ("entity_id", I),
             ("created_at", Ts),
+            ("attempts", I),
+            ("last_error", T),
+            ("parked_at", Ts),
         ],
+    },
+    Table {
+        name: "entry_keys",
+        key: &["key", "entry_id"],
+        identity: false,
+        columns: &[("key", T), ("entry_id", I)],
+    },
+    Table {
+        name: "search_lease",
+        key: &["name"],
+        identity: false,
+        columns: &[("name", T), ("holder", T), ("expires_at", Ts)],
     },
 ];
 

@@ -7,11 +7,11 @@ use super::{PageCtx, layout};
 use crate::domain::ArticleKind;
 use crate::domain::dates::{china_minute, iso};
 use crate::markdown;
-use crate::store::{Article, Entry, Revision};
+use crate::store::{Article, Entry, Public, Revision};
 
 pub struct ArticleList {
     pub kind: ArticleKind,
-    pub articles: Vec<Article>,
+    pub articles: Vec<Public<Article>>,
     pub total: i64,
     pub page: u32,
     pub per_page: u32,
@@ -36,8 +36,8 @@ pub fn list(ctx: &PageCtx<'_>, m: &ArticleList) -> Markup {
 }
 
 pub struct ArticlePage {
-    pub article: Article,
-    pub entries: Vec<Entry>,
+    pub article: Public<Article>,
+    pub entries: Vec<Public<Entry>>,
     pub revisions: Vec<Revision>,
 }
 
@@ -46,7 +46,7 @@ pub fn show(ctx: &PageCtx<'_>, m: &ArticlePage) -> Markup {
     let updates: Vec<&Revision> = m
         .revisions
         .iter()
-        .filter(|r| !r.changed_fields().is_empty())
+        .filter(|r| !r.changed.is_empty())
         .collect();
     let body = html! {
         nav.breadcrumb aria-label="位置" { a href=(a.kind.path()) { (a.kind.label()) } " › 正文" }
@@ -68,7 +68,7 @@ pub fn show(ctx: &PageCtx<'_>, m: &ArticlePage) -> Markup {
                 h2 { "涉及的名单条目" }
                 ul.article-list {
                     @for e in &m.entries {
-                        li { a href={ "/entries/" (e.id) } { (e.data.name) } " " (status_badge(e.data.status())) }
+                        li { a href={ "/entries/" (e.id) } { (e.data.name) } " " (status_badge(e.data.status)) }
                     }
                 }
             }
@@ -78,7 +78,7 @@ pub fn show(ctx: &PageCtx<'_>, m: &ArticlePage) -> Markup {
                 h2 { "更新记录" }
                 ol.history {
                     @for r in &updates {
-                        li { time { (china_minute(r.changed_at)) } " 更新：" (r.changed_fields().join("、"))
+                        li { time { (china_minute(r.changed_at)) } " 更新：" (r.changed.join("、"))
                             @if !r.note.is_empty() { "（" (r.note) "）" } }
                     }
                 }

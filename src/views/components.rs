@@ -3,7 +3,6 @@
 use maud::{Markup, html};
 
 use crate::domain::dates::iso;
-use crate::domain::entry::EntryData;
 use crate::domain::{Category, EntryStatus, ListKind};
 use crate::store::{Article, Entry};
 
@@ -15,10 +14,6 @@ pub fn status_badge(status: EntryStatus) -> Markup {
     }
 }
 
-pub fn list_label(d: &EntryData) -> &'static str {
-    d.list_kind().label()
-}
-
 /// One entry in a list of results.
 pub fn entry_card(e: &Entry) -> Markup {
     let d = &e.data;
@@ -26,14 +21,14 @@ pub fn entry_card(e: &Entry) -> Markup {
         li.card.entry-card {
             h3 {
                 a href={ "/entries/" (e.id) } { (d.name) }
-                " " (status_badge(d.status()))
+                " " (status_badge(d.status))
             }
             @if !d.aliases.is_empty() {
                 p.aliases { "别名：" (d.aliases.join("、")) }
             }
             dl.facts {
-                div { dt { "名单类型" } dd { (list_label(d)) } }
-                div { dt { "业态" } dd { (d.category().label()) } }
+                div { dt { "名单类型" } dd { (d.list.label()) } }
+                div { dt { "业态" } dd { (d.category.label()) } }
                 @if let Some(listed) = d.listed_on {
                     div { dt { "列入日期" } dd { (iso(listed)) } }
                 }

@@ -7,13 +7,13 @@ use super::components::{
     status_options,
 };
 use super::{PageCtx, layout};
-use crate::domain::dates::{china_minute, iso};
+use crate::domain::dates::{CHINA, china_minute, iso};
 use crate::domain::entry::Field;
 use crate::domain::{Category, EntryStatus, ListKind};
-use crate::store::{Article, Entry, EntrySort, Revision};
+use crate::store::{Article, Entry, EntrySort, Public, Revision};
 
 pub struct EntryList {
-    pub entries: Vec<Entry>,
+    pub entries: Vec<Public<Entry>>,
     pub total: i64,
     pub page: u32,
     pub per_page: u32,
@@ -83,9 +83,42 @@ pub fn list(ctx: &PageCtx<'_>, m: &EntryList) -> Markup {
 }
 
 pub struct EntryPage {
-    pub entry: Entry,
+    pub entry: Public<Entry>,
     pub revisions: Vec<Revision>,
-    pub articles: Vec<Article>,
+    pub articles: Vec<Public<Article>>,
+}
+
+/// The public history of an entry, newest first: its listing and removal (from 列入日期 and
+/// 移出日期), and every recorded change to its record.
+fn history(m: &EntryPage) -> Vec<(time::Date, String, Markup)> {
+    let d = &m.entry.data;
+    let mut items: Vec<(time::Date, String, Markup)> = Vec::new();
+    if let Some(listed) = d.listed_on {
+        items.push((
+            listed,
+            iso(listed),
+            html! { "列入" (d.list.label()) @if !d.decision_no.is_empty() { "（" (d.decision_no) "）" } },
+        ));
+    }
+    if let Some(removed) = d.removed_on {
+        items.push((
+            removed,
+            iso(removed),
+            html! { "移出名单" @if !d.removal_reason.is_empty() { "：" (d.removal_reason) } },
+        ));
+    }
+    for r in &m.revisions {
+        items.push((
+            r.changed_at.to_offset(CHINA).date(),
+            china_minute(r.changed_at),
+            html! {
+                @if r.changed.is_empty() { "信息首次录入" } @else { "信息更新：" (r.changed.join("、")) }
+            },
+        ));
+    }
+    // Newest first; on the same day a listing or removal comes after the record's changes.
+    items.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.len().cmp(&a.1.len())));
+    items
 }
 
 fn row(field: Field, value: Markup) -> Markup {
@@ -101,14 +134,14 @@ fn text_row(field: Field, value: &str) -> Markup {
 
 pub fn show(ctx: &PageCtx<'_>, m: &EntryPage) -> Markup {
     let d = &m.entry.data;
-    let status = d.status();
+    let status = d.status;
     let body = html! {
         nav.breadcrumb aria-label="位置" { a href="/entries" { "名单公示" } " › 条目详情" }
         h1 { (d.name) " " (status_badge(status)) }
         @match status {
             EntryStatus::Listed => div.banner.banner-listed role="status" {
                 strong { "该主体目前在列。" }
-                "已被列入" (d.list_kind().label())
+                "已被列入" (d.list.label())
                 @if let Some(l) = d.listed_on { "，列入日期 " (iso(l)) }
                 "。请勿与其发生投融资往来。"
             },
@@ -124,8 +157,8 @@ pub fn show(ctx: &PageCtx<'_>, m: &EntryPage) -> Markup {
             (text_row(Field::Name, &d.name))
             @if !d.aliases.is_empty() { (row(Field::Aliases, html! { (d.aliases.join("、")) })) }
             @if let Some(code) = &d.credit_code { (row(Field::CreditCode, html! { span.code { (code) } })) }
-            (row(Field::Category, html! { (d.category().label()) }))
-            (row(Field::List, html! { (d.list_kind().label()) }))
+            (row(Field::Category, html! { (d.category.label()) }))
+            (row(Field::List, html! { (d.list.label()) }))
             (row(Field::Status, html! { (status.label()) }))
             (text_row(Field::Reason, &d.reason))
             (text_row(Field::Basis, &d.basis))
@@ -151,13 +184,8 @@ pub fn show(ctx: &PageCtx<'_>, m: &EntryPage) -> Markup {
         section.block {
             h2 { "变更记录" }
             ol.history {
-                @for r in &m.revisions {
-                    li {
-                        time { (china_minute(r.changed_at)) }
-                        " "
-                        @let fields = r.changed_fields();
-                        @if fields.is_empty() { "首次录入" } @else { "更新：" (fields.join("、")) }
-                    }
+                @for (_, when, what) in history(m) {
+                    li { time { (when) } " " (what) }
                 }
             }
         }

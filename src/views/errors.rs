@@ -6,20 +6,26 @@ use maud::{Markup, html};
 use super::components::lookup_form;
 use super::{PageCtx, layout};
 
-pub fn page(ctx: &PageCtx<'_>, status: StatusCode, message: Option<&str>) -> Markup {
-    let (title, text) = match status {
+/// A title and a sentence for an error status, in Chinese (HTML pages and JSON errors alike).
+pub fn describe(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
         StatusCode::NOT_FOUND => ("页面不存在", "您访问的页面不存在或尚未公开。"),
         StatusCode::GONE => (
             "信息已停止公示",
-            "该信息的公示期已满，依法不再公开展示。如需了解情况，请联系本办。",
+            "该信息已停止公示（公示期已满或已依法撤回），不再公开展示。如需了解情况，请联系本办。",
         ),
         StatusCode::BAD_REQUEST => ("请求有误", "请求的参数有误，请检查后重试。"),
-        StatusCode::REQUEST_TIMEOUT => ("请求超时", "服务器处理超时，请稍后再试。"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("请求过大", "提交的内容过大。"),
+        StatusCode::REQUEST_TIMEOUT => ("请求超时", "请求未能及时完成，请稍后再试。"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("提交内容过大", "提交的内容超过了允许的大小。"),
+        StatusCode::SERVICE_UNAVAILABLE => ("系统繁忙", "系统繁忙，请稍后再试。"),
         StatusCode::METHOD_NOT_ALLOWED => ("不支持的请求方式", "本页面不支持该请求方式。"),
         s if s.is_server_error() => ("服务暂时不可用", "服务器暂时出现问题，请稍后再试。"),
         _ => ("无法完成请求", "无法完成您的请求。"),
-    };
+    }
+}
+
+pub fn page(ctx: &PageCtx<'_>, status: StatusCode, message: Option<&str>) -> Markup {
+    let (title, text) = describe(status);
     let body = html! {
         div.error-page {
             h1 { (title) }

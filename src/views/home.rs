@@ -5,24 +5,24 @@ use maud::{Markup, html};
 use super::components::{article_item, lookup_form};
 use super::{PageCtx, layout};
 use crate::domain::{EntryStatus, ListKind};
-use crate::store::{Article, ListCount};
+use crate::store::{Article, ListCount, Public};
 
 pub struct Home {
     pub counts: Vec<ListCount>,
-    pub warnings: Vec<Article>,
-    pub cases: Vec<Article>,
-    pub notices: Vec<Article>,
+    pub warnings: Vec<Public<Article>>,
+    pub cases: Vec<Public<Article>>,
+    pub notices: Vec<Public<Article>>,
 }
 
 fn count(counts: &[ListCount], list: Option<ListKind>, status: EntryStatus) -> i64 {
     counts
         .iter()
-        .filter(|c| list.is_none_or(|l| c.list == l.key()) && c.status == status.key())
+        .filter(|c| list.is_none_or(|l| c.list == l) && c.status == status)
         .map(|c| c.count)
         .sum()
 }
 
-fn article_block(title: &str, href: &str, items: &[Article]) -> Markup {
+fn article_block(title: &str, href: &str, items: &[Public<Article>]) -> Markup {
     html! {
         section.block {
             h2 { (title) }

@@ -2,6 +2,7 @@
 
 use maud::{DOCTYPE, Markup, html};
 
+use crate::assets;
 use crate::site::Site;
 
 /// What the frame needs besides the page body.
@@ -44,9 +45,9 @@ pub fn layout(ctx: &PageCtx<'_>, title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (full_title) }
                 meta name="description" content={ (site.office_name) "发布的互联网金融风险提示、以案说法和黑名单信息公示。" };
-                link rel="stylesheet" href="/static/site.css";
-                link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
-                script src="/static/suggest.js" defer {}
+                link rel="stylesheet" href=(assets::url("site.css"));
+                link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
+                script src=(assets::url("suggest.js")) defer {}
             }
             body {
                 a.skip href="#main" { "跳到正文" }

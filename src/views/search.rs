@@ -6,12 +6,26 @@ use maud::{Markup, html};
 use super::components::{no_hit_guidance, pagination, status_badge};
 use super::{PageCtx, layout};
 use crate::domain::dates::iso;
-use crate::domain::{ArticleKind, Category, EntryStatus, ListKind};
-use crate::search::ArticleHit;
-use crate::search::highlight::highlight;
-use crate::search::query::AnalyzedQuery;
-use crate::search::rank::{Facets, Filters};
-use crate::store::Entry;
+use crate::domain::{Category, EntryStatus, ListKind};
+use crate::lookup::{Facets, Filters};
+use crate::store::{Article, Entry, Public};
+
+/// Text in runs, each flagged when it matched the query (`<mark>`).
+pub type Marked = Vec<(String, bool)>;
+
+/// An entry found, with the matching parts of its name and aliases marked.
+pub struct HitView {
+    pub entry: Public<Entry>,
+    pub name: Marked,
+    pub aliases: Vec<Marked>,
+}
+
+/// An article found, with the matching parts of its title and summary marked.
+pub struct ArticleHitView {
+    pub article: Public<Article>,
+    pub title: Marked,
+    pub summary: Marked,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -21,15 +35,18 @@ pub enum Tab {
 
 pub struct SearchPage {
     pub q: String,
-    pub query: AnalyzedQuery,
+    /// Something searchable was typed.
+    pub searched: bool,
+    /// A note about the query (a failed credit-code check, say).
+    pub hint: Option<String>,
     pub tab: Tab,
     pub filters: Filters,
-    pub entries: Vec<Entry>,
+    pub hits: Vec<HitView>,
     pub entry_total: usize,
     pub capped: bool,
     pub facets: Facets,
     pub degraded: bool,
-    pub articles: Vec<ArticleHit>,
+    pub articles: Vec<ArticleHitView>,
     pub article_total: usize,
     pub page: u32,
     pub per_page: u32,
@@ -64,26 +81,19 @@ fn link(m: &SearchPage, tab: Tab, filters: &Filters) -> String {
     url
 }
 
-fn marked(text: &str, q: &AnalyzedQuery) -> Markup {
+fn marked(runs: &Marked) -> Markup {
     html! {
-        @for (part, hit) in highlight(text, q) {
-            @if hit { mark { (part) } } @else { (part) }
+        @for (part, hit) in runs {
+            @if *hit { mark { (part) } } @else { (part) }
         }
     }
 }
 
 fn verdict(m: &SearchPage) -> Markup {
-    let count = |k: &str| m.facets.status.get(k).copied().unwrap_or(0);
-    let (listed, removed) = if m.degraded {
-        let listed = m
-            .entries
-            .iter()
-            .filter(|e| e.data.status() == EntryStatus::Listed)
-            .count();
-        (listed, m.entries.len() - listed)
-    } else {
-        (count("listed"), count("removed"))
-    };
+    let (listed, removed) = (
+        m.facets.count(EntryStatus::Listed),
+        m.facets.count(EntryStatus::Removed),
+    );
     let more = if m.capped { "至少 " } else { "" };
     html! {
         @if listed + removed == 0 {
@@ -142,24 +152,26 @@ fn facet_group<T: Copy + PartialEq>(
 
 fn facets(m: &SearchPage) -> Markup {
     let f = &m.facets;
-    let of = |map: &std::collections::BTreeMap<String, usize>, key: &str| map.get(key).copied();
-    let lists: Vec<(ListKind, String, usize)> = ListKind::ALL
+    let lists: Vec<(ListKind, String, usize)> = f
+        .list
         .iter()
-        .filter_map(|l| of(&f.list, l.key()).map(|n| (*l, l.label().to_string(), n)))
+        .map(|(l, n)| (*l, l.label().to_string(), *n))
         .collect();
-    let categories: Vec<(Category, String, usize)> = Category::ALL
+    let categories: Vec<(Category, String, usize)> = f
+        .category
         .iter()
-        .filter_map(|c| of(&f.category, c.key()).map(|n| (*c, c.label().to_string(), n)))
+        .map(|(c, n)| (*c, c.label().to_string(), *n))
         .collect();
-    let statuses: Vec<(EntryStatus, String, usize)> = EntryStatus::ALL
+    let statuses: Vec<(EntryStatus, String, usize)> = f
+        .status
         .iter()
-        .filter_map(|s| of(&f.status, s.key()).map(|n| (*s, s.label().to_string(), n)))
+        .map(|(s, n)| (*s, s.label().to_string(), *n))
         .collect();
     let years: Vec<(i32, String, usize)> = f
         .year
         .iter()
         .rev()
-        .map(|(y, n)| (*y as i32, format!("{y}年"), *n))
+        .map(|(y, n)| (*y, format!("{y}年"), *n))
         .collect();
     html! {
         aside.facets.no-print aria-label="筛选结果" {
@@ -171,22 +183,23 @@ fn facets(m: &SearchPage) -> Markup {
     }
 }
 
-fn entry_result(e: &Entry, q: &AnalyzedQuery) -> Markup {
+fn entry_result(h: &HitView) -> Markup {
+    let e = &h.entry;
     let d = &e.data;
     html! {
         li.card.entry-card {
             h3 {
-                a href={ "/entries/" (e.id) } { (marked(&d.name, q)) }
-                " " (status_badge(d.status()))
+                a href={ "/entries/" (e.id) } { (marked(&h.name)) }
+                " " (status_badge(d.status))
             }
-            @if !d.aliases.is_empty() {
-                p.aliases { "别名：" @for (i, a) in d.aliases.iter().enumerate() {
-                    @if i > 0 { "、" } (marked(a, q))
+            @if !h.aliases.is_empty() {
+                p.aliases { "别名：" @for (i, a) in h.aliases.iter().enumerate() {
+                    @if i > 0 { "、" } (marked(a))
                 } }
             }
             dl.facts {
-                div { dt { "名单类型" } dd { (d.list_kind().label()) } }
-                div { dt { "业态" } dd { (d.category().label()) } }
+                div { dt { "名单类型" } dd { (d.list.label()) } }
+                div { dt { "业态" } dd { (d.category.label()) } }
                 @if let Some(l) = d.listed_on { div { dt { "列入日期" } dd { (iso(l)) } } }
                 @if let Some(r) = d.removed_on { div { dt { "移出日期" } dd { (iso(r)) } } }
                 @if let Some(code) = &d.credit_code { div { dt { "统一社会信用代码" } dd.code { (code) } } }
@@ -197,11 +210,11 @@ fn entry_result(e: &Entry, q: &AnalyzedQuery) -> Markup {
 }
 
 pub fn page(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
-    let searched = !m.query.is_empty();
+    let searched = m.searched;
     let body = html! {
         h1 { "名单查询" }
         (super::components::lookup_form(&m.q, false))
-        @if let Some(h) = &m.query.hint { p.hint role="note" { (h) } }
+        @if let Some(h) = &m.hint { p.hint role="note" { (h) } }
         @if m.degraded {
             p.hint role="note" { "检索服务暂时不可用，以下为简易查询结果（按名称、别名、代码和网址的连续文字匹配），可能不完整。" }
         }
@@ -231,10 +244,10 @@ pub fn page(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
                             div.results {
                                 (facets(m))
                                 div.result-list {
-                                    @if m.entries.is_empty() {
+                                    @if m.hits.is_empty() {
                                         p.muted { "当前筛选条件下没有记录。" }
                                     } @else {
-                                        ul.cards { @for e in &m.entries { (entry_result(e, &m.query)) } }
+                                        ul.cards { @for h in &m.hits { (entry_result(h)) } }
                                     }
                                     (pagination(&link(m, Tab::Entries, &m.filters), m.page, m.entry_total as i64, m.per_page))
                                 }
@@ -252,12 +265,12 @@ pub fn page(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
                             ul.article-list.long {
                                 @for a in &m.articles {
                                     li.article-item {
-                                        a href={ "/articles/" (a.doc.slug) } { (marked(&a.doc.title, &m.query)) }
+                                        a href={ "/articles/" (a.article.data.slug) } { (marked(&a.title)) }
                                         " "
-                                        span.muted { (ArticleKind::parse(&a.doc.kind).map_or("", |k| k.label())) }
+                                        span.muted { (a.article.data.kind.label()) }
                                     }
-                                    @if !a.doc.summary.is_empty() {
-                                        li.summary aria-hidden="true" { (marked(&a.doc.summary, &m.query)) }
+                                    @if !a.summary.is_empty() {
+                                        li.summary aria-hidden="true" { (marked(&a.summary)) }
                                     }
                                 }
                             }

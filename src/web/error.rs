@@ -2,6 +2,8 @@
 //! Internal details are logged once here and never reach a client.
 
 use axum::Json;
+
+use crate::store::{StoreError, Visibility};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -11,16 +13,33 @@ pub enum Error {
     BadRequest(String),
     #[error("not found")]
     NotFound,
-    /// Published once, but no longer shown (its publicity period is over).
+    /// Published once, but no longer shown (its publicity period is over, or withdrawn).
     #[error("gone")]
     Gone,
+    /// The database could not answer in time.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
-impl From<sqlx::Error> for Error {
-    fn from(e: sqlx::Error) -> Self {
-        Error::Internal(e.into())
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Error::NotFound,
+            StoreError::Busy(why) => Error::Unavailable(why),
+            other => Error::Internal(other.into()),
+        }
+    }
+}
+
+/// The one mapping of what the public may see to an answer: 404 for what was never public,
+/// 410 (nothing named) for what was public once.
+pub fn visible<T>(v: Visibility<T>) -> Result<T> {
+    match v {
+        Visibility::Public(item) => Ok(item),
+        Visibility::Gone => Err(Error::Gone),
+        Visibility::Hidden => Err(Error::NotFound),
     }
 }
 
@@ -39,13 +58,16 @@ impl Error {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Gone => StatusCode::GONE,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn log(&self) {
-        if let Error::Internal(e) = self {
-            tracing::error!(error = ?e, "internal error");
+        match self {
+            Error::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            Error::Unavailable(why) => tracing::warn!(%why, "database unavailable"),
+            _ => {}
         }
     }
 
@@ -54,7 +76,8 @@ impl Error {
         match self {
             Error::BadRequest(m) => m.clone(),
             Error::NotFound => "您访问的页面不存在或尚未公开。".to_string(),
-            Error::Gone => "该信息公示期已满，已依法停止公示。".to_string(),
+            Error::Gone => "该信息已停止公示（公示期已满或已撤回）。".to_string(),
+            Error::Unavailable(_) => "系统繁忙，请稍后再试。".to_string(),
             Error::Internal(_) => "服务器暂时出现问题，请稍后再试。".to_string(),
         }
     }

@@ -2,8 +2,7 @@
 
 pub mod api;
 mod error;
-mod lookup;
-mod middleware;
+mod layers;
 mod params;
 pub mod public;
 mod routes;
@@ -11,12 +10,13 @@ mod routes;
 use std::future::Future;
 use std::sync::Arc;
 
+use crate::clock::Clock;
 use crate::search::SearchService;
 use crate::site::Site;
 use crate::store::Store;
 
 pub use error::{ApiError, Error};
-pub use routes::app;
+pub use routes::public_app;
 
 /// What every handler may need; cloned per request (everything inside is shared).
 #[derive(Clone)]
@@ -24,6 +24,7 @@ pub struct AppState {
     pub store: Store,
     pub site: Arc<Site>,
     pub search: Arc<SearchService>,
+    pub clock: Clock,
     /// Marks every page 示例数据.
     pub demo: bool,
     /// Public base URL for absolute links in the API; relative links when `None`.
@@ -73,7 +74,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    axum::serve(listener, public_app(state))
         .with_graceful_shutdown(shutdown)
         .await
 }

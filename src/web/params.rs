@@ -10,6 +10,10 @@ use axum::http::request::Parts;
 use super::error::{Error, Result};
 use crate::lookup::MAX_QUERY_CHARS;
 
+/// The deepest a page may start (`OFFSET`); deeper lists are read by keyset (the API's
+/// `after`) or narrowed with filters, so no request makes the database skip a million rows.
+pub const MAX_OFFSET: u32 = 10_000;
+
 /// The last value of each key, trimmed; empty values are absent.
 #[derive(Debug, Default)]
 pub struct Params(HashMap<String, String>);
@@ -96,4 +100,31 @@ pub fn limit_offset(page: u32, per_page: u32) -> (i64, i64) {
         i64::from(per_page),
         (i64::from(page) - 1) * i64::from(per_page),
     )
+}
+
+impl Params {
+    /// The page number, refused when the page would start deeper than [`MAX_OFFSET`].
+    pub fn bounded_page(&self, per_page: u32, deeper: &str) -> Result<u32> {
+        let page = self.page()?;
+        if u64::from(page - 1) * u64::from(per_page) > u64::from(MAX_OFFSET) {
+            let last = MAX_OFFSET / per_page + 1;
+            return Err(Error::BadRequest(format!(
+                "页码过大：最多可翻到第 {last} 页。{deeper}"
+            )));
+        }
+        Ok(page)
+    }
+
+    /// A keyset position: an id from a previous page's `next_after`.
+    pub fn after(&self) -> Result<Option<i64>> {
+        match self.get("after") {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .map(Some)
+                .ok_or_else(|| Error::BadRequest("参数“after”应为非负整数。".into())),
+        }
+    }
 }

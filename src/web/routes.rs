@@ -1,26 +1,20 @@
-//! The site map: every route of the public site and the API, and the layers around them.
-
-use std::time::Duration;
+//! The site map: every route of the public site, the API and the static assets, each behind
+//! the layers of its audience (`layers.rs`).
 
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
-use super::{AppState, api, middleware, public};
+use super::layers::{self, CachePolicy, none_match};
+use super::{AppState, api, public};
+use crate::assets;
 
-/// No inline script or style anywhere, so the policy can be strict.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-    font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
-    frame-ancestors 'none'";
-
-pub fn app(state: AppState) -> Router {
-    let site = Router::new()
+/// The public listener: pages, the API and static assets, and nothing else (the admin side
+/// has its own listener).
+pub fn public_app(state: AppState) -> Router {
+    let pages = Router::new()
         .route("/", get(public::home::show_home))
         .route("/entries", get(public::entries::list_entries))
         .route("/entries/{id}", get(public::entries::show_entry))
@@ -31,46 +25,64 @@ pub fn app(state: AppState) -> Router {
         .route("/pages/{slug}", get(public::pages::show_page))
         .route("/search", get(public::search::search))
         .route("/healthz", get(|| async { "ok" }))
-        .nest("/api/v1", api::router())
-        .nest_service("/static", ServeDir::new(static_dir()))
         .fallback(public::not_found)
         .with_state(state.clone());
-
-    site.layer(CatchPanicLayer::new())
-        .layer(axum::middleware::from_fn(middleware::etag))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            middleware::error_pages,
-        ))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(15),
-        ))
-        .layer(RequestBodyLimitLayer::new(64 * 1024))
-        .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
-        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(security_header(
-            header::REFERRER_POLICY,
-            "strict-origin-when-cross-origin",
-        ))
-        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(TraceLayer::new_for_http())
+    let api = Router::new()
+        .nest("/api/v1", api::router())
+        .with_state(state.clone());
+    let statics = Router::new().route("/static/{file}", get(static_file));
+    layers::common(
+        Router::new()
+            .merge(layers::pages(pages, state))
+            .merge(layers::api(api))
+            .merge(statics),
+    )
 }
 
-fn security_header(
-    name: header::HeaderName,
-    value: &'static str,
-) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-}
-
-/// `static/` next to the working directory, else the one in the source tree (tests, `cargo run`
-/// from elsewhere).
-fn static_dir() -> std::path::PathBuf {
-    let local = std::path::PathBuf::from("static");
-    if local.is_dir() {
-        local
+/// An embedded asset: immutable under its hashed name, an hour under its plain one; the
+/// precompressed variant the client accepts.
+async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    let Some((asset, immutable)) = assets::find(&file) else {
+        return (StatusCode::NOT_FOUND, "未找到该文件。").into_response();
+    };
+    let policy = if immutable {
+        CachePolicy::Immutable
     } else {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static")
+        CachePolicy::Public { max_age: 3600 }
+    };
+    let accepts = |coding: &str| {
+        headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(',')
+                    .any(|c| c.split(';').next().is_some_and(|c| c.trim() == coding))
+            })
+    };
+    let mut res = if none_match(headers.get(header::IF_NONE_MATCH), &asset.etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else if accepts("br") {
+        let mut r = asset.brotli.clone().into_response();
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
+        r
+    } else if accepts("gzip") {
+        let mut r = asset.gzip.clone().into_response();
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        asset.bytes.clone().into_response()
+    };
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(asset.content_type),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Ok(v) = HeaderValue::from_str(&asset.etag) {
+        h.insert(header::ETAG, v);
     }
+    h.insert(header::CACHE_CONTROL, policy.header());
+    res
 }

@@ -1,14 +1,15 @@
 //! The JSON API: shapes, errors and bad input.
 
 use jingshi::domain::article::ArticleData;
-use jingshi::domain::{ArticleKind, PubState};
-use jingshi::store::Actor;
+use jingshi::domain::{ArticleKind, CreditCode, Publication};
+use jingshi::store::{Actor, Entity, snapshot};
 use time::macros::date;
 
 use crate::harness::{TestApp, fake_entry};
 use crate::on_both_databases;
 
 on_both_databases!(
+    the_entries_api_pages_by_keyset_as_deep_as_the_list_goes,
     the_entries_api_answers_the_documented_shape,
     the_articles_api_lists_and_shows_published_articles_only,
     bad_api_input_answers_json_errors_never_500,
@@ -28,20 +29,37 @@ pub fn article(slug: &str, kind: ArticleKind, title: &str) -> ArticleData {
     }
 }
 
-pub async fn write_articles(app: &TestApp, articles: &[(ArticleData, PubState)]) {
+/// Writes new articles in the given states, with their revisions and outbox items.
+pub async fn write_articles(app: &TestApp, articles: &[(ArticleData, Publication)]) -> Vec<i64> {
     let actor = Actor {
         name: "测试".into(),
         note: String::new(),
     };
-    app.store.write_articles(articles, &actor).await.unwrap();
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await.unwrap();
+    let mut ids = Vec::new();
+    for (a, state) in articles {
+        let id = tx.insert_article(a, *state, now).await.unwrap();
+        tx.insert_revision(Entity::Article, id, None, &snapshot(a), &[], &actor, now)
+            .await
+            .unwrap();
+        tx.enqueue(Entity::Article, id, now).await.unwrap();
+        ids.push(id);
+    }
+    tx.commit().await.unwrap();
     app.sync().await;
+    ids
+}
+
+pub fn code(s: &str) -> Option<CreditCode> {
+    Some(CreditCode::from_stored(s).unwrap())
 }
 
 async fn the_entries_api_answers_the_documented_shape(app: TestApp) {
     let mut e = fake_entry("示例汇鑫宝网络科技有限公司");
     e.aliases = vec!["汇鑫宝".into()];
-    e.credit_code = Some("91410100737459086M".into());
-    let id = app.insert(&[e], PubState::Published).await[0];
+    e.credit_code = code("91410100737459086M");
+    let id = app.insert(&[e], Publication::Published).await[0];
 
     let (status, json) = app.get_json("/api/v1/entries?q=汇鑫宝").await;
     assert_eq!(status, 200);
@@ -89,22 +107,22 @@ async fn the_entries_api_answers_the_documented_shape(app: TestApp) {
 
 async fn the_articles_api_lists_and_shows_published_articles_only(app: TestApp) {
     let mut e = fake_entry("示例汇鑫宝网络科技有限公司");
-    e.credit_code = Some("91410100737459086M".into());
-    let entry_id = app.insert(&[e], PubState::Published).await[0];
+    e.credit_code = code("91410100737459086M");
+    let entry_id = app.insert(&[e], Publication::Published).await[0];
     write_articles(
         &app,
         &[
             (
                 article("p2p-warning", ArticleKind::Warning, "警惕高收益网贷"),
-                PubState::Published,
+                Publication::Published,
             ),
             (
                 article("case-one", ArticleKind::Case, "张某非法吸收公众存款案"),
-                PubState::Published,
+                Publication::Published,
             ),
             (
                 article("secret-draft", ArticleKind::Warning, "未发布的草稿"),
-                PubState::Draft,
+                Publication::Draft,
             ),
         ],
     )
@@ -145,7 +163,7 @@ async fn the_articles_api_lists_and_shows_published_articles_only(app: TestApp) 
 }
 
 async fn bad_api_input_answers_json_errors_never_500(app: TestApp) {
-    app.insert(&[fake_entry("示例某某有限公司")], PubState::Published)
+    app.insert(&[fake_entry("示例某某有限公司")], Publication::Published)
         .await;
     let long = "a".repeat(10_000);
     let long_chinese = "钱".repeat(1_000);
@@ -173,8 +191,42 @@ async fn bad_api_input_answers_json_errors_never_500(app: TestApp) {
         assert!(json["error"]["message"].is_string(), "{path}");
     }
     let (status, json) = app.get_json("/api/v1/entries?page=100000").await;
-    assert_eq!(status, 200);
+    assert_eq!(
+        status, 400,
+        "deep offsets are refused, pointing to keyset paging"
+    );
+    assert!(
+        json["error"]["message"].as_str().unwrap().contains("after"),
+        "{json}"
+    );
+    let (status, json) = app.get_json("/api/v1/entries?page=501").await;
+    assert_eq!(status, 200, "{json}");
     assert_eq!(json["items"].as_array().unwrap().len(), 0);
     let (status, _) = app.get_json("/api/v1/entries?%zz=%%&q=%E4").await;
     assert_eq!(status, 200);
+}
+
+async fn the_entries_api_pages_by_keyset_as_deep_as_the_list_goes(app: TestApp) {
+    let entries: Vec<_> = (0..7)
+        .map(|i| fake_entry(&format!("示例翻页第{i}号有限公司")))
+        .collect();
+    let ids = app.insert(&entries, Publication::Published).await;
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let (status, json) = app
+            .get_json(&format!("/api/v1/entries?after={after}&per_page=3"))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(json["total"], 7);
+        for item in json["items"].as_array().unwrap() {
+            seen.push(item["id"].as_i64().unwrap());
+        }
+        match json["next_after"].as_i64() {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids, "every entry once, in id order");
+    assert_eq!(app.get_json("/api/v1/entries?after=x").await.0, 400);
 }

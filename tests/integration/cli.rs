@@ -69,10 +69,26 @@ async fn the_binary_imports_a_file_and_serves_it(app: TestApp) {
         .local_addr()
         .unwrap()
         .port();
+    let on_postgres = app.db.url.starts_with("postgres");
+    if on_postgres {
+        // The embedded index belongs to one instance: on a shared database, serve refuses to
+        // start until told it is the only one.
+        let refused = jingshi(&app.db.url)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("--single-instance"), "{stderr}");
+    }
     let mut server = jingshi(&app.db.url)
         .arg("--data-dir")
         .arg(dir.path())
         .arg("serve")
+        .args(on_postgres.then_some("--single-instance"))
         .arg("--bind")
         .arg(format!("127.0.0.1:{port}"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))

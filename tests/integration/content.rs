@@ -1,43 +1,36 @@
 //! The shipped content: the demo data set and the standing pages must stay valid.
 
-use jingshi::cli::import::{import_content, import_entries};
 use jingshi::domain::{ArticleKind, Category, EntryStatus, ListKind};
 use jingshi::store::{ArticleFilter, EntryFilter};
 
-use crate::harness::{Backend, TestApp, content_dir, site};
+use crate::harness::{Backend, TestApp, content_dir, import_content, import_file};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_content_loads_and_covers_every_vocabulary() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let demo = content_dir().join("demo");
-    let mut report = Vec::new();
-    let outcome = import_entries(
-        &app.store,
-        &site(),
-        &demo.join("entries.csv"),
-        true,
-        &mut report,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(&report)));
+    let (result, report) =
+        import_file(&app.store, &app.clock, &demo.join("entries.csv"), true).await;
+    let outcome = result.unwrap_or_else(|e| panic!("{e}\n{report}"));
     assert!(outcome.created >= 40, "{outcome:?}");
-    import_content(&app.store, &demo).await.unwrap();
-    import_content(&app.store, &content_dir()).await.unwrap();
+    import_content(&app.store, &app.clock, &demo).await;
+    import_content(&app.store, &app.clock, &content_dir()).await;
+    app.sync().await;
 
-    let today = jingshi::domain::dates::today();
+    let today = app.today();
     let all = EntryFilter {
         limit: 1000,
         ..EntryFilter::default()
     };
     let (_, entries) = app.store.public_entries(&all, today).await.unwrap();
     for c in Category::ALL {
-        assert!(entries.iter().any(|e| e.data.category() == *c), "{c}");
+        assert!(entries.iter().any(|e| e.data.category == *c), "{c}");
     }
     for l in ListKind::ALL {
-        assert!(entries.iter().any(|e| e.data.list_kind() == *l), "{l}");
+        assert!(entries.iter().any(|e| e.data.list == *l), "{l}");
     }
     for s in EntryStatus::ALL {
-        assert!(entries.iter().any(|e| e.data.status() == *s), "{s}");
+        assert!(entries.iter().any(|e| e.data.status == *s), "{s}");
     }
     for (kind, min) in [
         (ArticleKind::Warning, 6),

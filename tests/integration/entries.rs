@@ -1,6 +1,6 @@
 //! The public list, entry pages, the lookup and what the public must never see.
 
-use jingshi::domain::PubState;
+use jingshi::domain::{Category, ListKind, Publication};
 use time::macros::date;
 
 use crate::harness::{TestApp, fake_entry};
@@ -23,14 +23,14 @@ async fn published_entries_are_listed_and_drafts_never_show(app: TestApp) {
     draft.aliases = vec!["草稿宝".into()];
     app.insert(
         &[fake_entry("示例公开网络科技有限公司")],
-        PubState::Published,
+        Publication::Published,
     )
     .await;
-    let draft_id = app.insert(&[draft], PubState::Draft).await[0];
+    let draft_id = app.insert(&[draft], Publication::Draft).await[0];
     let withdrawn_id = app
         .insert(
             &[fake_entry("示例撤回投资管理有限公司")],
-            PubState::Withdrawn,
+            Publication::Withdrawn,
         )
         .await[0];
 
@@ -61,10 +61,10 @@ async fn published_entries_are_listed_and_drafts_never_show(app: TestApp) {
 async fn an_entry_page_shows_every_field_and_its_status(app: TestApp) {
     let mut e = fake_entry("示例鑫利宝网络科技有限公司");
     e.aliases = vec!["鑫利宝APP".into(), "鑫利宝理财".into()];
-    e.credit_code = Some("91410100737459086M".into());
+    e.credit_code = crate::api::code("91410100737459086M");
     e.websites = vec!["xinlibao.example".into()];
     e.phones = vec!["400-000-1818".into()];
-    let id = app.insert(&[e], PubState::Published).await[0];
+    let id = app.insert(&[e], Publication::Published).await[0];
 
     let (status, page) = app.get(&format!("/entries/{id}")).await;
     assert_eq!(status, 200);
@@ -91,11 +91,11 @@ async fn an_entry_page_shows_every_field_and_its_status(app: TestApp) {
 
 async fn a_removed_entry_is_shown_as_removed_with_date_and_reason(app: TestApp) {
     let mut e = fake_entry("示例易贷通信息技术有限公司");
-    e.status = "removed".into();
+    e.status = jingshi::domain::EntryStatus::Removed;
     e.removed_on = Some(date!(2025 - 06 - 30));
     e.removal_reason = "整改完成，经复核移出".into();
     e.removal_authority = "示例区金融工作局".into();
-    let id = app.insert(&[e], PubState::Published).await[0];
+    let id = app.insert(&[e], Publication::Published).await[0];
 
     let (_, page) = app.get(&format!("/entries/{id}")).await;
     assert!(page.contains("该主体已移出名单，目前不在列。"));
@@ -112,7 +112,7 @@ async fn a_removed_entry_is_shown_as_removed_with_date_and_reason(app: TestApp) 
 async fn an_entry_whose_publicity_ended_answers_410_without_its_name(app: TestApp) {
     let mut e = fake_entry("示例期满退出商贸有限公司");
     e.publicity_ends_on = Some(date!(2024 - 12 - 31));
-    let id = app.insert(&[e], PubState::Published).await[0];
+    let id = app.insert(&[e], Publication::Published).await[0];
 
     let (status, page) = app.get(&format!("/entries/{id}")).await;
     assert_eq!(status, 410);
@@ -133,8 +133,16 @@ async fn filters_and_pagination_narrow_the_list(app: TestApp) {
     let mut entries = Vec::new();
     for i in 0..25 {
         let mut e = fake_entry(&format!("示例第{i:02}号投资管理有限公司"));
-        e.category = if i % 5 == 0 { "payment" } else { "p2p" }.into();
-        e.list = if i % 2 == 0 { "warning" } else { "blacklist" }.into();
+        e.category = if i % 5 == 0 {
+            Category::Payment
+        } else {
+            Category::P2p
+        };
+        e.list = if i % 2 == 0 {
+            ListKind::Warning
+        } else {
+            ListKind::Blacklist
+        };
         e.listed_on = Some(if i < 10 {
             date!(2023 - 05 - 01)
         } else {
@@ -142,7 +150,7 @@ async fn filters_and_pagination_narrow_the_list(app: TestApp) {
         });
         entries.push(e);
     }
-    app.insert(&entries, PubState::Published).await;
+    app.insert(&entries, Publication::Published).await;
 
     let (_, page1) = app.get("/entries").await;
     assert!(page1.contains("共 <strong>25</strong> 条"));
@@ -173,11 +181,11 @@ async fn filters_and_pagination_narrow_the_list(app: TestApp) {
 async fn the_lookup_finds_parts_of_names_aliases_codes_and_hosts(app: TestApp) {
     let mut e = fake_entry("河南钱满仓金融信息服务有限公司");
     e.aliases = vec!["钱满仓APP".into()];
-    e.credit_code = Some("914100007110665832".into());
+    e.credit_code = crate::api::code("914100007110665832");
     e.websites = vec!["qianmancang.com".into()];
     app.insert(
         &[e, fake_entry("示例快付宝支付服务有限公司")],
-        PubState::Published,
+        Publication::Published,
     )
     .await;
 
@@ -214,7 +222,7 @@ async fn a_lookup_with_no_hit_says_absence_is_not_proof_of_safety(app: TestApp) 
 }
 
 async fn wildcards_in_a_lookup_match_nothing_special(app: TestApp) {
-    app.insert(&[fake_entry("示例百分百有限公司")], PubState::Published)
+    app.insert(&[fake_entry("示例百分百有限公司")], Publication::Published)
         .await;
     for q in ["%25", "_", "%25%25", "%5C", "'%20OR%201=1--"] {
         let (status, body) = app.get(&format!("/search?q={q}")).await;
@@ -228,20 +236,20 @@ async fn wildcards_in_a_lookup_match_nothing_special(app: TestApp) {
 
 async fn a_reimport_updates_the_entry_and_keeps_a_revision(app: TestApp) {
     let mut e = fake_entry("示例稳盈投资管理有限公司");
-    e.credit_code = Some("91410100206790490B".into());
-    let id = app.insert(&[e.clone()], PubState::Published).await[0];
-    e.status = "removed".into();
+    e.credit_code = crate::api::code("91410100206790490B");
+    let id = app.insert(&[e.clone()], Publication::Published).await[0];
+    e.status = jingshi::domain::EntryStatus::Removed;
     e.removed_on = Some(date!(2025 - 01 - 02));
     e.removal_reason = "信用修复".into();
     e.name = "示例稳盈资产管理有限公司".into();
-    let again = app.insert(&[e], PubState::Published).await[0];
+    let again = app.insert(&[e], Publication::Published).await[0];
     assert_eq!(id, again, "same credit code, same entry");
 
     let (_, json) = app.get_json("/api/v1/entries").await;
     assert_eq!(json["total"], 1);
     let revisions = app.store.entry_revisions(id).await.unwrap();
     assert_eq!(revisions.len(), 2);
-    let changed = revisions[0].changed_fields();
+    let changed = revisions[0].changed.clone();
     for field in ["主体名称", "状态", "移出日期", "移出原因"] {
         assert!(changed.iter().any(|c| c == field), "{changed:?}");
     }

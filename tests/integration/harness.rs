@@ -10,12 +10,15 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use jingshi::domain::PubState;
+use jingshi::app::{App, AppConfig};
+use jingshi::clock::Clock;
 use jingshi::domain::entry::EntryData;
+use jingshi::domain::{Category, EntryStatus, ListKind, Publication};
+use jingshi::import::{self, ImportRow, Outcome};
+use jingshi::search::outbox::WorkerConfig;
 use jingshi::search::{SearchConfig, SearchService};
 use jingshi::site::Site;
-use jingshi::store::{Actor, EntryWrite, Store};
-use jingshi::web::{self, AppState};
+use jingshi::store::{Actor, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -248,14 +251,22 @@ fn start_cluster() -> Result<String, String> {
     Ok(format!("postgres://postgres@127.0.0.1:{port}/postgres"))
 }
 
-/// A running site over its own database, with its own embedded search index.
+/// A running site over its own database, with its own embedded search index, started the way
+/// `jingshi serve` starts it (`App::start`), on a clock the test can move.
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Store,
     pub search: Arc<SearchService>,
+    pub clock: Clock,
     pub db: TestDb,
     pub client: reqwest::Client,
-    _index_dir: tempfile::TempDir,
+    _index_dir: Option<tempfile::TempDir>,
+}
+
+/// The test apps' clock starts at the real time, so that fixture dates read as they do on
+/// the public site today.
+fn test_clock() -> Clock {
+    Clock::fixed(time::OffsetDateTime::now_utc())
 }
 
 impl TestApp {
@@ -265,73 +276,88 @@ impl TestApp {
 
     pub async fn try_spawn(backend: Backend) -> Option<TestApp> {
         let db = TestDb::new(backend).await?;
-        let store = Store::connect(&db.url).await.expect("connect");
-        Some(Self::serve(db, store).await)
+        Some(Self::start(db, None, test_clock()).await)
     }
 
     /// Another instance on the same database (several instances behind a load balancer),
-    /// with its own search index unless `shared_search` is given.
-    pub async fn another_instance(&self, shared_search: Option<Arc<SearchService>>) -> TestApp {
+    /// with its own search index unless a search configuration is given.
+    pub async fn another_instance(&self, search: Option<SearchConfig>) -> TestApp {
         let db = TestDb::at(self.db.url.clone());
-        let store = Store::connect(&db.url).await.expect("connect");
-        Self::serve_with(db, store, shared_search).await
+        Self::start(db, search, self.clock.clone()).await
     }
 
     /// A site whose search backend is given (Meilisearch, say) instead of its own index.
     pub async fn try_spawn_with_search(backend: Backend, config: SearchConfig) -> Option<TestApp> {
         let db = TestDb::new(backend).await?;
-        let store = Store::connect(&db.url).await.expect("connect");
-        let search = SearchService::open(&config, store.clone())
-            .await
-            .expect("search");
-        Some(Self::serve_with(db, store, Some(Arc::new(search))).await)
+        Some(Self::start(db, Some(config), test_clock()).await)
     }
 
     /// A site over a database that already exists.
-    pub async fn on_store(db: TestDb, store: Store) -> TestApp {
-        Self::serve(db, store).await
+    pub async fn on_db(db: TestDb) -> TestApp {
+        Self::start(db, None, test_clock()).await
     }
 
-    async fn serve(db: TestDb, store: Store) -> TestApp {
-        Self::serve_with(db, store, None).await
-    }
-
-    async fn serve_with(db: TestDb, store: Store, search: Option<Arc<SearchService>>) -> TestApp {
-        let index_dir = tempfile::tempdir().unwrap();
-        let search = match search {
-            Some(s) => s,
-            None => {
-                let config = SearchConfig::Embedded {
-                    dir: index_dir.path().join("index"),
-                };
-                let s = SearchService::open(&config, store.clone())
-                    .await
-                    .expect("search index");
-                s.rebuild(&|_, _| {}).await.expect("build index");
-                Arc::new(s)
-            }
-        };
-        let state = AppState {
-            store: store.clone(),
-            site: Arc::new(site()),
-            search: search.clone(),
+    pub fn config(db: &TestDb, search: SearchConfig, clock: Clock) -> AppConfig {
+        AppConfig {
+            database_url: db.url.clone(),
+            search,
+            content_dir: content_dir(),
             demo: false,
             base_url: None,
+            single_instance: true,
+            clock,
+            worker: WorkerConfig::default(),
+        }
+    }
+
+    async fn start(db: TestDb, search: Option<SearchConfig>, clock: Clock) -> TestApp {
+        // Logs go to the test's captured output, shown when it fails.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("jingshi=info")
+            .with_test_writer()
+            .try_init();
+        let (search, index_dir) = match search {
+            Some(s) => (s, None),
+            None => {
+                let dir = tempfile::tempdir().unwrap();
+                let config = SearchConfig::Embedded {
+                    dir: dir.path().join("index"),
+                };
+                (config, Some(dir))
+            }
         };
+        let app = App::start(Self::config(&db, search, clock.clone()))
+            .await
+            .expect("app starts");
+        let state = app.state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(web::serve(listener, state, std::future::pending()));
-        TestApp {
+        tokio::spawn(app.serve(listener, std::future::pending()));
+        let test = TestApp {
             addr,
-            store,
-            search,
+            store: state.store.clone(),
+            search: state.search.clone(),
+            clock,
             db,
             _index_dir: index_dir,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
+        };
+        test.wait_until_indexed().await;
+        test
+    }
+
+    /// Waits until the worker has built a new index.
+    pub async fn wait_until_indexed(&self) {
+        for _ in 0..600 {
+            if !self.search.needs_rebuild() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
+        panic!("the search index was not built within 12 s");
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -371,21 +397,8 @@ impl TestApp {
     }
 
     /// Writes entries in the given state, as an import would; returns their ids in order.
-    pub async fn insert(&self, entries: &[EntryData], state: PubState) -> Vec<i64> {
-        let writes: Vec<EntryWrite> = entries
-            .iter()
-            .map(|d| EntryWrite {
-                data: d.clone(),
-                state: Some(state),
-            })
-            .collect();
-        let actor = Actor {
-            name: "测试".into(),
-            note: "测试数据".into(),
-        };
-        let ids = self
-            .store
-            .write_entries(&writes, &actor, &|_| {})
+    pub async fn insert(&self, entries: &[EntryData], state: Publication) -> Vec<i64> {
+        let ids = write_entries(&self.store, &self.clock, entries, Some(state))
             .await
             .expect("write entries")
             .ids;
@@ -397,6 +410,53 @@ impl TestApp {
     pub async fn sync(&self) {
         self.search.sync().await.expect("search outbox applied");
     }
+
+    pub fn today(&self) -> time::Date {
+        self.clock.today()
+    }
+}
+
+/// Writes entries through the import's identity rules, in one transaction.
+pub async fn write_entries(
+    store: &Store,
+    clock: &Clock,
+    entries: &[EntryData],
+    publication: Option<Publication>,
+) -> Result<Outcome, String> {
+    let rows: Vec<ImportRow> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, d)| ImportRow {
+            row: i + 2,
+            id: None,
+            data: d.clone(),
+        })
+        .collect();
+    let actor = Actor {
+        name: "测试".into(),
+        note: "测试数据".into(),
+    };
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    let plan = import::plan(&mut tx, &rows, publication)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !plan.errors.is_empty() {
+        let errors: Vec<String> = plan.errors.iter().map(ToString::to_string).collect();
+        return Err(errors.join("\n"));
+    }
+    let outcome = import::apply(
+        &mut tx,
+        &rows,
+        &plan,
+        publication,
+        &actor,
+        clock.now(),
+        &|_| {},
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(outcome)
 }
 
 /// A valid entry to adjust per test.
@@ -405,8 +465,8 @@ pub fn fake_entry(name: &str) -> EntryData {
         name: name.to_string(),
         aliases: Vec::new(),
         credit_code: None,
-        category: "p2p".into(),
-        list: "blacklist".into(),
+        category: Category::P2p,
+        list: ListKind::Blacklist,
         reason: "以高息为诱饵非法吸收公众存款".into(),
         basis: "《防范和处置非法集资条例》".into(),
         authority: "示例区互联网金融风险专项整治工作领导小组办公室".into(),
@@ -418,9 +478,60 @@ pub fn fake_entry(name: &str) -> EntryData {
         remedy: "可在60日内申请行政复议".into(),
         publicity_ends_on: None,
         address: "示例路1号".into(),
-        status: "listed".into(),
+        status: EntryStatus::Listed,
         removed_on: None,
         removal_reason: String::new(),
         removal_authority: String::new(),
     }
+}
+
+/// Imports a file as `jingshi import entries` does: its result, and the report as printed.
+pub async fn import_file(
+    store: &Store,
+    clock: &Clock,
+    file: &Path,
+    publish: bool,
+) -> (Result<Outcome, jingshi::import::ImportError>, String) {
+    let actor = Actor {
+        name: "测试导入".into(),
+        note: String::new(),
+    };
+    let site = site();
+    let options = jingshi::import::ImportOptions {
+        publication: publish.then_some(Publication::Published),
+        defaults: &site.publicity_months,
+        today: clock.today(),
+        now: clock.now(),
+        actor: &actor,
+    };
+    let mut report = jingshi::import::Report::default();
+    let result = import::import_file(store, file, &options, &mut report, &|_, _| {}).await;
+    let mut text = String::new();
+    for w in &report.warnings {
+        text.push_str(&format!("警告 {w}\n"));
+    }
+    for e in &report.errors {
+        text.push_str(&format!("错误 {e}\n"));
+    }
+    (result, text)
+}
+
+/// Imports a content folder as `jingshi import content` does.
+pub async fn import_content(store: &Store, clock: &Clock, dir: &Path) {
+    let actor = Actor {
+        name: "测试导入".into(),
+        note: String::new(),
+    };
+    jingshi::content::import_dir(store, dir, &actor, clock.now())
+        .await
+        .expect("content imports");
+}
+
+/// The demo entries and articles and the standing pages, as `serve --demo` loads them.
+pub async fn fill_demo(store: &Store, clock: &Clock) {
+    let demo = content_dir().join("demo");
+    let (r, report) = import_file(store, clock, &demo.join("entries.csv"), true).await;
+    r.unwrap_or_else(|e| panic!("{e}\n{report}"));
+    import_content(store, clock, &demo).await;
+    import_content(store, clock, &content_dir()).await;
 }

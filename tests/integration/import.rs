@@ -2,11 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use jingshi::cli::import::import_entries;
 use jingshi::store::EntryFilter;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
-use crate::harness::{TestApp, site};
+use crate::harness::{TestApp, import_file};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -30,14 +29,14 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-async fn import(app: &TestApp, file: &Path, publish: bool) -> (anyhow::Result<usize>, String) {
-    let mut out = Vec::new();
-    let r = import_entries(&app.store, &site(), file, publish, &mut out).await;
+async fn import(
+    app: &TestApp,
+    file: &Path,
+    publish: bool,
+) -> (Result<usize, jingshi::import::ImportError>, String) {
+    let (r, report) = import_file(&app.store, &app.clock, file, publish).await;
     app.sync().await;
-    (
-        r.map(|o| o.created + o.updated),
-        String::from_utf8(out).unwrap(),
-    )
+    (r.map(|o| o.created + o.updated), report)
 }
 
 async fn public_total(app: &TestApp) -> i64 {
@@ -45,11 +44,7 @@ async fn public_total(app: &TestApp) -> i64 {
         limit: 100,
         ..EntryFilter::default()
     };
-    app.store
-        .public_entries(&f, jingshi::domain::dates::today())
-        .await
-        .unwrap()
-        .0
+    app.store.public_entries(&f, app.today()).await.unwrap().0
 }
 
 async fn a_good_csv_imports_and_publishes(app: TestApp) {
@@ -193,7 +188,7 @@ async fn importing_twice_updates_instead_of_duplicating(app: TestApp) {
         .unwrap();
     let revisions = app.store.entry_revisions(id).await.unwrap();
     assert_eq!(revisions.len(), 2);
-    assert_eq!(revisions[0].changed_fields(), vec!["列入事由"]);
+    assert_eq!(revisions[0].changed.clone(), vec!["列入事由"]);
 }
 
 async fn without_publish_new_entries_stay_drafts(app: TestApp) {

@@ -1,6 +1,7 @@
 //! Integration tests: the real app over real databases and a real HTTP server. Every story
 //! runs on SQLite and on PostgreSQL (see `harness.rs`).
 
+mod fake_meili;
 mod harness;
 
 mod api;

@@ -1,43 +1,69 @@
-//! The search outbox: nothing is lost while the search backend is down, public search falls
-//! back to the database meanwhile, and with several instances each change is applied once.
+//! The search outbox and the index: nothing is lost while the backend is down, a stalled or
+//! rejecting backend never blocks the site or the queue, a rebuild never resurrects what was
+//! withdrawn meanwhile, the sweep removes what is no longer public, and with several instances
+//! each change is applied once.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use jingshi::domain::PubState;
-use jingshi::search::{SearchConfig, SearchService, outbox};
+use jingshi::domain::Publication;
+use jingshi::lookup::AnalyzedQuery;
+use jingshi::search::{Drained, MAX_ATTEMPTS, SearchConfig, SearchService};
 use jingshi::store::schema::TABLES;
-use jingshi::store::{Actor, EntryWrite};
 
-use crate::harness::{Backend, TestApp, fake_entry};
+use crate::fake_meili;
+use crate::harness::{Backend, TestApp, fake_entry, write_entries};
 use crate::on_both_databases;
 
 on_both_databases!(
     while_the_backend_is_down_search_falls_back_and_changes_wait_in_the_outbox,
+    a_stalled_backend_gives_the_fallback_within_seconds_and_never_stops_start_up,
+    a_rejected_document_is_parked_and_does_not_block_the_next_ones,
+    a_rebuild_holds_the_index_so_a_withdrawal_meanwhile_is_not_resurrected,
+    the_sweep_removes_documents_that_are_no_longer_public,
     with_two_instances_each_change_is_applied_once,
 );
 
-async fn outbox_len(app: &TestApp) -> i64 {
-    let table = TABLES.iter().find(|t| t.name == "search_outbox").unwrap();
-    app.store.count(table).await.unwrap()
+fn backend_of(app: &TestApp) -> Backend {
+    match app.store.backend() {
+        jingshi::store::Backend::Sqlite => Backend::Sqlite,
+        jingshi::store::Backend::Postgres => Backend::Postgres,
+    }
 }
 
-async fn write(app: &TestApp, names: &[String]) {
-    let writes: Vec<EntryWrite> = names
-        .iter()
-        .map(|n| EntryWrite {
-            data: fake_entry(n),
-            state: Some(PubState::Published),
-        })
-        .collect();
-    let actor = Actor {
-        name: "测试".into(),
-        note: String::new(),
-    };
-    app.store
-        .write_entries(&writes, &actor, &|_| {})
+async fn outbox_len(app: &TestApp) -> i64 {
+    let table = TABLES.iter().find(|t| t.name == "search_outbox").unwrap();
+    app.store.count_rows(table).await.unwrap()
+}
+
+async fn write(app: &TestApp, names: &[String]) -> Vec<i64> {
+    let entries: Vec<_> = names.iter().map(|n| fake_entry(n)).collect();
+    write_entries(
+        &app.store,
+        &app.clock,
+        &entries,
+        Some(Publication::Published),
+    )
+    .await
+    .unwrap()
+    .ids
+}
+
+fn meili(addr: std::net::SocketAddr) -> SearchConfig {
+    SearchConfig::Meilisearch {
+        url: format!("http://{addr}"),
+        key: None,
+        index: "jingshi".into(),
+    }
+}
+
+/// Candidate ids the app's own index proposes for a query.
+async fn indexed(search: &SearchService, q: &str) -> Vec<i64> {
+    let today = time::OffsetDateTime::now_utc().date();
+    search
+        .entry_candidates(&AnalyzedQuery::new(q), false, today)
         .await
-        .unwrap();
+        .unwrap()
+        .ids
 }
 
 async fn while_the_backend_is_down_search_falls_back_and_changes_wait_in_the_outbox(app: TestApp) {
@@ -48,30 +74,25 @@ async fn while_the_backend_is_down_search_falls_back_and_changes_wait_in_the_out
         .unwrap()
         .port();
     let Some(down) = TestApp::try_spawn_with_search(
-        if app.store.backend() == jingshi::store::Backend::Sqlite {
-            Backend::Sqlite
-        } else {
-            Backend::Postgres
-        },
-        SearchConfig::Meilisearch {
-            url: format!("http://127.0.0.1:{port}"),
-            key: None,
-            index: "jingshi".into(),
-        },
+        backend_of(&app),
+        meili(std::net::SocketAddr::from(([127, 0, 0, 1], port))),
     )
     .await
     else {
         return;
     };
-    write(&down, &["示例停机期间发布有限公司".to_string()]).await;
-    assert!(down.search.drain_once().await.is_err());
+    let ids = write(&down, &["示例停机期间发布有限公司".to_string()]).await;
+    assert!(!matches!(
+        down.search.drain_once().await,
+        Ok(Drained::Applied(_))
+    ));
     assert_eq!(outbox_len(&down).await, 1, "the change waits in the outbox");
 
     let (status, page) = down.get("/search?q=停机期间").await;
     assert_eq!(status, 200);
     assert!(page.contains("检索服务暂时不可用"), "{page}");
     assert!(
-        page.contains(r#"href="/entries/1""#),
+        page.contains(&format!(r#"href="/entries/{}""#, ids[0])),
         "the database lookup still answers"
     );
     let (status, json) = down.get_json("/api/v1/entries?q=停机期间").await;
@@ -80,16 +101,194 @@ async fn while_the_backend_is_down_search_falls_back_and_changes_wait_in_the_out
     assert!(json["notice"].is_string());
     let (status, json) = down.get_json("/api/v1/suggest?q=停机期间").await;
     assert_eq!(status, 200);
-    assert_eq!(json["items"].as_array().unwrap().len(), 0);
+    assert_eq!(json["items"][0]["name"], "示例停机期间发布有限公司");
+}
+
+async fn a_stalled_backend_gives_the_fallback_within_seconds_and_never_stops_start_up(
+    app: TestApp,
+) {
+    let stalled = fake_meili::stalled().await;
+    let started = Instant::now();
+    let Some(site) = TestApp::try_spawn_with_search(backend_of(&app), meili(stalled)).await else {
+        return;
+    };
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "start-up waited for the stalled backend: {:?}",
+        started.elapsed()
+    );
+    let ids = write(&site, &["示例无应答期间有限公司".to_string()]).await;
+    let asked = Instant::now();
+    let (status, page) = site.get("/search?q=无应答期间").await;
+    let took = asked.elapsed();
+    assert_eq!(status, 200);
+    assert!(page.contains("检索服务暂时不可用"), "{page}");
+    assert!(page.contains(&format!(r#"href="/entries/{}""#, ids[0])));
+    assert!(page.contains("在列：查询到 1 条在列记录"), "{page}");
+    assert!(took < Duration::from_secs(3), "the fallback took {took:?}");
+    // After a failure the site stops waiting for the backend for a while.
+    let asked = Instant::now();
+    let (status, _) = site.get("/search?q=无应答").await;
+    assert_eq!(status, 200);
+    assert!(asked.elapsed() < Duration::from_millis(500));
+}
+
+async fn a_rejected_document_is_parked_and_does_not_block_the_next_ones(app: TestApp) {
+    let fake = fake_meili::Rejecting::default();
+    let addr = fake.start().await;
+    let Some(site) = TestApp::try_spawn_with_search(backend_of(&app), meili(addr)).await else {
+        return;
+    };
+    let ids = write(
+        &site,
+        &[
+            "示例甲文档有限公司".to_string(),
+            "示例乙文档有限公司".to_string(),
+            "示例丙文档有限公司".to_string(),
+        ],
+    )
+    .await;
+    fake.poison(&format!("e{}", ids[1]));
+    let mut parked = Vec::new();
+    for _ in 0..200 {
+        let (pending, p) = site.store.outbox_status().await.unwrap();
+        if pending == 0 && !p.is_empty() {
+            parked = p;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(parked.len(), 1, "the rejected change is parked");
+    assert_eq!(parked[0].entity_id, ids[1]);
+    assert_eq!(parked[0].attempts, MAX_ATTEMPTS);
+    assert!(
+        parked[0].error.contains("cannot be indexed"),
+        "{:?}",
+        parked[0]
+    );
+    assert!(fake.has(&format!("e{}", ids[0])) && fake.has(&format!("e{}", ids[2])));
+    // New changes still flow.
+    let later = write(&site, &["示例丁文档有限公司".to_string()]).await;
+    for _ in 0..200 {
+        if fake.has(&format!("e{}", later[0])) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(fake.has(&format!("e{}", later[0])));
+}
+
+async fn a_rebuild_holds_the_index_so_a_withdrawal_meanwhile_is_not_resurrected(app: TestApp) {
+    let ids = write(
+        &app,
+        &(0..20)
+            .map(|i| format!("示例重建期间第{i}号有限公司"))
+            .collect::<Vec<_>>(),
+    )
+    .await;
+    app.sync().await;
+    let other = app.another_instance(None).await;
+    let victim = ids[3];
+    let handle = tokio::runtime::Handle::current();
+    let saw_busy = std::sync::atomic::AtomicBool::new(false);
+    let withdrawn = std::sync::atomic::AtomicBool::new(false);
+    app.search
+        .rebuild(&|kind, _| {
+            if kind != "entries" || withdrawn.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
+            // The batch holding the victim has been read; now it is withdrawn, and another
+            // instance tries to apply that at once.
+            tokio::task::block_in_place(|| {
+                handle.block_on(async {
+                    let mut e = fake_entry("示例重建期间第3号有限公司");
+                    e.reason = "撤回".into();
+                    write_entries(
+                        &other.store,
+                        &other.clock,
+                        &[e],
+                        Some(Publication::Withdrawn),
+                    )
+                    .await
+                    .unwrap();
+                    let drained = other.search.drain_once().await.unwrap();
+                    saw_busy.store(
+                        drained == Drained::Busy,
+                        std::sync::atomic::Ordering::SeqCst,
+                    );
+                })
+            });
+        })
+        .await
+        .unwrap();
+    assert!(
+        saw_busy.load(std::sync::atomic::Ordering::SeqCst),
+        "the other instance waited for the rebuild"
+    );
+    assert!(
+        !indexed(&app.search, "重建期间第3号")
+            .await
+            .contains(&victim),
+        "the withdrawal applied after the rebuild"
+    );
+    assert_eq!(outbox_len(&app).await, 0);
+    assert!(
+        indexed(&app.search, "重建期间第4号")
+            .await
+            .contains(&ids[4])
+    );
+}
+
+async fn the_sweep_removes_documents_that_are_no_longer_public(app: TestApp) {
+    let mut ending = fake_entry("示例明日期满有限公司");
+    let today = app.today();
+    ending.publicity_ends_on = Some(today);
+    let ids = app
+        .insert(
+            &[ending, fake_entry("示例悄然下线有限公司")],
+            Publication::Published,
+        )
+        .await;
+    assert!(indexed(&app.search, "明日期满").await.contains(&ids[0]));
+    // A change that never reached the index: the row is unpublished behind its back.
+    let url = app.db.url.clone();
+    let sql = format!(
+        "UPDATE entries SET publication = 'draft' WHERE id = {}",
+        ids[1]
+    );
+    if url.starts_with("sqlite") {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+    // China midnight passes: the first entry's last day of publicity is over.
+    app.clock.advance(time::Duration::days(1));
+    let removed = app.search.sweep().await.unwrap();
+    assert!(removed >= 1, "{removed}");
+    let tomorrow = app.today();
+    let q = AnalyzedQuery::new("明日期满");
+    let found = app
+        .search
+        .entry_candidates(&q, false, tomorrow)
+        .await
+        .unwrap();
+    assert!(!found.ids.contains(&ids[0]));
+    assert!(!indexed(&app.search, "悄然下线").await.contains(&ids[1]));
+    assert_eq!(app.search.num_docs().await.unwrap(), 0);
 }
 
 async fn with_two_instances_each_change_is_applied_once(first: TestApp) {
     let second = first.another_instance(None).await;
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let workers = [
-        tokio::spawn(outbox::run(first.search.clone(), stopped.clone())),
-        tokio::spawn(outbox::run(second.search.clone(), stopped)),
-    ];
     let before = first.search.applied() + second.search.applied();
     let mut written = 0;
     for batch in 0..12 {
@@ -100,16 +299,12 @@ async fn with_two_instances_each_change_is_applied_once(first: TestApp) {
         written += names.len();
     }
     let mut drained = false;
-    for _ in 0..200 {
+    for _ in 0..400 {
         if outbox_len(&first).await == 0 {
             drained = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let _ = stop.send(true);
-    for w in workers {
-        w.await.unwrap();
     }
     assert!(drained, "the workers emptied the outbox");
     let applied = first.search.applied() + second.search.applied() - before;
@@ -117,10 +312,8 @@ async fn with_two_instances_each_change_is_applied_once(first: TestApp) {
         applied, written,
         "every change applied exactly once across both instances"
     );
-    let one: &Arc<SearchService> = &first.search;
-    let other: &Arc<SearchService> = &second.search;
     assert_eq!(
-        one.num_docs().await.unwrap() + other.num_docs().await.unwrap(),
+        first.search.num_docs().await.unwrap() + second.search.num_docs().await.unwrap(),
         written as u64,
         "each document went to exactly one instance's index"
     );

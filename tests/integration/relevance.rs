@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use jingshi::domain::PubState;
 use jingshi::domain::entry::EntryData;
-use jingshi::search::query::AnalyzedQuery;
+use jingshi::domain::{Category, CreditCode, EntryStatus, ListKind, Publication};
+use jingshi::lookup::{self, AnalyzedQuery, Filters};
 use jingshi::search::{SearchConfig, SearchService};
 use serde::Deserialize;
 
@@ -100,9 +100,12 @@ fn entry_data(e: &SuiteEntry) -> EntryData {
     EntryData {
         name: e.name.clone(),
         aliases: e.aliases.clone(),
-        credit_code: e.credit_code.clone(),
-        category: e.category.clone(),
-        list: e.list.clone(),
+        credit_code: e
+            .credit_code
+            .as_deref()
+            .map(|c| CreditCode::parse(c).expect("suite code").code),
+        category: Category::parse(&e.category).expect("suite category"),
+        list: ListKind::parse(&e.list).expect("suite list"),
         reason: e.reason.clone(),
         basis: e.basis.clone(),
         authority: e.authority.clone(),
@@ -114,7 +117,7 @@ fn entry_data(e: &SuiteEntry) -> EntryData {
         remedy: String::new(),
         publicity_ends_on: None,
         address: e.address.clone(),
-        status: e.status.clone(),
+        status: EntryStatus::parse(&e.status).expect("suite status"),
         removed_on: date(&e.removed_on),
         removal_reason: e.removal_reason.clone(),
         removal_authority: String::new(),
@@ -127,26 +130,32 @@ async fn run_suites(app: &TestApp, search: &SearchService) -> (usize, Vec<String
     for (_, suite) in &suites {
         for e in &suite.entries {
             let state = if e.draft {
-                PubState::Draft
+                Publication::Draft
             } else {
-                PubState::Published
+                Publication::Published
             };
             app.insert(&[entry_data(e)], state).await;
         }
     }
     // The app's own outbox worker has fed its embedded index; build this one from the database.
     search.rebuild(&|_, _| {}).await.unwrap();
-    let today = jingshi::domain::dates::today();
+    let today = app.today();
+    let filters = Filters::default();
     let mut failures = Vec::new();
     let mut count = 0;
     for (file, suite) in &suites {
         for case in &suite.cases {
             count += 1;
-            let hits = search
-                .entries(&AnalyzedQuery::new(&case.query), today)
+            let q = AnalyzedQuery::new(&case.query);
+            let found = lookup::find_entries(&app.store, search, &q, &filters, 1, 100, today)
                 .await
                 .unwrap();
-            let names: Vec<&str> = hits.iter().map(|h| h.doc.name.as_str()).collect();
+            assert!(!found.degraded, "the index answered “{}”", case.query);
+            let names: Vec<&str> = found
+                .hits
+                .iter()
+                .map(|h| h.entry.data.name.as_str())
+                .collect();
             for want in &case.top {
                 if !names.iter().take(case.k).any(|n| n == want) {
                     failures.push(format!(
@@ -198,7 +207,7 @@ async fn the_relevance_suite_passes_on_meilisearch() {
         index: format!("jingshi_test_{}", std::process::id()),
     };
     let meili = Arc::new(
-        SearchService::open(&config, app.store.clone())
+        SearchService::open(&config, app.store.clone(), app.clock.clone())
             .await
             .unwrap(),
     );

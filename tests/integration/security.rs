@@ -1,6 +1,6 @@
 //! Headers, escaping, error pages and hostile input on the HTML side.
 
-use jingshi::domain::PubState;
+use jingshi::domain::Publication;
 
 use crate::harness::{TestApp, fake_entry};
 use crate::on_both_databases;
@@ -34,7 +34,7 @@ async fn every_page_carries_the_security_headers(app: TestApp) {
 async fn names_are_escaped_everywhere(app: TestApp) {
     let mut e = fake_entry("<script>alert('x')</script>有限公司");
     e.aliases = vec!["<img src=x onerror=alert(1)>".into()];
-    let id = app.insert(&[e], PubState::Published).await[0];
+    let id = app.insert(&[e], Publication::Published).await[0];
     for path in [
         format!("/entries/{id}"),
         "/entries".into(),
@@ -102,7 +102,7 @@ async fn an_unchanged_page_revalidates_with_304(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(again.status().as_u16(), 304);
-    app.insert(&[fake_entry("示例新增有限公司")], PubState::Published)
+    app.insert(&[fake_entry("示例新增有限公司")], Publication::Published)
         .await;
     let changed = app
         .client
@@ -115,9 +115,7 @@ async fn an_unchanged_page_revalidates_with_304(app: TestApp) {
 }
 
 async fn the_standing_pages_are_served_from_content(app: TestApp) {
-    jingshi::cli::import::import_content(&app.store, &crate::harness::content_dir())
-        .await
-        .unwrap();
+    crate::harness::import_content(&app.store, &app.clock, &crate::harness::content_dir()).await;
     let (status, page) = app.get("/pages/disclaimer").await;
     assert_eq!(status, 200);
     assert!(page.contains("未列入名单不代表该平台合法合规"));

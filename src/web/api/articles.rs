@@ -2,13 +2,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::Serialize;
 
+use crate::domain::ArticleKind;
 use crate::domain::article::parse_slug;
 use crate::domain::dates::iso;
-use crate::domain::{ArticleKind, PubState};
-use crate::lookup::understand;
+use crate::lookup::understand::understand;
 use crate::markdown;
 use crate::store::{Article, ArticleFilter};
-use crate::web::error::Error;
+use crate::web::error::{Error, visible};
 use crate::web::params::{Params, limit_offset};
 use crate::web::{ApiError, AppState};
 
@@ -97,12 +97,7 @@ pub async fn show_article(
     Path(slug): Path<String>,
 ) -> Result<Json<ArticleDetail>, ApiError> {
     let slug = parse_slug(&slug).map_err(|_| Error::NotFound)?;
-    let article = state
-        .store
-        .article(slug)
-        .await?
-        .filter(|a| a.state == PubState::Published)
-        .ok_or(Error::NotFound)?;
+    let article = visible(state.store.public_article(slug).await?)?;
     Ok(Json(ArticleDetail {
         item: ArticleItem::new(&state, &article),
         body_html: markdown::render(&article.data.body_md).into_string(),

@@ -2,14 +2,11 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::Serialize;
 
-use crate::domain::dates::{iso, today};
-use crate::domain::entry::{Visibility, visibility};
+use crate::domain::dates::iso;
 use crate::domain::{Category, EntryStatus, ListKind};
-use crate::search::query::AnalyzedQuery;
-use crate::search::rank::Filters;
-use crate::store::Entry;
-use crate::web::error::Error;
-use crate::web::lookup::find_entries;
+use crate::lookup::{self, AnalyzedQuery, Filters};
+use crate::store::{Entry, EntrySort, Public};
+use crate::web::error::visible;
 use crate::web::params::{Params, limit_offset};
 use crate::web::public::entries::parse_id;
 use crate::web::{ApiError, AppState};
@@ -20,26 +17,27 @@ pub struct EntryItem {
     name: String,
     aliases: Vec<String>,
     credit_code: Option<String>,
-    category: String,
-    list: String,
-    status: String,
+    category: &'static str,
+    list: &'static str,
+    status: &'static str,
     listed_on: Option<String>,
     removed_on: Option<String>,
     url: String,
 }
 
 impl EntryItem {
-    fn new(state: &AppState, e: Entry) -> EntryItem {
+    fn new(state: &AppState, e: Public<Entry>) -> EntryItem {
+        let e = e.into_inner();
         let d = e.data;
         EntryItem {
             url: state.url(&format!("/entries/{}", e.id)),
             id: e.id,
             name: d.name,
             aliases: d.aliases,
-            credit_code: d.credit_code,
-            category: d.category,
-            list: d.list,
-            status: d.status,
+            credit_code: d.credit_code.map(|c| c.as_str().to_string()),
+            category: d.category.key(),
+            list: d.list.key(),
+            status: d.status.key(),
             listed_on: d.listed_on.map(iso),
             removed_on: d.removed_on.map(iso),
         }
@@ -55,14 +53,18 @@ pub struct EntryPage {
     /// Present only when the search engine could not answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     notice: Option<&'static str>,
+    /// With `after`: the `after` of the next page, when there may be one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_after: Option<i64>,
 }
 
 pub async fn list_entries(
     State(state): State<AppState>,
     params: Params,
 ) -> Result<Json<EntryPage>, ApiError> {
-    let page = params.page()?;
     let per_page = params.per_page(20)?;
+    let page = params.bounded_page(per_page, "更深的分页请使用 after 参数（按编号翻页）。")?;
+    let after = params.after()?;
     let filters = Filters {
         list: params.choice("list", "list", ListKind::parse, ListKind::accepted)?,
         category: params.choice("category", "category", Category::parse, Category::accepted)?,
@@ -74,12 +76,14 @@ pub async fn list_entries(
         )?,
         year: params.year()?,
     };
-    let today = today();
+    let today = state.clock.today();
+    let mut next_after = None;
     let (total, entries, degraded) = match params.q()? {
-        // A lookup: the search engine's ranking, as on the search page.
+        // A lookup: the same answer as the search page.
         Some(q) => {
-            let found = find_entries(
-                &state,
+            let found = lookup::find_entries(
+                &state.store,
+                &state.search,
                 &AnalyzedQuery::new(q),
                 &filters,
                 page,
@@ -87,7 +91,19 @@ pub async fn list_entries(
                 today,
             )
             .await?;
-            (found.total as i64, found.entries, found.degraded)
+            let entries = found.hits.into_iter().map(|h| h.entry).collect();
+            (found.total as i64, entries, found.degraded)
+        }
+        // Keyset paging by id: as deep as the list goes, at the same cost.
+        None if after.is_some() => {
+            let mut filter = filters.entry_filter(None, i64::from(per_page), 0);
+            filter.sort = EntrySort::Id;
+            filter.after_id = after;
+            let (total, entries) = state.store.public_entries(&filter, today).await?;
+            if entries.len() == per_page as usize {
+                next_after = entries.last().map(|e| e.id);
+            }
+            (total, entries, false)
         }
         None => {
             let (limit, offset) = limit_offset(page, per_page);
@@ -106,6 +122,7 @@ pub async fn list_entries(
         per_page,
         items,
         notice: degraded.then_some("检索服务暂时不可用，结果来自简易查询，可能不完整"),
+        next_after,
     }))
 }
 
@@ -129,18 +146,14 @@ pub async fn suggest(
     let Some(q) = params.q()? else {
         return Ok(Json(Suggestions { items: Vec::new() }));
     };
-    let hits = state
-        .search
-        .entries(&AnalyzedQuery::new(q), today())
-        .await
-        .unwrap_or_default();
-    let items = hits
+    let today = state.clock.today();
+    let found = lookup::suggest(&state.store, &state.search, &AnalyzedQuery::new(q), today).await?;
+    let items = found
         .into_iter()
-        .take(8)
-        .map(|h| Suggestion {
-            status: EntryStatus::parse(&h.doc.status).map_or("", |s| s.label()),
-            url: state.url(&format!("/entries/{}", h.doc.id)),
-            name: h.doc.name,
+        .map(|e| Suggestion {
+            status: e.data.status.label(),
+            url: state.url(&format!("/entries/{}", e.id)),
+            name: e.data.name.clone(),
         })
         .collect();
     Ok(Json(Suggestions { items }))
@@ -171,12 +184,7 @@ pub async fn show_entry(
     Path(raw): Path<String>,
 ) -> Result<Json<EntryDetail>, ApiError> {
     let id = parse_id(&raw)?;
-    let entry = state.store.entry(id).await?.ok_or(Error::NotFound)?;
-    match visibility(entry.state, entry.data.publicity_ends_on, today()) {
-        Visibility::Public => {}
-        Visibility::PublicityEnded => return Err(Error::Gone.into()),
-        Visibility::Hidden => return Err(Error::NotFound.into()),
-    }
+    let entry = visible(state.store.public_entry(id, state.clock.today()).await?)?;
     let d = entry.data.clone();
     let updated_at = entry
         .updated_at

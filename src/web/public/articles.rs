@@ -1,13 +1,12 @@
 use axum::extract::{Path, State};
 use maud::Markup;
 
+use crate::domain::ArticleKind;
 use crate::domain::article::parse_slug;
-use crate::domain::dates::today;
-use crate::domain::{ArticleKind, PubState};
 use crate::store::ArticleFilter;
 use crate::views::articles::{ArticleList, ArticlePage, list, show};
 use crate::web::AppState;
-use crate::web::error::{Error, Result};
+use crate::web::error::{Error, Result, visible};
 use crate::web::params::{Params, limit_offset};
 
 const PER_PAGE: u32 = 20;
@@ -49,14 +48,12 @@ pub async fn show_article(
     Path(slug): Path<String>,
 ) -> Result<Markup> {
     let slug = parse_slug(&slug).map_err(|_| Error::NotFound)?;
-    let article = state
-        .store
-        .article(slug)
-        .await?
-        .filter(|a| a.state == PubState::Published)
-        .ok_or(Error::NotFound)?;
+    let article = visible(state.store.public_article(slug).await?)?;
     let model = ArticlePage {
-        entries: state.store.entries_for_article(article.id, today()).await?,
+        entries: state
+            .store
+            .public_entries_for_article(article.id, state.clock.today())
+            .await?,
         revisions: state.store.article_revisions(article.id).await?,
         article,
     };

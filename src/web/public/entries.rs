@@ -1,14 +1,12 @@
 use axum::extract::{Path, State};
 use maud::Markup;
 
-use crate::domain::dates::today;
-use crate::domain::entry::{Visibility, visibility};
 use crate::domain::{Category, EntryStatus, ListKind};
 use crate::store::{EntryFilter, EntrySort};
 use crate::views::entries::{EntryList, EntryPage, list, show};
 use crate::views::search::urlencode;
 use crate::web::AppState;
-use crate::web::error::{Error, Result};
+use crate::web::error::{Error, Result, visible};
 use crate::web::params::{Params, limit_offset};
 
 const PER_PAGE: u32 = 20;
@@ -24,7 +22,10 @@ pub async fn list_entries(State(state): State<AppState>, params: Params) -> Resu
         Some("name") => EntrySort::Name,
         Some(_) => return Err(Error::BadRequest("参数“排序”无法识别。".into())),
     };
-    let page = params.page()?;
+    let page = params.bounded_page(
+        PER_PAGE,
+        "请使用上方的筛选条件缩小范围，或使用开放数据接口。",
+    )?;
     let (limit, offset) = limit_offset(page, PER_PAGE);
     let filter = EntryFilter {
         list: list_kind,
@@ -36,7 +37,8 @@ pub async fn list_entries(State(state): State<AppState>, params: Params) -> Resu
         offset,
         ..EntryFilter::default()
     };
-    let (total, entries) = state.store.public_entries(&filter, today()).await?;
+    let today = state.clock.today();
+    let (total, entries) = state.store.public_entries(&filter, today).await?;
     let mut query: Vec<String> = Vec::new();
     for (k, v) in [
         ("list", list_kind.map(|l| l.key().to_string())),
@@ -63,7 +65,7 @@ pub async fn list_entries(State(state): State<AppState>, params: Params) -> Resu
         category,
         status,
         year,
-        years: state.store.public_years(today()).await?,
+        years: state.store.public_years(today).await?,
         sort,
         base,
     };
@@ -80,15 +82,10 @@ pub fn parse_id(raw: &str) -> Result<i64> {
 
 pub async fn show_entry(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Markup> {
     let id = parse_id(&raw)?;
-    let entry = state.store.entry(id).await?.ok_or(Error::NotFound)?;
-    match visibility(entry.state, entry.data.publicity_ends_on, today()) {
-        Visibility::Public => {}
-        Visibility::PublicityEnded => return Err(Error::Gone),
-        Visibility::Hidden => return Err(Error::NotFound),
-    }
+    let entry = visible(state.store.public_entry(id, state.clock.today()).await?)?;
     let model = EntryPage {
         revisions: state.store.entry_revisions(id).await?,
-        articles: state.store.articles_for_entry(id).await?,
+        articles: state.store.public_articles_for_entry(id).await?,
         entry,
     };
     Ok(show(&state.ctx("/entries"), &model))

@@ -2,7 +2,6 @@ use axum::extract::State;
 use maud::Markup;
 
 use crate::domain::ArticleKind;
-use crate::domain::dates::today;
 use crate::store::ArticleFilter;
 use crate::views::home::{Home, page};
 use crate::web::AppState;
@@ -16,7 +15,7 @@ pub async fn show_home(State(state): State<AppState>) -> Result<Markup> {
         ..ArticleFilter::default()
     };
     let home = Home {
-        counts: store.public_counts(today()).await?,
+        counts: store.public_counts(state.clock.today()).await?,
         warnings: store
             .public_articles(&latest(ArticleKind::Warning, 5))
             .await?

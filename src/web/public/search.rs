@@ -1,20 +1,18 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use maud::Markup;
-use time::OffsetDateTime;
 
-use crate::domain::dates::{china_minute, today};
+use crate::domain::dates::china_minute;
 use crate::domain::{Category, EntryStatus, ListKind};
-use crate::search::query::AnalyzedQuery;
-use crate::search::rank::Filters;
-use crate::views::search::{SearchPage, Tab, page, urlencode};
+use crate::lookup::{self, AnalyzedQuery, Filters, highlight};
+use crate::views::search::{ArticleHitView, HitView, SearchPage, Tab, page, urlencode};
 use crate::web::AppState;
 use crate::web::error::{Error, Result};
-use crate::web::lookup::find_entries;
 use crate::web::params::Params;
 
 const PER_PAGE: u32 = 20;
 
+/// The facet filters of a lookup, from the query string.
 pub fn filters(params: &Params) -> Result<Filters> {
     Ok(Filters {
         list: params.choice("list", "名单类型", ListKind::parse, ListKind::accepted)?,
@@ -38,35 +36,57 @@ pub async fn search(
     };
     let filters = filters(&params)?;
     let query = AnalyzedQuery::new(&q);
-    let today = today();
+    let today = state.clock.today();
     let entry_page = if tab == Tab::Entries { page_no } else { 1 };
-    let found = find_entries(&state, &query, &filters, entry_page, PER_PAGE, today).await?;
-    let articles = if query.is_empty() {
-        Vec::new()
-    } else {
-        state
-            .search
-            .articles(&query, today)
-            .await
-            .unwrap_or_default()
-    };
+    let found = lookup::find_entries(
+        &state.store,
+        &state.search,
+        &query,
+        &filters,
+        entry_page,
+        PER_PAGE,
+        today,
+    )
+    .await?;
+    let articles = lookup::find_articles(&state.store, &state.search, &query, today).await?;
     let article_total = articles.len();
     let articles = if tab == Tab::Articles {
         articles
             .into_iter()
             .skip(((page_no - 1) * PER_PAGE) as usize)
             .take(PER_PAGE as usize)
+            .map(|article| ArticleHitView {
+                title: highlight(&article.data.title, &query),
+                summary: highlight(&article.data.summary, &query),
+                article,
+            })
             .collect()
     } else {
         Vec::new()
     };
+    let hits = found
+        .hits
+        .into_iter()
+        .map(|h| HitView {
+            name: highlight(&h.entry.data.name, &query),
+            aliases: h
+                .entry
+                .data
+                .aliases
+                .iter()
+                .map(|a| highlight(a, &query))
+                .collect(),
+            entry: h.entry,
+        })
+        .collect();
     let model = SearchPage {
         url: state.absolute_url(&headers, &format!("/search?q={}", urlencode(&q))),
+        searched: !query.is_empty(),
+        hint: query.hint.clone(),
         q,
-        query,
         tab,
         filters,
-        entries: found.entries,
+        hits,
         entry_total: found.total,
         capped: found.capped,
         facets: found.facets,
@@ -75,7 +95,7 @@ pub async fn search(
         article_total,
         page: page_no,
         per_page: PER_PAGE,
-        looked_up_at: china_minute(OffsetDateTime::now_utc()),
+        looked_up_at: china_minute(state.clock.now()),
     };
     Ok(page(&state.ctx("/search"), &model))
 }

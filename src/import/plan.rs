@@ -1,0 +1,287 @@
+//! Import identity: which existing entry each valid row updates, decided against the database
+//! inside the caller's transaction, so that an import never erases or duplicates.
+//!
+//! A row names its entry by `id` (to correct a code or a name), else by credit code, else by
+//! name (the one fold: width, case, punctuation, traditional → simplified). A row never takes
+//! over an entry that has another credit code, and a row without a code never matches (and
+//! wipes the code of) an entry that has one: those are errors naming both, and the whole file
+//! is refused.
+
+use std::collections::HashMap;
+
+use time::OffsetDateTime;
+
+use super::Problem;
+use super::rows::ImportRow;
+use crate::domain::Publication;
+use crate::domain::entry::Field;
+use crate::store::{Actor, Entity, Entry, Result, Tx, snapshot};
+
+/// What importing a row does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    New,
+    /// Updates entry `id` (read at `version`); the labels of the changed fields.
+    Changed {
+        id: i64,
+        version: i64,
+        fields: Vec<&'static str>,
+    },
+    Unchanged {
+        id: i64,
+    },
+}
+
+/// The decision for every row (in row order; `None` for a row with a problem), and the
+/// problems that refuse the file.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub decisions: Vec<Option<Decision>>,
+    pub errors: Vec<Problem>,
+}
+
+/// What an import wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// The id of each row's entry, in row order.
+    pub ids: Vec<i64>,
+}
+
+/// Rows planned per round of lookups.
+const BATCH: usize = 500;
+
+fn problem(row: &ImportRow, field: Option<Field>, message: String) -> Problem {
+    Problem {
+        row: row.row,
+        column: field.map(|f| f.label().to_string()),
+        message,
+    }
+}
+
+fn describe(e: &Entry) -> String {
+    match &e.data.credit_code {
+        Some(code) => format!("条目 #{}“{}”（统一社会信用代码 {code}）", e.id, e.data.name),
+        None => format!("条目 #{}“{}”（无统一社会信用代码）", e.id, e.data.name),
+    }
+}
+
+/// Decides, for every row, which entry it updates (or that it is new); a publication change
+/// (`publication`) counts as a change.
+pub async fn plan(
+    tx: &mut Tx,
+    rows: &[ImportRow],
+    publication: Option<Publication>,
+) -> Result<Plan> {
+    let mut plan = Plan::default();
+    // Which row took which entry, so that two rows never update one entry.
+    let mut taken: HashMap<i64, usize> = HashMap::new();
+    for chunk in rows.chunks(BATCH) {
+        let ids: Vec<i64> = chunk.iter().filter_map(|r| r.id).collect();
+        let codes: Vec<String> = chunk
+            .iter()
+            .filter_map(|r| r.data.credit_code.as_ref().map(|c| c.to_string()))
+            .collect();
+        let keys: Vec<String> = chunk.iter().map(|r| r.data.name_key()).collect();
+        let by_id: HashMap<i64, Entry> = tx
+            .entries_by_ids(&ids)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e))
+            .collect();
+        let by_code: HashMap<String, Entry> = tx
+            .entries_by_codes(&codes)
+            .await?
+            .into_iter()
+            .filter_map(|e| Some((e.data.credit_code.as_ref()?.to_string(), e)))
+            .collect();
+        let mut by_name: HashMap<String, Vec<Entry>> = HashMap::new();
+        for e in tx.entries_by_name_keys(&keys).await? {
+            by_name.entry(e.keys[0].clone()).or_default().push(e);
+        }
+        for row in chunk {
+            let d = &row.data;
+            let code = d.credit_code.as_ref().map(|c| c.to_string());
+            let same_name: &[Entry] = by_name.get(&d.name_key()).map(Vec::as_slice).unwrap_or(&[]);
+            let found: std::result::Result<Option<&Entry>, Problem> = match row.id {
+                Some(id) => match by_id.get(&id) {
+                    None => Err(problem(
+                        row,
+                        None,
+                        format!("编号 {id} 没有对应的条目（编号列只用于更正已有条目）"),
+                    )),
+                    Some(target) => {
+                        let code_owner = code.as_ref().and_then(|c| by_code.get(c));
+                        let name_owner = same_name.iter().find(|e| e.id != id);
+                        match (code_owner.filter(|o| o.id != id), name_owner) {
+                            (Some(other), _) => Err(problem(
+                                row,
+                                Some(Field::CreditCode),
+                                format!("该代码已属于{}，不能再用于条目 #{id}", describe(other)),
+                            )),
+                            (None, Some(other)) => Err(problem(
+                                row,
+                                Some(Field::Name),
+                                format!("该名称已属于{}，不能再用于条目 #{id}", describe(other)),
+                            )),
+                            (None, None) => Ok(Some(target)),
+                        }
+                    }
+                },
+                None => match (&code, code.as_ref().and_then(|c| by_code.get(c))) {
+                    (Some(_), Some(owner)) => Ok(Some(owner)),
+                    (Some(c), None) => {
+                        match same_name.iter().find(|e| e.data.credit_code.is_some()) {
+                            Some(other) => Err(problem(
+                                row,
+                                Some(Field::CreditCode),
+                                format!(
+                                    "名称与{}相同，但本行代码为 {c}：如为同一主体需更正代码，请在“编号”列填写 {}；如为不同主体，请核对名称",
+                                    describe(other),
+                                    other.id
+                                ),
+                            )),
+                            None => Ok(same_name.first()),
+                        }
+                    }
+                    (None, _) => match same_name.iter().find(|e| e.data.credit_code.is_some()) {
+                        Some(other) => Err(problem(
+                            row,
+                            Some(Field::CreditCode),
+                            format!(
+                                "本行未填写统一社会信用代码，但同名的{}已有代码：请填写代码，或在“编号”列填写 {} 后再导入",
+                                describe(other),
+                                other.id
+                            ),
+                        )),
+                        None => Ok(same_name.first()),
+                    },
+                },
+            };
+            let decision = match found {
+                Err(p) => {
+                    plan.errors.push(p);
+                    None
+                }
+                Ok(None) => Some(Decision::New),
+                Ok(Some(existing)) => match taken.insert(existing.id, row.row) {
+                    Some(first) => {
+                        plan.errors.push(problem(
+                            row,
+                            None,
+                            format!("与第{first}行指向同一条目 #{}", existing.id),
+                        ));
+                        None
+                    }
+                    None => {
+                        let mut fields = existing.data.changed_fields(d);
+                        if publication.is_some_and(|p| p != existing.publication) {
+                            fields.push("发布状态");
+                        }
+                        Some(if fields.is_empty() {
+                            Decision::Unchanged { id: existing.id }
+                        } else {
+                            Decision::Changed {
+                                id: existing.id,
+                                version: existing.version,
+                                fields,
+                            }
+                        })
+                    }
+                },
+            };
+            plan.decisions.push(decision);
+        }
+    }
+    Ok(plan)
+}
+
+/// Writes a plan without errors (rows with a problem are skipped; callers refuse such plans):
+/// new entries (drafts unless `publication` says otherwise),
+/// changes with a revision each, and an outbox item for every written entry. The caller
+/// commits. A row whose entry changed since the plan fails the whole import with a conflict.
+pub async fn apply(
+    tx: &mut Tx,
+    rows: &[ImportRow],
+    plan: &Plan,
+    publication: Option<Publication>,
+    actor: &Actor,
+    now: OffsetDateTime,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Outcome> {
+    let mut outcome = Outcome::default();
+    let mut current: HashMap<i64, Entry> = HashMap::new();
+    for (i, (row, decision)) in rows.iter().zip(&plan.decisions).enumerate() {
+        if i % BATCH == 0 {
+            let ids: Vec<i64> = rows[i..]
+                .iter()
+                .zip(&plan.decisions[i..])
+                .take(BATCH)
+                .filter_map(|(_, d)| match d {
+                    Some(Decision::Changed { id, .. }) => Some(*id),
+                    _ => None,
+                })
+                .collect();
+            current = tx
+                .entries_by_ids(&ids)
+                .await?
+                .into_iter()
+                .map(|e| (e.id, e))
+                .collect();
+        }
+        let Some(decision) = decision else { continue };
+        match decision {
+            Decision::New => {
+                let state = publication.unwrap_or(Publication::Draft);
+                let id = tx.insert_entry(&row.data, state, now).await?;
+                tx.insert_revision(
+                    Entity::Entry,
+                    id,
+                    None,
+                    &snapshot(&row.data),
+                    &[],
+                    actor,
+                    now,
+                )
+                .await?;
+                tx.enqueue(Entity::Entry, id, now).await?;
+                outcome.created += 1;
+                outcome.ids.push(id);
+            }
+            Decision::Changed {
+                id,
+                version,
+                fields,
+            } => {
+                let old = current.get(id);
+                let state = publication
+                    .or(old.map(|o| o.publication))
+                    .unwrap_or(Publication::Draft);
+                tx.update_entry(*id, *version, &row.data, state, now)
+                    .await?;
+                let previous = old.map(|o| snapshot(&o.data));
+                tx.insert_revision(
+                    Entity::Entry,
+                    *id,
+                    previous.as_deref(),
+                    &snapshot(&row.data),
+                    fields,
+                    actor,
+                    now,
+                )
+                .await?;
+                tx.enqueue(Entity::Entry, *id, now).await?;
+                outcome.updated += 1;
+                outcome.ids.push(*id);
+            }
+            Decision::Unchanged { id } => {
+                outcome.unchanged += 1;
+                outcome.ids.push(*id);
+            }
+        }
+        progress(i + 1);
+    }
+    Ok(outcome)
+}

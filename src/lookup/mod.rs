@@ -1,0 +1,278 @@
+//! The lookup a resident runs ("is this platform on the list?"), as a service the search page,
+//! the API and suggestions share, testable without HTTP.
+//!
+//! The database decides, the search index only proposes: exact identities (the whole name or
+//! an alias, the credit code, a host, a phone) come straight from the database, so a fresh
+//! entry is found at once; the index adds candidate ids for parts of names, pinyin and
+//! homophones; the database confirms which candidates are public and returns their rows;
+//! ranking, totals and facets are computed from those rows alone. When the index cannot answer,
+//! a simple database lookup takes its place and the answer says so.
+
+pub mod understand;
+
+use std::collections::BTreeMap;
+
+use time::Date;
+
+use crate::domain::entry::KeyKind;
+use crate::domain::{Category, EntryStatus, ListKind};
+use crate::search::analysis::phone_digits;
+pub use crate::search::highlight::highlight;
+pub use crate::search::query::AnalyzedQuery;
+use crate::search::rank::{Ranked, rank_entries, score_article};
+use crate::search::{ENTRY_CANDIDATES, SearchService};
+use crate::store::{Article, ArticleFilter, Entry, EntryFilter, Public, Store, StoreError};
+
+pub use understand::MAX_QUERY_CHARS;
+
+/// Facet filters a resident can set on the results.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub list: Option<ListKind>,
+    pub category: Option<Category>,
+    pub status: Option<EntryStatus>,
+    pub year: Option<i32>,
+}
+
+impl Filters {
+    /// The same filters for the public list and the simple database lookup.
+    pub fn entry_filter(&self, q: Option<String>, limit: i64, offset: i64) -> EntryFilter {
+        EntryFilter {
+            q,
+            list: self.list,
+            category: self.category,
+            status: self.status,
+            year: self.year,
+            limit,
+            offset,
+            ..EntryFilter::default()
+        }
+    }
+
+    pub fn keeps(&self, e: &Entry) -> bool {
+        let d = &e.data;
+        self.list.is_none_or(|l| d.list == l)
+            && self.category.is_none_or(|c| d.category == c)
+            && self.status.is_none_or(|s| d.status == s)
+            && self
+                .year
+                .is_none_or(|y| d.listed_on.is_some_and(|l| l.year() == y))
+    }
+}
+
+/// Counts over the matching entries, before the filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facets {
+    pub list: BTreeMap<ListKind, usize>,
+    pub category: BTreeMap<Category, usize>,
+    pub status: BTreeMap<EntryStatus, usize>,
+    pub year: BTreeMap<i32, usize>,
+}
+
+impl Facets {
+    fn of<'a>(entries: impl Iterator<Item = &'a Entry>) -> Facets {
+        let mut f = Facets::default();
+        for e in entries {
+            let d = &e.data;
+            *f.list.entry(d.list).or_default() += 1;
+            *f.category.entry(d.category).or_default() += 1;
+            *f.status.entry(d.status).or_default() += 1;
+            if let Some(l) = d.listed_on {
+                *f.year.entry(l.year()).or_default() += 1;
+            }
+        }
+        f
+    }
+
+    pub fn count(&self, status: EntryStatus) -> usize {
+        self.status.get(&status).copied().unwrap_or(0)
+    }
+}
+
+/// An entry that matched, with its relevance.
+#[derive(Debug, Clone)]
+pub struct EntryHit {
+    pub entry: Public<Entry>,
+    pub score: u32,
+}
+
+/// The answer to a lookup, one page of it.
+#[derive(Debug, Clone, Default)]
+pub struct EntryResults {
+    /// The hits of the requested page, in rank order.
+    pub hits: Vec<EntryHit>,
+    /// Matches after the filters.
+    pub total: usize,
+    /// There may be more matches than were considered.
+    pub capped: bool,
+    /// Counts over all matches, before the filters.
+    pub facets: Facets,
+    /// The search index could not answer; these come from the simple database lookup.
+    pub degraded: bool,
+}
+
+/// The keys a query can match exactly in the database (see `EntryData::match_keys`).
+fn exact_keys(q: &AnalyzedQuery) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(code) = &q.code {
+        keys.push(KeyKind::Code.key(&code.to_uppercase()));
+    }
+    if let Some(host) = &q.host {
+        keys.push(KeyKind::Host.key(host));
+    }
+    if let Some(phone) = &q.phone {
+        keys.push(KeyKind::Phone.key(&phone_digits(phone)));
+    }
+    if q.code.is_none() && q.host.is_none() && !q.folded.is_empty() {
+        keys.push(KeyKind::Name.key(&q.folded));
+    }
+    keys
+}
+
+/// All matches of a query, ranked, before filters and paging; and whether the index answered.
+async fn matches(
+    store: &Store,
+    search: &SearchService,
+    q: &AnalyzedQuery,
+    today: Date,
+) -> Result<(Vec<Ranked<Public<Entry>>>, bool, bool), StoreError> {
+    let exact = store
+        .public_entry_ids_by_keys(&exact_keys(q), today)
+        .await?;
+    let mut capped = false;
+    for with_pinyin in [false, true] {
+        if with_pinyin && q.pinyin.is_empty() {
+            break;
+        }
+        match search.entry_candidates(q, with_pinyin, today).await {
+            Ok(found) => {
+                capped |= found.capped;
+                let mut ids = exact.clone();
+                ids.extend(found.ids);
+                ids.sort_unstable();
+                ids.dedup();
+                let ranked = rank_entries(q, store.public_entries_by_ids(&ids, today).await?);
+                if !ranked.is_empty() {
+                    return Ok((ranked, capped, false));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "search index unavailable; using the database lookup");
+                return fallback(store, q, exact, today).await;
+            }
+        }
+    }
+    Ok((Vec::new(), capped, false))
+}
+
+/// The simple database lookup: a substring of the folded name, aliases, code, hosts and
+/// phones, plus the exact matches; ranked like the index's candidates.
+async fn fallback(
+    store: &Store,
+    q: &AnalyzedQuery,
+    exact: Vec<i64>,
+    today: Date,
+) -> Result<(Vec<Ranked<Public<Entry>>>, bool, bool), StoreError> {
+    let key = understand::understand(&q.raw).key;
+    let mut entries = store.public_entries_by_ids(&exact, today).await?;
+    let mut capped = false;
+    if !key.is_empty() {
+        let limit = ENTRY_CANDIDATES as i64;
+        let filter = Filters::default().entry_filter(Some(key), limit, 0);
+        let (total, found) = store.public_entries(&filter, today).await?;
+        capped = total > limit;
+        for e in found {
+            if !entries.iter().any(|x| x.id == e.id) {
+                entries.push(e);
+            }
+        }
+    }
+    Ok((rank_entries(q, entries), capped, true))
+}
+
+/// Looks a query up: one page of hits after `filters`, with totals and facets over all
+/// matches.
+pub async fn find_entries(
+    store: &Store,
+    search: &SearchService,
+    q: &AnalyzedQuery,
+    filters: &Filters,
+    page: u32,
+    per_page: u32,
+    today: Date,
+) -> Result<EntryResults, StoreError> {
+    if q.is_empty() {
+        return Ok(EntryResults::default());
+    }
+    let (ranked, capped, degraded) = matches(store, search, q, today).await?;
+    let facets = Facets::of(ranked.iter().map(|r| &*r.item));
+    let kept: Vec<Ranked<Public<Entry>>> = ranked
+        .into_iter()
+        .filter(|r| filters.keeps(&r.item))
+        .collect();
+    let total = kept.len();
+    let skip = (page.saturating_sub(1) as usize).saturating_mul(per_page as usize);
+    let hits = kept
+        .into_iter()
+        .skip(skip)
+        .take(per_page as usize)
+        .map(|r| EntryHit {
+            entry: r.item,
+            score: r.score,
+        })
+        .collect();
+    Ok(EntryResults {
+        hits,
+        total,
+        capped,
+        facets,
+        degraded,
+    })
+}
+
+/// The first few matches, for suggestions while typing.
+pub async fn suggest(
+    store: &Store,
+    search: &SearchService,
+    q: &AnalyzedQuery,
+    today: Date,
+) -> Result<Vec<Public<Entry>>, StoreError> {
+    let found = find_entries(store, search, q, &Filters::default(), 1, 8, today).await?;
+    Ok(found.hits.into_iter().map(|h| h.entry).collect())
+}
+
+/// Public articles whose text contains every distinctive part of the query, best first; the
+/// database lookup of titles and summaries when the index cannot answer.
+pub async fn find_articles(
+    store: &Store,
+    search: &SearchService,
+    q: &AnalyzedQuery,
+    today: Date,
+) -> Result<Vec<Public<Article>>, StoreError> {
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = match search.article_candidates(q, today).await {
+        Ok(found) => found.ids,
+        Err(e) => {
+            tracing::warn!(error = %e, "search index unavailable; using the database lookup");
+            let filter = ArticleFilter {
+                q: Some(q.folded.clone()).filter(|k| !k.is_empty()),
+                limit: 200,
+                ..ArticleFilter::default()
+            };
+            return Ok(store.public_articles(&filter).await?.1);
+        }
+    };
+    let rows = store.public_articles_by_ids(&ids).await?;
+    // Relevance, then the index's own order (BM25).
+    let mut ranked: Vec<(u32, usize, Public<Article>)> = rows
+        .into_iter()
+        .map(|a| {
+            let position = ids.iter().position(|id| *id == a.id).unwrap_or(usize::MAX);
+            (score_article(q, &a.data), position, a)
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    Ok(ranked.into_iter().map(|(_, _, a)| a).collect())
+}

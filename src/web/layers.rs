@@ -1,0 +1,251 @@
+//! The HTTP layers, per audience: the public pages (Chinese error pages), the API (JSON
+//! errors) and static assets. Each chooses its own cache policy; timeouts answer 503 and an
+//! oversized body 413, in Chinese, never an empty body.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, HttpBody};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use super::AppState;
+use super::error::{ErrorPage, json_error};
+use crate::views;
+
+/// No inline script or style anywhere, so the policy can be strict.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'none'";
+
+/// Longest a request may take before it answers 503.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Largest request body accepted on the public side (it takes no uploads).
+const BODY_LIMIT: usize = 64 * 1024;
+/// Largest response body that gets an ETag; larger ones (exports) are streamed untouched.
+const ETAG_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// How long a response may be kept by browsers and shared caches; a handler may set its own
+/// as a response extension, else its router's default applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// Public content that changes only when staff publish: cached briefly, revalidated.
+    Public { max_age: u32 },
+    /// Content-hashed files: never change under their name.
+    Immutable,
+    /// Anything personal or internal.
+    NoStore,
+}
+
+impl CachePolicy {
+    pub(super) fn header(self) -> HeaderValue {
+        match self {
+            CachePolicy::Public { max_age } => {
+                HeaderValue::from_str(&format!("public, max-age={max_age}"))
+                    .unwrap_or(HeaderValue::from_static("no-store"))
+            }
+            CachePolicy::Immutable => {
+                HeaderValue::from_static("public, max-age=31536000, immutable")
+            }
+            CachePolicy::NoStore => HeaderValue::from_static("no-store"),
+        }
+    }
+}
+
+/// Public pages and API answers: a minute.
+pub const PUBLIC_CACHE: CachePolicy = CachePolicy::Public { max_age: 60 };
+
+/// Sets `Cache-Control` from the handler's policy, else `default` for successful answers and
+/// `no-store` for errors.
+async fn cache_policy(default: CachePolicy, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    if res.headers().contains_key(header::CACHE_CONTROL) {
+        return res;
+    }
+    let ok = matches!(res.status(), StatusCode::OK | StatusCode::NOT_MODIFIED);
+    let policy = match res.extensions().get::<CachePolicy>() {
+        Some(p) => *p,
+        None if ok => default,
+        None => CachePolicy::NoStore,
+    };
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, policy.header());
+    res
+}
+
+/// Strips the weak marker: validators compare weakly (RFC 9110 §8.8.3.2).
+fn opaque(tag: &str) -> &str {
+    let tag = tag.trim();
+    tag.strip_prefix("W/").unwrap_or(tag)
+}
+
+/// Whether an `If-None-Match` header matches `etag`.
+pub fn none_match(if_none_match: Option<&HeaderValue>, etag: &str) -> bool {
+    if_none_match
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == "*" || opaque(t) == opaque(etag))
+        })
+}
+
+/// Adds a weak ETag to successful GET answers of known, moderate size and answers a matching
+/// `If-None-Match` with 304, so that a phone on a slow network revalidates instead of
+/// downloading a page again. Bodies of unknown or large size pass through untouched.
+async fn etag(req: Request, next: Next) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return next.run(req).await;
+    }
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let res = next.run(req).await;
+    if res.status() != StatusCode::OK || res.headers().contains_key(header::ETAG) {
+        return res;
+    }
+    let known = res.body().size_hint().exact();
+    if known.is_none_or(|n| n > ETAG_LIMIT) {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = match axum::body::to_bytes(body, ETAG_LIMIT as usize).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, "response body could not be read for its ETag");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(&bytes);
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    let tag = format!("W/\"{hex}\"");
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        parts.headers.insert(header::ETAG, v);
+    }
+    if none_match(if_none_match.as_ref(), &tag) {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+fn content_type(res: &Response) -> &str {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Renders the Chinese error page for any error answer without one: those raised by handlers
+/// (which carry an [`ErrorPage`]) and those from layers such as timeouts or body limits.
+async fn html_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || content_type(&res).starts_with("text/html")
+    {
+        return res;
+    }
+    let message = res
+        .extensions()
+        .get::<ErrorPage>()
+        .and_then(|p| p.message.clone());
+    let mut out = (
+        status,
+        views::errors::page(&state.ctx(""), status, message.as_deref()),
+    )
+        .into_response();
+    if let Some(allow) = res.headers().get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
+}
+
+/// Turns any error answer that is not JSON yet into `{"error": …}` with a Chinese message.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || content_type(&res).starts_with("application/json")
+    {
+        return res;
+    }
+    let mut out = json_error(status, views::errors::describe(status).1);
+    if let Some(allow) = res.headers().get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
+}
+
+fn security_header(
+    name: header::HeaderName,
+    value: &'static str,
+) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// What every answer of every audience gets: security headers, compression and request logs.
+pub fn common(router: Router) -> Router {
+    router
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(
+            header::REFERRER_POLICY,
+            "strict-origin-when-cross-origin",
+        ))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Public pages: Chinese error pages, short public caching, ETags.
+pub fn pages(router: Router, state: AppState) -> Router {
+    router
+        .layer(CatchPanicLayer::new())
+        .layer(from_fn(etag))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(from_fn_with_state(state, html_errors))
+        .layer(from_fn(|req, next| cache_policy(PUBLIC_CACHE, req, next)))
+}
+
+/// The JSON API: JSON errors, short public caching, ETags.
+pub fn api(router: Router) -> Router {
+    router
+        .layer(CatchPanicLayer::new())
+        .layer(from_fn(etag))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(from_fn(json_errors))
+        .layer(from_fn(|req, next| cache_policy(PUBLIC_CACHE, req, next)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validators_compare_weakly() {
+        let tag = "W/\"abc\"";
+        assert!(none_match(Some(&HeaderValue::from_static("\"abc\"")), tag));
+        assert!(none_match(
+            Some(&HeaderValue::from_static("W/\"x\", W/\"abc\"")),
+            tag
+        ));
+        assert!(none_match(Some(&HeaderValue::from_static("*")), tag));
+        assert!(!none_match(Some(&HeaderValue::from_static("\"abd\"")), tag));
+        assert!(!none_match(None, tag));
+    }
+}
