@@ -308,6 +308,7 @@ async fn main() -> anyhow::Result<()> {
         )))?),
         search: search.clone(),
         clock: clock.clone(),
+        limits: jingshi::web::Limits::default(),
         demo: false,
         base_url: None,
     };

@@ -17,7 +17,7 @@ use crate::search::outbox::{self, WorkerConfig};
 use crate::search::{SearchConfig, SearchService};
 use crate::site::Site;
 use crate::store::{Actor, Backend, Store};
-use crate::web::{self, AppState};
+use crate::web::{self, AppState, Limits};
 
 /// Everything the application is started with.
 #[derive(Debug, Clone)]
@@ -34,6 +34,7 @@ pub struct AppConfig {
     pub single_instance: bool,
     pub clock: Clock,
     pub worker: WorkerConfig,
+    pub limits: Limits,
 }
 
 /// A started application: its state, and the background worker that keeps the search index.
@@ -76,6 +77,7 @@ impl App {
             site: Arc::new(site),
             search,
             clock: config.clock,
+            limits: config.limits,
             demo: config.demo,
             base_url: config.base_url.map(|u| u.trim_end_matches('/').to_string()),
         };

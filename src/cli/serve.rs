@@ -10,6 +10,7 @@ use crate::clock::Clock;
 use crate::config::GlobalOpts;
 use crate::search::outbox::WorkerConfig;
 use crate::store::redact;
+use crate::web::Limits;
 
 #[derive(Debug, Args)]
 pub struct Opts {
@@ -30,6 +31,9 @@ pub struct Opts {
     /// entries no longer public are removed; the check also runs at every China midnight).
     #[arg(long, env = "JINGSHI_SWEEP_MINUTES", default_value_t = 60)]
     pub sweep_minutes: u64,
+    /// Seconds a request may take before it answers 503 (服务繁忙).
+    #[arg(long, env = "JINGSHI_REQUEST_TIMEOUT", default_value_t = 15)]
+    pub request_timeout: u64,
 }
 
 pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
@@ -54,6 +58,10 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
         clock: Clock::system(),
         worker: WorkerConfig {
             sweep_every: std::time::Duration::from_secs(opts.sweep_minutes.max(1) * 60),
+        },
+        limits: Limits {
+            request_timeout: std::time::Duration::from_secs(opts.request_timeout.max(1)),
+            ..Limits::default()
         },
     })
     .await?;

@@ -26,10 +26,23 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
     font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
 
-/// Longest a request may take before it answers 503.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
-/// Largest request body accepted on the public side (it takes no uploads).
-const BODY_LIMIT: usize = 64 * 1024;
+/// Limits every request of an audience is held to.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Longest a request may take before it answers 503.
+    pub request_timeout: Duration,
+    /// Largest request body accepted (the public side takes no uploads).
+    pub body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            request_timeout: Duration::from_secs(15),
+            body: 64 * 1024,
+        }
+    }
+}
 /// Largest response body that gets an ETag; larger ones (exports) are streamed untouched.
 const ETAG_LIMIT: u64 = 4 * 1024 * 1024;
 
@@ -206,28 +219,29 @@ pub fn common(router: Router) -> Router {
 
 /// Public pages: Chinese error pages, short public caching, ETags.
 pub fn pages(router: Router, state: AppState) -> Router {
+    let limits = state.limits;
     router
         .layer(CatchPanicLayer::new())
         .layer(from_fn(etag))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
+            limits.request_timeout,
         ))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(limits.body))
         .layer(from_fn_with_state(state, html_errors))
         .layer(from_fn(|req, next| cache_policy(PUBLIC_CACHE, req, next)))
 }
 
 /// The JSON API: JSON errors, short public caching, ETags.
-pub fn api(router: Router) -> Router {
+pub fn api(router: Router, limits: Limits) -> Router {
     router
         .layer(CatchPanicLayer::new())
         .layer(from_fn(etag))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
+            limits.request_timeout,
         ))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(limits.body))
         .layer(from_fn(json_errors))
         .layer(from_fn(|req, next| cache_policy(PUBLIC_CACHE, req, next)))
 }

@@ -16,6 +16,7 @@ use crate::site::Site;
 use crate::store::Store;
 
 pub use error::{ApiError, Error};
+pub use layers::Limits;
 pub use routes::public_app;
 
 /// What every handler may need; cloned per request (everything inside is shared).
@@ -25,6 +26,7 @@ pub struct AppState {
     pub site: Arc<Site>,
     pub search: Arc<SearchService>,
     pub clock: Clock,
+    pub limits: Limits,
     /// Marks every page 示例数据.
     pub demo: bool,
     /// Public base URL for absolute links in the API; relative links when `None`.

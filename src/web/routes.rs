@@ -33,8 +33,8 @@ pub fn public_app(state: AppState) -> Router {
     let statics = Router::new().route("/static/{file}", get(static_file));
     layers::common(
         Router::new()
+            .merge(layers::api(api, state.limits))
             .merge(layers::pages(pages, state))
-            .merge(layers::api(api))
             .merge(statics),
     )
 }

@@ -19,6 +19,7 @@ use jingshi::search::outbox::WorkerConfig;
 use jingshi::search::{SearchConfig, SearchService};
 use jingshi::site::Site;
 use jingshi::store::{Actor, Store};
+use jingshi::web::Limits;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -307,10 +308,30 @@ impl TestApp {
             single_instance: true,
             clock,
             worker: WorkerConfig::default(),
+            limits: Limits::default(),
         }
     }
 
+    /// A site whose start-up settings the test adjusts (limits, search backend …).
+    pub async fn try_spawn_configured(
+        backend: Backend,
+        search: Option<SearchConfig>,
+        tweak: impl FnOnce(&mut AppConfig),
+    ) -> Option<TestApp> {
+        let db = TestDb::new(backend).await?;
+        Some(Self::start_with(db, search, test_clock(), tweak).await)
+    }
+
     async fn start(db: TestDb, search: Option<SearchConfig>, clock: Clock) -> TestApp {
+        Self::start_with(db, search, clock, |_| {}).await
+    }
+
+    async fn start_with(
+        db: TestDb,
+        search: Option<SearchConfig>,
+        clock: Clock,
+        tweak: impl FnOnce(&mut AppConfig),
+    ) -> TestApp {
         // Logs go to the test's captured output, shown when it fails.
         let _ = tracing_subscriber::fmt()
             .with_env_filter("jingshi=info")
@@ -326,9 +347,9 @@ impl TestApp {
                 (config, Some(dir))
             }
         };
-        let app = App::start(Self::config(&db, search, clock.clone()))
-            .await
-            .expect("app starts");
+        let mut config = Self::config(&db, search, clock.clone());
+        tweak(&mut config);
+        let app = App::start(config).await.expect("app starts");
         let state = app.state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

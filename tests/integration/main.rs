@@ -7,6 +7,7 @@ mod harness;
 mod api;
 mod cli;
 mod content;
+mod core;
 mod entries;
 mod import;
 mod instances;
