@@ -158,8 +158,8 @@ queries! {
         fn public_articles_after(after: i64, limit: i64) -> Vec<Public<Article>>;
         fn page(slug: &str) -> Option<Page>;
         fn pages() -> Vec<Page>;
-        fn entry_revisions(id: i64) -> Vec<Revision>;
-        fn article_revisions(id: i64) -> Vec<Revision>;
+        /// The history of an entry or article, newest first.
+        fn revisions(entity: Entity, id: i64) -> Vec<Revision>;
         /// An entry in any publication state (staff, import).
         fn entry(id: i64) -> Option<Entry>;
         fn entries_by_ids(ids: &[i64]) -> Vec<Entry>;

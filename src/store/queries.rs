@@ -361,26 +361,20 @@ pub async fn pages(c: &mut Conn) -> Result<Vec<Page>> {
     Ok(qb.build_query_as().fetch_all(&mut *c).await?)
 }
 
-pub async fn entry_revisions(c: &mut Conn, id: i64) -> Result<Vec<Revision>> {
-    let rows = sqlx::query(
-        "SELECT id, changed, note, changed_by, changed_at FROM entry_revisions \
-         WHERE entry_id = $1 ORDER BY changed_at DESC, id DESC",
-    )
-    .bind(id)
-    .fetch_all(&mut *c)
-    .await?;
-    Ok(decode::<RevisionRow, Revision>(&rows, "entry revision"))
-}
-
-pub async fn article_revisions(c: &mut Conn, id: i64) -> Result<Vec<Revision>> {
-    let rows = sqlx::query(
-        "SELECT id, changed, note, changed_by, changed_at FROM article_revisions \
-         WHERE article_id = $1 ORDER BY changed_at DESC, id DESC",
-    )
-    .bind(id)
-    .fetch_all(&mut *c)
-    .await?;
-    Ok(decode::<RevisionRow, Revision>(&rows, "article revision"))
+/// The history of an entry or article, newest first.
+pub async fn revisions(c: &mut Conn, entity: Entity, id: i64) -> Result<Vec<Revision>> {
+    let sql = match entity {
+        Entity::Entry => {
+            "SELECT id, changed, note, changed_by, changed_at FROM entry_revisions \
+             WHERE entry_id = $1 ORDER BY changed_at DESC, id DESC"
+        }
+        Entity::Article => {
+            "SELECT id, changed, note, changed_by, changed_at FROM article_revisions \
+             WHERE article_id = $1 ORDER BY changed_at DESC, id DESC"
+        }
+    };
+    let rows = sqlx::query(sql).bind(id).fetch_all(&mut *c).await?;
+    Ok(decode::<RevisionRow, Revision>(&rows, "revision"))
 }
 
 // ---- Staff reads: any publication state. ----
@@ -392,38 +386,39 @@ pub async fn entry(c: &mut Conn, id: i64) -> Result<Option<Entry>> {
     Ok(row.and_then(|r| decode_one::<EntryRow, Entry>(&r, "entry")))
 }
 
+/// Entries in any state whose `column` is one of the values `push_list` writes, by id.
+async fn entries_where_in(
+    c: &mut Conn,
+    column: &'static str,
+    push_list: impl FnOnce(&mut QueryBuilder<Db>),
+) -> Result<Vec<Entry>> {
+    let mut qb = entry_select();
+    qb.push(" WHERE ").push(column).push(" IN ");
+    push_list(&mut qb);
+    qb.push(" ORDER BY id");
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok(decode::<EntryRow, Entry>(&rows, "entry"))
+}
+
 pub async fn entries_by_ids(c: &mut Conn, ids: &[i64]) -> Result<Vec<Entry>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = entry_select();
-    qb.push(" WHERE id IN ");
-    push_ids(&mut qb, ids);
-    let rows = qb.build().fetch_all(&mut *c).await?;
-    Ok(decode::<EntryRow, Entry>(&rows, "entry"))
+    entries_where_in(c, "id", |qb| push_ids(qb, ids)).await
 }
 
 pub async fn entries_by_codes(c: &mut Conn, codes: &[String]) -> Result<Vec<Entry>> {
     if codes.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = entry_select();
-    qb.push(" WHERE credit_code IN ");
-    push_texts(&mut qb, codes);
-    let rows = qb.build().fetch_all(&mut *c).await?;
-    Ok(decode::<EntryRow, Entry>(&rows, "entry"))
+    entries_where_in(c, "credit_code", |qb| push_texts(qb, codes)).await
 }
 
 pub async fn entries_by_name_keys(c: &mut Conn, keys: &[String]) -> Result<Vec<Entry>> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = entry_select();
-    qb.push(" WHERE name_key IN ");
-    push_texts(&mut qb, keys);
-    qb.push(" ORDER BY id");
-    let rows = qb.build().fetch_all(&mut *c).await?;
-    Ok(decode::<EntryRow, Entry>(&rows, "entry"))
+    entries_where_in(c, "name_key", |qb| push_texts(qb, keys)).await
 }
 
 /// An article in any state, with the references (code, else name) of its related entries.

@@ -217,9 +217,8 @@ pub fn common(router: Router) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// Public pages: Chinese error pages, short public caching, ETags.
-pub fn pages(router: Router, state: AppState) -> Router {
-    let limits = state.limits;
+/// What every audience's handlers run inside: panics caught, ETags, the time and body limits.
+fn limited(router: Router, limits: Limits) -> Router {
     router
         .layer(CatchPanicLayer::new())
         .layer(from_fn(etag))
@@ -228,20 +227,18 @@ pub fn pages(router: Router, state: AppState) -> Router {
             limits.request_timeout,
         ))
         .layer(RequestBodyLimitLayer::new(limits.body))
+}
+
+/// Public pages: Chinese error pages, short public caching.
+pub fn pages(router: Router, state: AppState) -> Router {
+    limited(router, state.limits)
         .layer(from_fn_with_state(state, html_errors))
         .layer(from_fn(|req, next| cache_policy(PUBLIC_CACHE, req, next)))
 }
 
-/// The JSON API: JSON errors, short public caching, ETags.
+/// The JSON API: JSON errors, short public caching.
 pub fn api(router: Router, limits: Limits) -> Router {
-    router
-        .layer(CatchPanicLayer::new())
-        .layer(from_fn(etag))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            limits.request_timeout,
-        ))
-        .layer(RequestBodyLimitLayer::new(limits.body))
+    limited(router, limits)
         .layer(from_fn(json_errors))
         .layer(from_fn(|req, next| cache_policy(PUBLIC_CACHE, req, next)))
 }

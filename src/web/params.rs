@@ -8,7 +8,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use super::error::{Error, Result};
-use crate::lookup::MAX_QUERY_CHARS;
+use crate::domain::{Category, EntryStatus, ListKind};
+use crate::lookup::{Filters, MAX_QUERY_CHARS};
 
 /// The deepest a page may start (`OFFSET`); deeper lists are read by keyset (the API's
 /// `after`) or narrowed with filters, so no request makes the database skip a million rows.
@@ -91,6 +92,19 @@ impl Params {
                 Error::BadRequest(format!("参数“{label}”无法识别，可填：{}", accepted()))
             }),
         }
+    }
+}
+
+impl Params {
+    /// The entry filters (`list`, `category`, `status`, `year`) of the list, the lookup and
+    /// the API, each by key or Chinese label.
+    pub fn filters(&self) -> Result<Filters> {
+        Ok(Filters {
+            list: self.choice("list", "名单类型", ListKind::parse, ListKind::accepted)?,
+            category: self.choice("category", "业态", Category::parse, Category::accepted)?,
+            status: self.choice("status", "状态", EntryStatus::parse, EntryStatus::accepted)?,
+            year: self.year()?,
+        })
     }
 }
 

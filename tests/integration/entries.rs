@@ -1,6 +1,7 @@
 //! The public list, entry pages, the lookup and what the public must never see.
 
 use jingshi::domain::{Category, ListKind, Publication};
+use jingshi::store::Entity;
 use time::macros::date;
 
 use crate::harness::{TestApp, fake_entry};
@@ -102,6 +103,14 @@ async fn a_removed_entry_is_shown_as_removed_with_date_and_reason(app: TestApp) 
     assert!(page.contains("移出日期 2025-06-30"));
     assert!(page.contains("整改完成，经复核移出"));
     assert!(!page.contains("该主体目前在列"));
+    // The public history tells when it was listed and when removed, not only when the row
+    // was loaded.
+    let history = &page[page.find("变更记录").expect("history")..];
+    let removed = history.find("2025-06-30").expect("removal in the history");
+    let listed = history.find("2024-03-01").expect("listing in the history");
+    assert!(removed < listed, "newest first");
+    assert!(history.contains("移出名单：整改完成，经复核移出"));
+    assert!(history.contains("列入黑名单"));
     let (_, found) = app.get("/search?q=易贷通").await;
     assert!(found.contains("已移出：查询到 1 条记录"), "{found}");
     let (_, json) = app.get_json("/api/v1/entries?q=易贷通").await;
@@ -247,7 +256,7 @@ async fn a_reimport_updates_the_entry_and_keeps_a_revision(app: TestApp) {
 
     let (_, json) = app.get_json("/api/v1/entries").await;
     assert_eq!(json["total"], 1);
-    let revisions = app.store.entry_revisions(id).await.unwrap();
+    let revisions = app.store.revisions(Entity::Entry, id).await.unwrap();
     assert_eq!(revisions.len(), 2);
     let changed = revisions[0].changed.clone();
     for field in ["主体名称", "状态", "移出日期", "移出原因"] {

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use jingshi::store::EntryFilter;
+use jingshi::store::{Entity, EntryFilter};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
 use crate::harness::{TestApp, import_file};
@@ -16,6 +16,10 @@ on_both_databases!(
     an_xlsx_credit_code_stored_as_a_number_is_refused,
     importing_twice_updates_instead_of_duplicating,
     without_publish_new_entries_stay_drafts,
+    a_row_without_a_code_never_takes_over_an_entry_that_has_one,
+    a_row_whose_name_belongs_to_an_entry_with_another_code_is_refused,
+    traditional_and_simplified_names_update_one_entry,
+    an_id_column_corrects_the_code_of_an_entry,
 );
 
 const HEADER: &str = "主体名称,别名,统一社会信用代码,业态,名单类型,列入事由,认定机关,列入日期,网址,状态,移出日期,移出原因\n";
@@ -186,7 +190,7 @@ async fn importing_twice_updates_instead_of_duplicating(app: TestApp) {
     let id = app.get_json("/api/v1/entries?q=无代码").await.1["items"][0]["id"]
         .as_i64()
         .unwrap();
-    let revisions = app.store.entry_revisions(id).await.unwrap();
+    let revisions = app.store.revisions(Entity::Entry, id).await.unwrap();
     assert_eq!(revisions.len(), 2);
     assert_eq!(revisions[0].changed.clone(), vec!["列入事由"]);
 }
@@ -200,4 +204,119 @@ async fn without_publish_new_entries_stay_drafts(app: TestApp) {
     let (r, _) = import(&app, &file, true).await;
     assert_eq!(r.unwrap(), 3, "publishing later changes their state");
     assert_eq!(public_total(&app).await, 3);
+}
+
+async fn entry_by_name(app: &TestApp, name: &str) -> jingshi::store::Entry {
+    let id = app
+        .get_json(&format!(
+            "/api/v1/entries?q={}",
+            crate::entries::urlencode(name)
+        ))
+        .await
+        .1["items"][0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{name} not found"));
+    app.store.entry(id).await.unwrap().unwrap()
+}
+
+async fn a_row_without_a_code_never_takes_over_an_entry_that_has_one(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let first = write(dir.path(), "a.csv", format!("{HEADER}{GOOD}").as_bytes());
+    import(&app, &first, true).await.0.unwrap();
+    let before = entry_by_name(&app, "示例鑫利宝网络科技有限公司").await;
+    let no_code = write(
+        dir.path(),
+        "b.csv",
+        format!("{HEADER}示例鑫利宝网络科技有限公司,,,网络借贷,黑名单,另一事由,示例区金融办,2024/3/1,,在列,,\n").as_bytes(),
+    );
+    let (r, report) = import(&app, &no_code, true).await;
+    assert!(r.is_err());
+    assert!(
+        report.contains(&format!("条目 #{}", before.id)) && report.contains("91410100737459086M"),
+        "the error names the entry and its code: {report}"
+    );
+    assert!(
+        report.contains("第2行 统一社会信用代码: 本行未填写统一社会信用代码"),
+        "{report}"
+    );
+    let after = app.store.entry(before.id).await.unwrap().unwrap();
+    assert_eq!(after.data, before.data, "nothing was written");
+    assert_eq!(public_total(&app).await, 3);
+}
+
+async fn a_row_whose_name_belongs_to_an_entry_with_another_code_is_refused(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let first = write(dir.path(), "a.csv", format!("{HEADER}{GOOD}").as_bytes());
+    import(&app, &first, true).await.0.unwrap();
+    let other_code = write(
+        dir.path(),
+        "b.csv",
+        format!("{HEADER}示例鑫利宝网络科技有限公司,,91350100M0001TGQXM,网络借贷,黑名单,事由,示例区金融办,2024/3/1,,在列,,\n").as_bytes(),
+    );
+    let (r, report) = import(&app, &other_code, true).await;
+    assert!(r.is_err());
+    assert!(report.contains("名称与条目 #"), "{report}");
+    assert!(report.contains("91410100737459086M") && report.contains("91350100M0001TGQXM"));
+    assert_eq!(public_total(&app).await, 3, "no duplicate was created");
+}
+
+async fn traditional_and_simplified_names_update_one_entry(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let simplified = write(
+        dir.path(),
+        "a.csv",
+        format!(
+            "{HEADER}示例钱满仓商贸有限公司,,,其他,黑名单,事由,示例区金融办,2024/3/1,,在列,,\n"
+        )
+        .as_bytes(),
+    );
+    import(&app, &simplified, true).await.0.unwrap();
+    let traditional = write(
+        dir.path(),
+        "b.csv",
+        format!("{HEADER}示例錢滿倉商貿有限公司,,,其他,黑名单,更正后的事由,示例区金融办,2024/3/1,,在列,,\n").as_bytes(),
+    );
+    let (r, report) = import(&app, &traditional, true).await;
+    assert_eq!(r.unwrap(), 1, "{report}");
+    assert_eq!(public_total(&app).await, 1, "one firm, one entry");
+    let e = entry_by_name(&app, "示例钱满仓商贸有限公司").await;
+    assert_eq!(e.data.reason, "更正后的事由");
+}
+
+async fn an_id_column_corrects_the_code_of_an_entry(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let first = write(dir.path(), "a.csv", format!("{HEADER}{GOOD}").as_bytes());
+    import(&app, &first, true).await.0.unwrap();
+    let e = entry_by_name(&app, "示例鑫利宝网络科技有限公司").await;
+    let fix = write(
+        dir.path(),
+        "b.csv",
+        format!(
+            "编号,{HEADER}{},示例鑫利宝网络科技有限公司,,91350100M0001TGQXM,网络借贷,黑名单,拒不配合清理整顿,示例区金融办,2024/3/1,,在列,,\n",
+            e.id
+        )
+        .as_bytes(),
+    );
+    let (r, report) = import(&app, &fix, true).await;
+    assert_eq!(r.unwrap(), 1, "{report}");
+    let fixed = app.store.entry(e.id).await.unwrap().unwrap();
+    assert_eq!(
+        fixed.data.credit_code.map(|c| c.to_string()).as_deref(),
+        Some("91350100M0001TGQXM")
+    );
+    let revisions = app.store.revisions(Entity::Entry, e.id).await.unwrap();
+    assert!(
+        revisions[0]
+            .changed
+            .contains(&"统一社会信用代码".to_string())
+    );
+    // An id that names no entry is refused.
+    let bad = write(
+        dir.path(),
+        "c.csv",
+        format!("编号,{HEADER}999999,示例某某有限公司,,,其他,黑名单,事由,机关,,,,,\n").as_bytes(),
+    );
+    let (r, report) = import(&app, &bad, true).await;
+    assert!(r.is_err());
+    assert!(report.contains("编号 999999 没有对应的条目"), "{report}");
 }

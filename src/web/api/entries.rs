@@ -3,8 +3,7 @@ use axum::extract::{Path, State};
 use serde::Serialize;
 
 use crate::domain::dates::iso;
-use crate::domain::{Category, EntryStatus, ListKind};
-use crate::lookup::{self, AnalyzedQuery, Filters};
+use crate::lookup::{self, AnalyzedQuery};
 use crate::store::{Entry, EntrySort, Public};
 use crate::web::error::visible;
 use crate::web::params::{Params, limit_offset};
@@ -65,17 +64,7 @@ pub async fn list_entries(
     let per_page = params.per_page(20)?;
     let page = params.bounded_page(per_page, "更深的分页请使用 after 参数（按编号翻页）。")?;
     let after = params.after()?;
-    let filters = Filters {
-        list: params.choice("list", "list", ListKind::parse, ListKind::accepted)?,
-        category: params.choice("category", "category", Category::parse, Category::accepted)?,
-        status: params.choice(
-            "status",
-            "status",
-            EntryStatus::parse,
-            EntryStatus::accepted,
-        )?,
-        year: params.year()?,
-    };
+    let filters = params.filters()?;
     let today = state.clock.today();
     let mut next_after = None;
     let (total, entries, degraded) = match params.q()? {

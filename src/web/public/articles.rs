@@ -3,7 +3,7 @@ use maud::Markup;
 
 use crate::domain::ArticleKind;
 use crate::domain::article::parse_slug;
-use crate::store::ArticleFilter;
+use crate::store::{ArticleFilter, Entity};
 use crate::views::articles::{ArticleList, ArticlePage, list, show};
 use crate::web::AppState;
 use crate::web::error::{Error, Result, visible};
@@ -54,7 +54,7 @@ pub async fn show_article(
             .store
             .public_entries_for_article(article.id, state.clock.today())
             .await?,
-        revisions: state.store.article_revisions(article.id).await?,
+        revisions: state.store.revisions(Entity::Article, article.id).await?,
         article,
     };
     Ok(show(&state.ctx(model.article.data.kind.path()), &model))

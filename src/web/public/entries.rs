@@ -1,8 +1,7 @@
 use axum::extract::{Path, State};
 use maud::Markup;
 
-use crate::domain::{Category, EntryStatus, ListKind};
-use crate::store::{EntryFilter, EntrySort};
+use crate::store::{Entity, EntryFilter, EntrySort};
 use crate::views::entries::{EntryList, EntryPage, list, show};
 use crate::views::search::urlencode;
 use crate::web::AppState;
@@ -12,10 +11,9 @@ use crate::web::params::{Params, limit_offset};
 const PER_PAGE: u32 = 20;
 
 pub async fn list_entries(State(state): State<AppState>, params: Params) -> Result<Markup> {
-    let list_kind = params.choice("list", "名单类型", ListKind::parse, ListKind::accepted)?;
-    let category = params.choice("category", "业态", Category::parse, Category::accepted)?;
-    let status = params.choice("status", "状态", EntryStatus::parse, EntryStatus::accepted)?;
-    let year = params.year()?;
+    let filters = params.filters()?;
+    let (list_kind, category, status, year) =
+        (filters.list, filters.category, filters.status, filters.year);
     let sort = match params.get("sort") {
         None | Some("newest") => EntrySort::Newest,
         Some("oldest") => EntrySort::Oldest,
@@ -28,14 +26,8 @@ pub async fn list_entries(State(state): State<AppState>, params: Params) -> Resu
     )?;
     let (limit, offset) = limit_offset(page, PER_PAGE);
     let filter = EntryFilter {
-        list: list_kind,
-        category,
-        status,
-        year,
         sort,
-        limit,
-        offset,
-        ..EntryFilter::default()
+        ..filters.entry_filter(None, limit, offset)
     };
     let today = state.clock.today();
     let (total, entries) = state.store.public_entries(&filter, today).await?;
@@ -84,7 +76,7 @@ pub async fn show_entry(State(state): State<AppState>, Path(raw): Path<String>) 
     let id = parse_id(&raw)?;
     let entry = visible(state.store.public_entry(id, state.clock.today()).await?)?;
     let model = EntryPage {
-        revisions: state.store.entry_revisions(id).await?,
+        revisions: state.store.revisions(Entity::Entry, id).await?,
         articles: state.store.public_articles_for_entry(id).await?,
         entry,
     };

@@ -3,24 +3,13 @@ use axum::http::HeaderMap;
 use maud::Markup;
 
 use crate::domain::dates::china_minute;
-use crate::domain::{Category, EntryStatus, ListKind};
-use crate::lookup::{self, AnalyzedQuery, Filters, highlight};
+use crate::lookup::{self, AnalyzedQuery, highlight};
 use crate::views::search::{ArticleHitView, HitView, SearchPage, Tab, page, urlencode};
 use crate::web::AppState;
 use crate::web::error::{Error, Result};
 use crate::web::params::Params;
 
 const PER_PAGE: u32 = 20;
-
-/// The facet filters of a lookup, from the query string.
-pub fn filters(params: &Params) -> Result<Filters> {
-    Ok(Filters {
-        list: params.choice("list", "名单类型", ListKind::parse, ListKind::accepted)?,
-        category: params.choice("category", "业态", Category::parse, Category::accepted)?,
-        status: params.choice("status", "状态", EntryStatus::parse, EntryStatus::accepted)?,
-        year: params.year()?,
-    })
-}
 
 pub async fn search(
     State(state): State<AppState>,
@@ -34,7 +23,7 @@ pub async fn search(
         Some("articles") => Tab::Articles,
         Some(_) => return Err(Error::BadRequest("参数“tab”无法识别。".into())),
     };
-    let filters = filters(&params)?;
+    let filters = params.filters()?;
     let query = AnalyzedQuery::new(&q);
     let today = state.clock.today();
     let entry_page = if tab == Tab::Entries { page_no } else { 1 };
