@@ -246,6 +246,46 @@ pub fn api(router: Router, limits: Limits) -> Router {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    async fn call(router: Router, uri: &str) -> Response {
+        router
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn large_or_streamed_bodies_pass_the_etag_layer_untouched() {
+        let big = "字".repeat(2 * 1024 * 1024);
+        let router = Router::new()
+            .route("/big", get(move || async move { big.clone() }))
+            .route(
+                "/stream",
+                get(|| async {
+                    let chunks = futures_util::stream::iter(vec![Ok::<_, std::io::Error>(
+                        axum::body::Bytes::from_static(b"part"),
+                    )]);
+                    Body::from_stream(chunks)
+                }),
+            )
+            .route("/small", get(|| async { "小" }))
+            .layer(from_fn(etag));
+        let res = call(router.clone(), "/big").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers().get(header::ETAG).is_none());
+        let res = call(router.clone(), "/stream").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers().get(header::ETAG).is_none());
+        let res = call(router, "/small").await;
+        assert!(
+            res.headers()[header::ETAG]
+                .to_str()
+                .unwrap()
+                .starts_with("W/")
+        );
+    }
 
     #[test]
     fn validators_compare_weakly() {
