@@ -311,10 +311,16 @@ async fn main() -> anyhow::Result<()> {
         limits: jingshi::web::Limits::default(),
         demo: false,
         base_url: None,
+        client_ip_header: None,
+        admin: jingshi::web::admin::AdminConfig::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(web::serve(listener, state, std::future::pending()));
+    tokio::spawn(web::serve(
+        listener,
+        web::public_app(state),
+        std::future::pending(),
+    ));
     let client = reqwest::Client::new();
     let mut times = Vec::with_capacity(queries.len());
     for q in &queries {

@@ -12,11 +12,13 @@ use tokio::task::JoinHandle;
 use crate::clock::Clock;
 use crate::content;
 use crate::domain::Publication;
+use crate::domain::Role;
 use crate::import::{self, ImportOptions, Report};
 use crate::search::outbox::{self, WorkerConfig};
 use crate::search::{SearchConfig, SearchService};
 use crate::site::Site;
 use crate::store::{Actor, Backend, Store};
+use crate::web::admin::AdminConfig;
 use crate::web::{self, AppState, Limits};
 
 /// Everything the application is started with.
@@ -35,13 +37,27 @@ pub struct AppConfig {
     pub clock: Clock,
     pub worker: WorkerConfig,
     pub limits: Limits,
+    pub admin: AdminConfig,
+    /// The header a trusted reverse proxy sets to the client's address.
+    pub client_ip_header: Option<axum::http::HeaderName>,
 }
 
-/// A started application: its state, and the background worker that keeps the search index.
+/// A demo account made at start-up, with its password (shown once).
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub role: Role,
+    pub username: String,
+    pub password: String,
+}
+
+/// A started application: its state, and the background tasks (the search index worker,
+/// session clean-up).
 pub struct App {
     pub state: AppState,
+    /// In demo mode, the staff accounts made at start-up.
+    pub demo_accounts: Vec<DemoAccount>,
     stop: watch::Sender<bool>,
-    worker: JoinHandle<()>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl App {
@@ -58,8 +74,10 @@ impl App {
             );
         }
         let site = Site::load(&config.content_dir)?;
+        let mut demo_accounts = Vec::new();
         if config.demo {
             load_demo(&store, &site, &config.content_dir, &config.clock).await?;
+            demo_accounts = demo_staff(&store, &config.clock).await?;
         }
         let search = Arc::new(
             SearchService::open(&config.search, store.clone(), config.clock.clone()).await?,
@@ -70,6 +88,11 @@ impl App {
             search.clone(),
             config.clock.clone(),
             config.worker.clone(),
+            stopped.clone(),
+        ));
+        let sweeper = tokio::spawn(expire_sessions(
+            store.clone(),
+            config.clock.clone(),
             stopped,
         ));
         let state = AppState {
@@ -80,32 +103,110 @@ impl App {
             limits: config.limits,
             demo: config.demo,
             base_url: config.base_url.map(|u| u.trim_end_matches('/').to_string()),
+            client_ip_header: config.client_ip_header,
+            admin: config.admin,
         };
         Ok(App {
             state,
+            demo_accounts,
             stop,
-            worker,
+            tasks: vec![worker, sweeper],
         })
     }
 
-    /// Serves the public site until `shutdown` resolves, then stops the worker and closes
-    /// the database.
+    /// Serves the public site, and the admin side when it has a listener of its own, until
+    /// `shutdown` resolves; then stops the background tasks and closes the database.
     pub async fn serve(
         self,
         public: tokio::net::TcpListener,
+        admin: Option<tokio::net::TcpListener>,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let served = web::serve(public, self.state.clone(), shutdown).await;
+        let (tell, told) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = tell.send(true);
+        });
+        let until = |mut told: watch::Receiver<bool>| async move {
+            let _ = told.wait_for(|stop| *stop).await;
+        };
+        let public_side = web::serve(
+            public,
+            web::public_app(self.state.clone()),
+            until(told.clone()),
+        );
+        let admin_side = async {
+            match admin {
+                Some(listener) => {
+                    web::serve(listener, web::admin::app(self.state.clone()), until(told)).await
+                }
+                None => Ok(()),
+            }
+        };
+        let (public_result, admin_result) = tokio::join!(public_side, admin_side);
         self.stop().await;
-        Ok(served?)
+        public_result?;
+        admin_result?;
+        Ok(())
     }
 
-    /// Stops the background worker and closes the database.
+    /// Stops the background tasks and closes the database.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
-        let _ = self.worker.await;
+        for task in self.tasks {
+            let _ = task.await;
+        }
         self.state.store.close().await;
     }
+}
+
+/// Deletes expired sessions every ten minutes (an expired session is refused anyway; this
+/// only keeps the table small).
+async fn expire_sessions(store: Store, clock: Clock, mut stop: watch::Receiver<bool>) {
+    loop {
+        let swept = async {
+            let mut tx = store.begin().await?;
+            let n = tx.delete_expired_sessions(clock.now()).await?;
+            tx.commit().await?;
+            Ok::<_, crate::store::StoreError>(n)
+        };
+        if let Err(e) = swept.await {
+            tracing::warn!(error = %e, "expired sessions not deleted");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+/// The demo's staff: an editor, a reviewer and an admin with random passwords.
+async fn demo_staff(store: &Store, clock: &Clock) -> anyhow::Result<Vec<DemoAccount>> {
+    let who = crate::staff::Who {
+        name: "示例数据".into(),
+        user_id: None,
+        address: "本机".into(),
+    };
+    let mut made = Vec::new();
+    for (role, username, name) in [
+        (Role::Editor, "demo-editor", "示例编辑"),
+        (Role::Reviewer, "demo-reviewer", "示例审核员"),
+        (Role::Admin, "demo-admin", "示例管理员"),
+    ] {
+        let password = crate::staff::password::generate();
+        crate::staff::accounts::create(store, clock, &who, username, name, role, &password)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo account {username}: {e}"))?;
+        made.push(DemoAccount {
+            role,
+            username: username.to_string(),
+            password,
+        });
+    }
+    Ok(made)
 }
 
 /// Fills a fresh demo database: the pages of the content folder, the demo entries and the
@@ -121,7 +222,7 @@ async fn load_demo(
         note: "载入示例数据".into(),
     };
     let now = clock.now();
-    content::import_dir(store, content_dir, &actor, now)
+    content::import_dir(store, content_dir, &actor, None, now)
         .await
         .context("loading the pages")?;
     let demo = content_dir.join("demo");
@@ -132,6 +233,7 @@ async fn load_demo(
         today: clock.today(),
         now,
         actor: &actor,
+        audited: None,
     };
     let imported = import::import_file(
         store,
@@ -147,7 +249,7 @@ async fn load_demo(
         }
         return Err(e).context("loading the demo entries");
     }
-    content::import_dir(store, &demo, &actor, now)
+    content::import_dir(store, &demo, &actor, None, now)
         .await
         .context("loading the demo articles")?;
     Ok(())

@@ -28,6 +28,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../static/site.css"),
     ),
     (
+        "admin.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../static/admin.css"),
+    ),
+    (
         "suggest.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../static/suggest.js"),

@@ -14,6 +14,7 @@ pub mod lookup;
 pub mod markdown;
 pub mod search;
 pub mod site;
+pub mod staff;
 pub mod store;
 pub mod views;
 pub mod web;

@@ -10,6 +10,7 @@ use crate::content::{self, ContentImportError};
 use crate::domain::Publication;
 use crate::import::{self, ImportError, ImportOptions, Report};
 use crate::site::Site;
+use crate::staff::Who;
 use crate::store::{Actor, Store};
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +64,7 @@ async fn import_entries(
         today: clock.today(),
         now: clock.now(),
         actor: &actor,
+        audited: Some(&Who::cli()),
     };
     let mut report = Report::default();
     let progress = |done: usize, total: usize| {
@@ -96,7 +98,7 @@ async fn import_content(store: &Store, dir: &std::path::Path) -> anyhow::Result<
         name: format!("内容导入（{}）", os_user()),
         note: format!("从目录 {} 导入", dir.display()),
     };
-    match content::import_dir(store, dir, &actor, clock.now()).await {
+    match content::import_dir(store, dir, &actor, Some(&Who::cli()), clock.now()).await {
         Ok(o) => {
             println!(
                 "导入完成：新增 {} 项，更新 {} 项，未变化 {} 项。",

@@ -1,11 +1,13 @@
 //! The `jingshi` command line: one file per subcommand, each an `Opts` and a `run`.
 
+pub mod audit;
 pub mod backup;
 pub mod import;
 pub mod migrate;
 pub mod migrate_data;
 pub mod reindex;
 pub mod serve;
+pub mod user;
 
 use clap::{Parser, Subcommand};
 
@@ -35,6 +37,12 @@ pub enum Command {
     Backup(backup::Opts),
     /// Rebuild the search index from the database (or show its outbox with --status).
     Reindex(reindex::Opts),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Export the audit log.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -45,6 +53,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::MigrateData(opts) => migrate_data::run(opts).await,
         Command::Backup(opts) => backup::run(&cli.global, opts).await,
         Command::Reindex(opts) => reindex::run(&cli.global, opts).await,
+        Command::User(command) => user::run(&cli.global, command).await,
+        Command::Audit(command) => audit::run(&cli.global, command).await,
     }
 }
 

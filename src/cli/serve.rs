@@ -9,8 +9,10 @@ use crate::app::{App, AppConfig};
 use crate::clock::Clock;
 use crate::config::GlobalOpts;
 use crate::search::outbox::WorkerConfig;
+use crate::staff::session::SessionPolicy;
 use crate::store::redact;
 use crate::web::Limits;
+use crate::web::admin::AdminConfig;
 
 #[derive(Debug, Args)]
 pub struct Opts {
@@ -34,6 +36,24 @@ pub struct Opts {
     /// Seconds a request may take before it answers 503 (服务繁忙).
     #[arg(long, env = "JINGSHI_REQUEST_TIMEOUT", default_value_t = 15)]
     pub request_timeout: u64,
+    /// Address of the internal admin side (only the office network should reach it), or
+    /// `none` for a public-only instance.
+    #[arg(long, env = "JINGSHI_ADMIN_BIND", default_value = "127.0.0.1:8081")]
+    pub admin_bind: String,
+    /// The admin side's URL as staff reach it (e.g. https://admin.jingshi.example.gov.cn);
+    /// forms must come from it, and over HTTPS the session cookie is `Secure`.
+    #[arg(long, env = "JINGSHI_ADMIN_BASE_URL")]
+    pub admin_base_url: Option<String>,
+    /// Minutes a staff session may stay idle.
+    #[arg(long, env = "JINGSHI_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u32,
+    /// Hours a staff session lasts at most.
+    #[arg(long, env = "JINGSHI_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: u32,
+    /// A header that a trusted reverse proxy sets to the client's address (e.g.
+    /// X-Forwarded-For); only set it when the proxy overwrites that header.
+    #[arg(long, env = "JINGSHI_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
 }
 
 pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
@@ -63,18 +83,52 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
             request_timeout: std::time::Duration::from_secs(opts.request_timeout.max(1)),
             ..Limits::default()
         },
+        admin: AdminConfig {
+            base_url: opts
+                .admin_base_url
+                .clone()
+                .map(|u| u.trim_end_matches('/').to_string()),
+            sessions: SessionPolicy {
+                idle: time::Duration::minutes(i64::from(opts.session_idle_minutes.max(1))),
+                absolute: time::Duration::hours(i64::from(opts.session_hours.max(1))),
+            },
+        },
+        client_ip_header: match &opts.client_ip_header {
+            Some(h) => Some(
+                axum::http::HeaderName::from_bytes(h.trim().as_bytes())
+                    .with_context(|| format!("invalid header name {h}"))?,
+            ),
+            None => None,
+        },
     })
     .await?;
     let listener = tokio::net::TcpListener::bind(&opts.bind)
         .await
         .with_context(|| format!("cannot listen on {}", opts.bind))?;
-    tracing::info!(
-        address = %listener.local_addr()?,
-        database = %redact(&url),
-        demo = opts.demo,
-        "serving"
-    );
-    app.serve(listener, shutdown_signal()).await?;
+    let admin = match opts.admin_bind.trim() {
+        "none" | "" => None,
+        bind => Some(
+            tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("cannot listen on {bind} (admin side)"))?,
+        ),
+    };
+    tracing::info!(database = %redact(&url), demo = opts.demo, "serving");
+    // Printed, not logged: scripts read these lines.
+    println!("public site: http://{}/", listener.local_addr()?);
+    match &admin {
+        Some(a) => println!("admin side: http://{}/admin", a.local_addr()?),
+        None => println!("admin side: off (--admin-bind none)"),
+    }
+    for a in &app.demo_accounts {
+        println!(
+            "demo account: {} {} {}",
+            a.role.key(),
+            a.username,
+            a.password
+        );
+    }
+    app.serve(listener, admin, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use crate::domain::article::{ArticleData, PageData, parse_slug};
 use crate::domain::dates::parse_date;
 use crate::domain::{ArticleKind, Publication};
+use crate::staff::audit::{self, Action, Who};
 use crate::store::{Actor, Entity, PageWrite, Store, StoreError, snapshot};
 
 /// A problem with one content file, in Chinese for the staff who wrote it.
@@ -212,6 +213,7 @@ pub async fn import_dir(
     store: &Store,
     dir: &Path,
     actor: &Actor,
+    audited: Option<&Who>,
     now: time::OffsetDateTime,
 ) -> Result<ContentOutcome, ContentImportError> {
     let set = load_dir(dir).map_err(ContentImportError::Invalid)?;
@@ -264,6 +266,21 @@ pub async fn import_dir(
             PageWrite::Updated => out.updated += 1,
             PageWrite::Unchanged => out.unchanged += 1,
         }
+    }
+    if let Some(who) = audited {
+        let summary = format!(
+            "新增 {} 项，更新 {} 项，未变化 {} 项",
+            out.created, out.updated, out.unchanged
+        );
+        audit::record(
+            &mut tx,
+            who,
+            Action::ImportContent,
+            &dir.display().to_string(),
+            &summary,
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(out)

@@ -103,6 +103,23 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// What a staff account may do; each role may do what the roles before it may.
+    Role {
+        Editor => "editor", "编辑";
+        Reviewer => "reviewer", "审核员";
+        Admin => "admin", "管理员";
+    }
+}
+
+impl Role {
+    /// Whether this role may do what `needed` may (admins review and edit too; reviewers
+    /// edit too).
+    pub fn allows(self, needed: Role) -> bool {
+        self >= needed
+    }
+}
+
 impl ArticleKind {
     /// The public list page of this kind.
     pub fn path(self) -> &'static str {

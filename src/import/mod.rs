@@ -17,6 +17,7 @@ use time::Date;
 
 use crate::domain::Publication;
 use crate::domain::entry::PublicityDefaults;
+use crate::staff::audit::{self, Action, Who};
 use crate::store::{Actor, Store, StoreError};
 
 pub use plan::{Decision, Outcome, Plan, apply, plan};
@@ -70,6 +71,8 @@ pub struct ImportOptions<'a> {
     pub today: Date,
     pub now: time::OffsetDateTime,
     pub actor: &'a Actor,
+    /// Who is audited for the import (in the import's own transaction), when anyone is.
+    pub audited: Option<&'a Who>,
 }
 
 /// Reads, validates and writes a whole file in one transaction, or nothing at all.
@@ -106,6 +109,29 @@ pub async fn import_file(
         &|done| progress(done, total),
     )
     .await?;
+    if let Some(who) = options.audited {
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        let summary = format!(
+            "新增 {} 条，更新 {} 条，未变化 {} 条{}",
+            outcome.created,
+            outcome.updated,
+            outcome.unchanged,
+            if options.publication == Some(Publication::Published) {
+                "，已发布"
+            } else {
+                ""
+            }
+        );
+        audit::record(
+            &mut tx,
+            who,
+            Action::ImportEntries,
+            &name,
+            &summary,
+            options.now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(outcome)
 }

@@ -45,10 +45,10 @@ use time::{Date, OffsetDateTime};
 
 use crate::domain::article::{ArticleData, PageData};
 use crate::domain::entry::EntryData;
-use crate::domain::{ArticleKind, Category, EntryStatus, ListKind, Publication};
+use crate::domain::{ArticleKind, Category, EntryStatus, ListKind, Publication, Role};
 
 pub use error::{Result, STALE_VERSION, StoreError};
-pub use rows::{Article, Entry, Page, Revision};
+pub use rows::{Article, AuditEntry, Entry, Page, Revision, Session, User};
 pub use visibility::{Public, Visibility};
 
 /// Bumped whenever what is derived from an entry's data (folded keys, lookup text, exact
@@ -170,6 +170,15 @@ queries! {
         fn pending_outbox(limit: i64) -> Vec<OutboxItem>;
         fn outbox_status() -> (i64, Vec<ParkedItem>);
         fn count_rows(table: &schema::Table) -> i64;
+        fn user(id: i64) -> Option<User>;
+        fn user_by_name(username: &str) -> Option<User>;
+        fn users() -> Vec<User>;
+        fn unused_recovery_codes(user_id: i64) -> i64;
+        fn session(id: &str) -> Option<Session>;
+        fn throttle_lock(key: &str) -> Option<OffsetDateTime>;
+        fn settings() -> Vec<(String, String)>;
+        fn audit_entries(f: &AuditFilter) -> (i64, Vec<AuditEntry>);
+        fn audit_actors() -> Vec<String>;
         fn read_rows(table: &schema::Table, offset: i64, limit: i64) -> Vec<schema::RowValues>;
     }
     writes {
@@ -205,7 +214,68 @@ queries! {
         fn delete_outbox(ids: &[i64]) -> ();
         fn outbox_failed(id: i64, error: &str, park: bool, now: OffsetDateTime) -> ();
         fn upsert_rows(table: &schema::Table, rows: &[schema::RowValues]) -> ();
+        fn insert_user(
+            username: &str,
+            display_name: &str,
+            role: Role,
+            password_hash: &str,
+            now: OffsetDateTime,
+        ) -> i64;
+        /// NotFound when there is no such user.
+        fn update_user(id: i64, change: &UserChange, now: OffsetDateTime) -> ();
+        fn replace_recovery_codes(user_id: i64, hashes: &[String]) -> ();
+        fn use_recovery_code(user_id: i64, hash: &str, now: OffsetDateTime) -> bool;
+        fn insert_session(s: &Session) -> ();
+        fn touch_session(id: &str, now: OffsetDateTime, flash: Option<&str>) -> ();
+        fn delete_session(id: &str) -> ();
+        fn delete_user_sessions(user_id: i64) -> u64;
+        fn delete_expired_sessions(before: OffsetDateTime) -> u64;
+        fn throttle_failure(
+            key: &str,
+            limit: i64,
+            now: OffsetDateTime,
+            lock_until: OffsetDateTime,
+        ) -> Option<OffsetDateTime>;
+        fn throttle_clear(key: &str) -> ();
+        fn set_setting(key: &str, value: &str, now: OffsetDateTime) -> ();
+        fn insert_audit(e: &AuditRecord<'_>, at: OffsetDateTime) -> ();
     }
+}
+
+/// A change to a user row; `None` fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub password_hash: Option<String>,
+    pub role: Option<Role>,
+    /// `Some(true)` disables the account now, `Some(false)` enables it.
+    pub disabled: Option<bool>,
+    /// `Some(None)` clears the TOTP secret.
+    pub totp_secret: Option<Option<String>>,
+    pub totp_pending: Option<Option<String>>,
+}
+
+/// One audit row to append.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditRecord<'a> {
+    pub actor: &'a str,
+    pub actor_id: Option<i64>,
+    pub address: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub summary: &'a str,
+}
+
+/// Which audit rows to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+    /// For exports: rows after this id, oldest first.
+    pub after_id: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
 }
 
 /// A JSON snapshot of an entry or article for its revision history.

@@ -7,20 +7,21 @@ use sqlx::{FromRow, QueryBuilder, Row};
 use time::{Date, OffsetDateTime};
 
 use super::error::{Result, STALE_VERSION, StoreError};
-use super::rows::{ArticleRow, EntryRow, RevisionRow};
+use super::rows::{ArticleRow, AuditEntry, EntryRow, RevisionRow, Session, User};
 use super::schema::{Kind, Table, Value};
 use super::types::JsonList;
 use super::visibility::{
     PUBLIC_ARTICLE, PUBLIC_PAGE, Public, Visibility, push_entry_visibility, push_public_entry,
 };
 use super::{
-    Actor, Article, ArticleFilter, Entity, Entry, EntryFilter, EntrySort, KEYS_VERSION,
-    ListCount, OutboxItem, Page, PageWrite, ParkedItem, Revision,
+    Actor, Article, ArticleFilter, AuditFilter, AuditRecord, Entity, Entry, EntryFilter,
+    EntrySort, KEYS_VERSION, ListCount, OutboxItem, Page, PageWrite, ParkedItem, Revision,
+    UserChange,
 };
 use crate::domain::article::{ArticleData, PageData};
 use crate::domain::entry::EntryData;
 use crate::domain::normalize::{fold, like_escape};
-use crate::domain::{EntryStatus, ListKind, Publication};
+use crate::domain::{EntryStatus, ListKind, Publication, Role};
 
 type Conn = <Db as sqlx::Database>::Connection;
 type DbRow = <Db as sqlx::Database>::Row;
@@ -943,7 +944,7 @@ pub async fn upsert_rows(c: &mut Conn, table: &Table, rows: &[Vec<Value>]) -> Re
             .filter(|(c, _)| !table.key.contains(c))
             .map(|(c, _)| format!("{c} = excluded.{c}"))
             .collect();
-        if updates.is_empty() {
+        if updates.is_empty() || table.append_only {
             qb.push(" DO NOTHING");
         } else {
             qb.push(" DO UPDATE SET ").push(updates.join(", "));
@@ -957,4 +958,335 @@ pub async fn count_rows(c: &mut Conn, table: &Table) -> Result<i64> {
     let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM ");
     qb.push(table.name);
     Ok(qb.build_query_scalar().fetch_one(&mut *c).await?)
+}
+
+// ---- Staff: accounts, sessions, throttling, settings, the audit log. ----
+
+const USER_COLUMNS: &str = "SELECT id, username, display_name, role, password_hash, totp_secret, \
+     totp_pending, disabled_at, password_changed_at, created_at, updated_at, version FROM users";
+
+pub async fn insert_user(
+    c: &mut Conn,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password_hash: &str,
+    now: OffsetDateTime,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, role, password_hash, password_changed_at, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING id",
+    )
+    .bind(username)
+    .bind(display_name)
+    .bind(role)
+    .bind(password_hash)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+pub async fn user(c: &mut Conn, id: i64) -> Result<Option<User>> {
+    let mut qb = QueryBuilder::<Db>::new(USER_COLUMNS);
+    qb.push(" WHERE id = ").push_bind(id);
+    let row = qb.build().fetch_optional(&mut *c).await?;
+    Ok(row.and_then(|r| decode_one::<User, User>(&r, "user")))
+}
+
+pub async fn user_by_name(c: &mut Conn, username: &str) -> Result<Option<User>> {
+    let mut qb = QueryBuilder::<Db>::new(USER_COLUMNS);
+    qb.push(" WHERE username = ").push_bind(username);
+    let row = qb.build().fetch_optional(&mut *c).await?;
+    Ok(row.and_then(|r| decode_one::<User, User>(&r, "user")))
+}
+
+pub async fn users(c: &mut Conn) -> Result<Vec<User>> {
+    let mut qb = QueryBuilder::<Db>::new(USER_COLUMNS);
+    qb.push(" ORDER BY username");
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok(decode::<User, User>(&rows, "user"))
+}
+
+/// Changes what a user row holds about the account; `None` leaves a field as it is.
+pub async fn update_user(
+    c: &mut Conn,
+    id: i64,
+    change: &UserChange,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let mut qb = QueryBuilder::<Db>::new("UPDATE users SET updated_at = ");
+    qb.push_bind(now).push(", version = version + 1");
+    if let Some(hash) = &change.password_hash {
+        qb.push(", password_hash = ").push_bind(hash.clone());
+        qb.push(", password_changed_at = ").push_bind(now);
+    }
+    if let Some(role) = change.role {
+        qb.push(", role = ").push_bind(role);
+    }
+    if let Some(disabled) = change.disabled {
+        qb.push(", disabled_at = ")
+            .push_bind(disabled.then_some(now));
+    }
+    if let Some(secret) = &change.totp_secret {
+        qb.push(", totp_secret = ").push_bind(secret.clone());
+    }
+    if let Some(pending) = &change.totp_pending {
+        qb.push(", totp_pending = ").push_bind(pending.clone());
+    }
+    qb.push(" WHERE id = ").push_bind(id);
+    let done = qb.build().execute(&mut *c).await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn replace_recovery_codes(c: &mut Conn, user_id: i64, hashes: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?;
+    if hashes.is_empty() {
+        return Ok(());
+    }
+    let mut qb = QueryBuilder::<Db>::new("INSERT INTO recovery_codes (user_id, code_hash) ");
+    qb.push_values(hashes, |mut b, h| {
+        b.push_bind(user_id).push_bind(h.clone());
+    });
+    qb.build().execute(&mut *c).await?;
+    Ok(())
+}
+
+/// Marks an unused recovery code used; false when there is no such unused code.
+pub async fn use_recovery_code(
+    c: &mut Conn,
+    user_id: i64,
+    hash: &str,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 \
+         AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(hash)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn unused_recovery_codes(c: &mut Conn, user_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+pub async fn insert_session(c: &mut Conn, s: &Session) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, stage, csrf_token, flash, address, created_at, \
+         last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&s.id)
+    .bind(s.user_id)
+    .bind(s.stage)
+    .bind(&s.csrf_token)
+    .bind(&s.flash)
+    .bind(&s.address)
+    .bind(s.created_at)
+    .bind(s.last_seen_at)
+    .bind(s.expires_at)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+pub async fn session(c: &mut Conn, id: &str) -> Result<Option<Session>> {
+    let row = sqlx::query(
+        "SELECT id, user_id, stage, csrf_token, flash, address, created_at, last_seen_at, \
+         expires_at FROM sessions WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(row.and_then(|r| decode_one::<Session, Session>(&r, "session")))
+}
+
+/// Records activity on a session (the idle expiry counts from it); `flash` replaces the
+/// message shown once on the next page.
+pub async fn touch_session(
+    c: &mut Conn,
+    id: &str,
+    now: OffsetDateTime,
+    flash: Option<&str>,
+) -> Result<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1, flash = $2 WHERE id = $3")
+        .bind(now)
+        .bind(flash)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_session(c: &mut Conn, id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user; returns how many there were.
+pub async fn delete_user_sessions(c: &mut Conn, user_id: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn delete_expired_sessions(c: &mut Conn, before: OffsetDateTime) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at < $2")
+        .bind(before)
+        .bind(before - time::Duration::days(1))
+        .execute(&mut *c)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// When a throttled key (an account name or a client address) is locked until, if it is.
+pub async fn throttle_lock(c: &mut Conn, key: &str) -> Result<Option<OffsetDateTime>> {
+    let locked: Option<Option<OffsetDateTime>> =
+        sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut *c)
+            .await?;
+    Ok(locked.flatten())
+}
+
+/// Counts a failed sign-in for `key`; the `limit`-th failure in a row locks it until
+/// `lock_until` (and starts the count again). Returns the lock, when this failure set one.
+pub async fn throttle_failure(
+    c: &mut Conn,
+    key: &str,
+    limit: i64,
+    now: OffsetDateTime,
+    lock_until: OffsetDateTime,
+) -> Result<Option<OffsetDateTime>> {
+    let failures: i64 = sqlx::query_scalar(
+        "INSERT INTO login_throttle (key, failures, updated_at) VALUES ($1, 1, $2) \
+         ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1, \
+         updated_at = excluded.updated_at RETURNING failures",
+    )
+    .bind(key)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?;
+    if failures < limit {
+        return Ok(None);
+    }
+    sqlx::query("UPDATE login_throttle SET failures = 0, locked_until = $1 WHERE key = $2")
+        .bind(lock_until)
+        .bind(key)
+        .execute(&mut *c)
+        .await?;
+    Ok(Some(lock_until))
+}
+
+pub async fn throttle_clear(c: &mut Conn, key: &str) -> Result<()> {
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        .bind(key)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+pub async fn settings(c: &mut Conn) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as("SELECT key, value FROM settings ORDER BY key")
+        .fetch_all(&mut *c)
+        .await?)
+}
+
+pub async fn set_setting(c: &mut Conn, key: &str, value: &str, now: OffsetDateTime) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    )
+    .bind(key)
+    .bind(value)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Appends to the audit log (which nothing ever updates or deletes).
+pub async fn insert_audit(c: &mut Conn, e: &AuditRecord<'_>, at: OffsetDateTime) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, actor_id, address, action, target, summary) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(at)
+    .bind(e.actor)
+    .bind(e.actor_id)
+    .bind(e.address)
+    .bind(e.action)
+    .bind(e.target)
+    .bind(e.summary)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+fn push_audit_filter(qb: &mut QueryBuilder<Db>, f: &AuditFilter) {
+    qb.push(" WHERE 1 = 1");
+    if let Some(actor) = &f.actor {
+        qb.push(" AND actor = ").push_bind(actor.clone());
+    }
+    if let Some(action) = &f.action {
+        qb.push(" AND action = ").push_bind(action.clone());
+    }
+    if let Some(from) = f.from {
+        qb.push(" AND at >= ").push_bind(from);
+    }
+    if let Some(until) = f.until {
+        qb.push(" AND at < ").push_bind(until);
+    }
+    if let Some(after) = f.after_id {
+        qb.push(" AND id > ").push_bind(after);
+    }
+}
+
+/// Audit rows matching a filter, newest first (or oldest first with `after_id`, for exports),
+/// with the total.
+pub async fn audit_entries(c: &mut Conn, f: &AuditFilter) -> Result<(i64, Vec<AuditEntry>)> {
+    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM audit_log");
+    push_audit_filter(&mut count, f);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *c).await?;
+    let mut qb = QueryBuilder::<Db>::new(
+        "SELECT id, at, actor, actor_id, address, action, target, summary FROM audit_log",
+    );
+    push_audit_filter(&mut qb, f);
+    qb.push(if f.after_id.is_some() {
+        " ORDER BY id"
+    } else {
+        " ORDER BY id DESC"
+    });
+    qb.push(" LIMIT ").push_bind(f.limit);
+    qb.push(" OFFSET ").push_bind(f.offset);
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok((total, decode::<AuditEntry, AuditEntry>(&rows, "audit entry")))
+}
+
+/// The distinct actors of the audit log, for the filter of its page.
+pub async fn audit_actors(c: &mut Conn) -> Result<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT DISTINCT actor FROM audit_log ORDER BY actor LIMIT 500")
+            .fetch_all(&mut *c)
+            .await?,
+    )
 }

@@ -184,3 +184,64 @@ impl From<RevisionRow> for Revision {
         }
     }
 }
+
+/// A staff account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: crate::domain::Role,
+    pub password_hash: String,
+    /// Base32 TOTP secret, once two-factor sign-in is enrolled.
+    pub totp_secret: Option<String>,
+    /// A secret shown during enrolment, not yet confirmed with a code.
+    pub totp_pending: Option<String>,
+    pub disabled_at: Option<OffsetDateTime>,
+    pub password_changed_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub version: i64,
+}
+
+impl User {
+    pub fn is_active(&self) -> bool {
+        self.disabled_at.is_none()
+    }
+
+    /// The name to show: the display name, else the user name.
+    pub fn shown_name(&self) -> &str {
+        if self.display_name.is_empty() {
+            &self.username
+        } else {
+            &self.display_name
+        }
+    }
+}
+
+/// A server-side session; the cookie holds a token whose SHA-256 is `id`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Session {
+    pub id: String,
+    pub user_id: Option<i64>,
+    pub stage: crate::staff::SessionStage,
+    pub csrf_token: String,
+    pub flash: Option<String>,
+    pub address: String,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub actor_id: Option<i64>,
+    pub address: String,
+    pub action: String,
+    pub target: String,
+    pub summary: String,
+}

@@ -31,6 +31,8 @@ pub struct Table {
     pub columns: &'static [(&'static str, Kind)],
     /// Whether `id` comes from an identity sequence that PostgreSQL must be told about.
     pub identity: bool,
+    /// Rows are never updated (the audit log refuses it): a copy skips rows it has already.
+    pub append_only: bool,
 }
 
 use Kind::{Date as D, Int as I, Text as T, Timestamp as Ts};
@@ -41,6 +43,7 @@ pub const TABLES: &[Table] = &[
         name: "entries",
         key: &["id"],
         identity: true,
+        append_only: false,
         columns: &[
             ("id", I),
             ("name", T),
@@ -79,6 +82,7 @@ pub const TABLES: &[Table] = &[
         name: "entry_revisions",
         key: &["id"],
         identity: true,
+        append_only: false,
         columns: &[
             ("id", I),
             ("entry_id", I),
@@ -94,6 +98,7 @@ pub const TABLES: &[Table] = &[
         name: "articles",
         key: &["id"],
         identity: true,
+        append_only: false,
         columns: &[
             ("id", I),
             ("slug", T),
@@ -115,6 +120,7 @@ pub const TABLES: &[Table] = &[
         name: "article_revisions",
         key: &["id"],
         identity: true,
+        append_only: false,
         columns: &[
             ("id", I),
             ("article_id", I),
@@ -130,12 +136,14 @@ pub const TABLES: &[Table] = &[
         name: "article_entries",
         key: &["article_id", "entry_id"],
         identity: false,
+        append_only: false,
         columns: &[("article_id", I), ("entry_id", I)],
     },
     Table {
         name: "pages",
         key: &["slug"],
         identity: false,
+        append_only: false,
         columns: &[
             ("slug", T),
             ("title", T),
@@ -149,6 +157,7 @@ pub const TABLES: &[Table] = &[
         name: "search_outbox",
         key: &["id"],
         identity: true,
+        append_only: false,
         columns: &[
             ("id", I),
             ("entity", T),
@@ -163,13 +172,94 @@ pub const TABLES: &[Table] = &[
         name: "entry_keys",
         key: &["key", "entry_id"],
         identity: false,
+        append_only: false,
         columns: &[("key", T), ("entry_id", I)],
     },
     Table {
         name: "search_lease",
         key: &["name"],
         identity: false,
+        append_only: false,
         columns: &[("name", T), ("holder", T), ("expires_at", Ts)],
+    },
+    Table {
+        name: "users",
+        key: &["id"],
+        identity: true,
+        append_only: false,
+        columns: &[
+            ("id", I),
+            ("username", T),
+            ("display_name", T),
+            ("role", T),
+            ("password_hash", T),
+            ("totp_secret", T),
+            ("totp_pending", T),
+            ("disabled_at", Ts),
+            ("password_changed_at", Ts),
+            ("created_at", Ts),
+            ("updated_at", Ts),
+            ("version", I),
+        ],
+    },
+    Table {
+        name: "recovery_codes",
+        key: &["user_id", "code_hash"],
+        identity: false,
+        append_only: false,
+        columns: &[("user_id", I), ("code_hash", T), ("used_at", Ts)],
+    },
+    Table {
+        name: "sessions",
+        key: &["id"],
+        identity: false,
+        append_only: false,
+        columns: &[
+            ("id", T),
+            ("user_id", I),
+            ("stage", T),
+            ("csrf_token", T),
+            ("flash", T),
+            ("address", T),
+            ("created_at", Ts),
+            ("last_seen_at", Ts),
+            ("expires_at", Ts),
+        ],
+    },
+    Table {
+        name: "login_throttle",
+        key: &["key"],
+        identity: false,
+        append_only: false,
+        columns: &[
+            ("key", T),
+            ("failures", I),
+            ("locked_until", Ts),
+            ("updated_at", Ts),
+        ],
+    },
+    Table {
+        name: "settings",
+        key: &["key"],
+        identity: false,
+        append_only: false,
+        columns: &[("key", T), ("value", T), ("updated_at", Ts)],
+    },
+    Table {
+        name: "audit_log",
+        key: &["id"],
+        identity: true,
+        append_only: true,
+        columns: &[
+            ("id", I),
+            ("at", Ts),
+            ("actor", T),
+            ("actor_id", I),
+            ("address", T),
+            ("action", T),
+            ("target", T),
+            ("summary", T),
+        ],
     },
 ];
 

@@ -6,7 +6,8 @@ use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::{Database, Decode, Encode, Type};
 
-use crate::domain::{ArticleKind, Category, CreditCode, EntryStatus, ListKind, Publication};
+use crate::domain::{ArticleKind, Category, CreditCode, EntryStatus, ListKind, Publication, Role};
+use crate::staff::SessionStage;
 
 /// Stores a type as text through `key`/`from_key`-like functions.
 macro_rules! text_type {
@@ -79,6 +80,13 @@ text_type!(
     |v| v.key().to_string(),
     Publication::from_key,
     "publication state"
+);
+text_type!(Role, |v| v.key().to_string(), Role::from_key, "role");
+text_type!(
+    SessionStage,
+    |v| v.key().to_string(),
+    SessionStage::from_key,
+    "session stage"
 );
 text_type!(
     CreditCode,

@@ -1,6 +1,7 @@
 //! Views: plain functions returning `maud::Markup`. Handlers load a view model, views render
 //! it; no SQL here.
 
+pub mod admin;
 pub mod articles;
 pub mod components;
 pub mod entries;

@@ -1,9 +1,12 @@
-//! The HTTP layer: public pages and the JSON API, split by audience, merged in `routes.rs`.
+//! The HTTP layer, split by audience: the public pages and the JSON API (`routes.rs`) on the
+//! public listener, and the staff side (`admin/`) on its own internal listener.
 
+pub mod admin;
 pub mod api;
+mod client;
 mod error;
 mod layers;
-mod params;
+pub(crate) mod params;
 pub mod public;
 mod routes;
 
@@ -31,6 +34,9 @@ pub struct AppState {
     pub demo: bool,
     /// Public base URL for absolute links in the API; relative links when `None`.
     pub base_url: Option<String>,
+    /// The header a trusted reverse proxy sets to the client's address, if any.
+    pub client_ip_header: Option<axum::http::HeaderName>,
+    pub admin: admin::AdminConfig,
 }
 
 impl AppState {
@@ -70,13 +76,17 @@ impl AppState {
     }
 }
 
-/// Serves until `shutdown` resolves, then finishes in-flight requests.
+/// Serves a router until `shutdown` resolves, then finishes in-flight requests. Handlers can
+/// read the peer address (`ConnectInfo`).
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    state: AppState,
+    router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, public_app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

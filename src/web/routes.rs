@@ -39,10 +39,14 @@ pub fn public_app(state: AppState) -> Router {
     )
 }
 
+async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    asset(&file, &headers)
+}
+
 /// An embedded asset: immutable under its hashed name, an hour under its plain one; the
 /// precompressed variant the client accepts.
-async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
-    let Some((asset, immutable)) = assets::find(&file) else {
+pub(super) fn asset(file: &str, headers: &HeaderMap) -> Response {
+    let Some((asset, immutable)) = assets::find(file) else {
         return (StatusCode::NOT_FOUND, "未找到该文件。").into_response();
     };
     let policy = if immutable {

@@ -256,6 +256,8 @@ fn start_cluster() -> Result<String, String> {
 /// `jingshi serve` starts it (`App::start`), on a clock the test can move.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The internal admin listener.
+    pub admin_addr: SocketAddr,
     pub store: Store,
     pub search: Arc<SearchService>,
     pub clock: Clock,
@@ -309,6 +311,8 @@ impl TestApp {
             clock,
             worker: WorkerConfig::default(),
             limits: Limits::default(),
+            admin: jingshi::web::admin::AdminConfig::default(),
+            client_ip_header: None,
         }
     }
 
@@ -353,9 +357,12 @@ impl TestApp {
         let state = app.state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(app.serve(listener, std::future::pending()));
+        let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let admin_addr = admin.local_addr().unwrap();
+        tokio::spawn(app.serve(listener, Some(admin), std::future::pending()));
         let test = TestApp {
             addr,
+            admin_addr,
             store: state.store.clone(),
             search: state.search.clone(),
             clock,
@@ -524,6 +531,7 @@ pub async fn import_file(
         today: clock.today(),
         now: clock.now(),
         actor: &actor,
+        audited: None,
     };
     let mut report = jingshi::import::Report::default();
     let result = import::import_file(store, file, &options, &mut report, &|_, _| {}).await;
@@ -543,7 +551,7 @@ pub async fn import_content(store: &Store, clock: &Clock, dir: &Path) {
         name: "测试导入".into(),
         note: String::new(),
     };
-    jingshi::content::import_dir(store, dir, &actor, clock.now())
+    jingshi::content::import_dir(store, dir, &actor, None, clock.now())
         .await
         .expect("content imports");
 }

@@ -3,7 +3,9 @@
 
 mod fake_meili;
 mod harness;
+mod staff;
 
+mod admin;
 mod api;
 mod cli;
 mod content;
