@@ -143,3 +143,165 @@ async fn the_binary_imports_a_file_and_serves_it(app: TestApp) {
     let status = server.wait().unwrap();
     assert!(status.success(), "clean shutdown on SIGTERM: {status}");
 }
+
+on_both_databases!(the_first_admin_is_made_at_the_command_line_and_every_step_is_audited);
+
+/// Runs the binary with `input` on standard input.
+fn run_with_input(db: &str, args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = jingshi(db)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+async fn the_first_admin_is_made_at_the_command_line_and_every_step_is_audited(app: TestApp) {
+    let db = app.db.url.clone();
+    let weak = run_with_input(&db, &["user", "add", "chief", "--role", "admin"], "short\nshort\n");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("至少需要 12 个字符"));
+    let typo = run_with_input(
+        &db,
+        &["user", "add", "chief", "--role", "admin"],
+        "Shouxi-Guanli-2026\nShouxi-Guanli-2027\n",
+    );
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("两次输入的密码不一致"));
+    let made = run_with_input(
+        &db,
+        &["user", "add", "chief", "--role", "管理员", "--display-name", "首席"],
+        "Shouxi-Guanli-2026\nShouxi-Guanli-2026\n",
+    );
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(String::from_utf8_lossy(&made.stdout).contains("已创建用户 chief（管理员）"));
+
+    let generated = run_with_input(&db, &["user", "add", "helper", "--role", "editor", "--generate"], "");
+    let out = String::from_utf8_lossy(&generated.stdout).to_string();
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("初始密码（只显示这一次）："))
+        .expect("the generated password is printed once")
+        .to_string();
+    let mut b = crate::staff::Browser::new(&app);
+    assert_eq!(b.login("helper", &password).await.status, 303);
+    let mut chief = crate::staff::Browser::new(&app);
+    assert_eq!(chief.login("chief", "Shouxi-Guanli-2026").await.status, 303);
+
+    let role = run_with_input(&db, &["user", "set-role", "helper", "reviewer"], "");
+    assert!(role.status.success());
+    let disabled = run_with_input(&db, &["user", "disable", "helper"], "");
+    assert!(disabled.status.success());
+    assert_eq!(b.get("/admin").await.status, 303, "disabled at the command line: signed out");
+    let list = run_with_input(&db, &["user", "list"], "");
+    let listed = String::from_utf8_lossy(&list.stdout).to_string();
+    assert!(listed.contains("chief") && listed.contains("helper") && listed.contains("已停用"));
+    let unknown = run_with_input(&db, &["user", "enable", "nobody"], "");
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("没有名为“nobody”的用户"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = dir.path().join("list.csv");
+    std::fs::write(
+        &sheet,
+        "name,category,reason,authority\n示例审计导入有限公司,p2p,事由,示例区金融办\n",
+    )
+    .unwrap();
+    let imported = run_with_input(&db, &["import", "entries", sheet.to_str().unwrap()], "");
+    assert!(imported.status.success());
+    let file = dir.path().join("audit.csv");
+    let export = run_with_input(
+        &db,
+        &["audit", "export", "--since", "2020-01-01", "--output", file.to_str().unwrap()],
+        "",
+    );
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let csv = std::fs::read_to_string(&file).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    for want in ["创建用户", "变更角色", "停用用户", "登录成功", "导入名单", "list.csv", "命令行（"] {
+        assert!(csv.contains(want), "{want} missing from the export:\n{csv}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_demo_prints_both_addresses_and_demo_accounts_that_sign_in() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_jingshi"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("--content-dir")
+        .arg(content_dir())
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--admin-bind", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = server.stdout.take().unwrap();
+    let lines: Vec<String> = std::io::BufReader::new(stdout)
+        .lines()
+        .take(5)
+        .map(Result::unwrap)
+        .collect();
+    let admin = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("admin side: "))
+        .expect("the admin address is printed")
+        .to_string();
+    assert!(lines.iter().any(|l| l.starts_with("public site: http://127.0.0.1:")));
+    let accounts: Vec<Vec<&str>> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("demo account: "))
+        .map(|l| l.split(' ').collect())
+        .collect();
+    let roles: Vec<&str> = accounts.iter().map(|a| a[0]).collect();
+    assert_eq!(roles, ["editor", "reviewer", "admin"], "{lines:?}");
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = admin.trim_end_matches("/admin").to_string();
+    let form = client
+        .get(format!("{base}/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = form
+        .split(r#"name="csrf_token" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let signed = client
+        .post(format!("{base}/admin/login"))
+        .header("origin", &base)
+        .form(&[
+            ("username", accounts[2][1]),
+            ("password", accounts[2][2]),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status().as_u16(), 303);
+    let users = client
+        .get(format!("{base}/admin/users"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(users.status().as_u16(), 200);
+    let _ = server.kill();
+    let _ = server.wait();
+}
