@@ -313,6 +313,7 @@ async fn main() -> anyhow::Result<()> {
         base_url: None,
         client_ip_header: None,
         admin: jingshi::web::admin::AdminConfig::default(),
+        data_dir: dir.clone(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

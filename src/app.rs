@@ -28,6 +28,8 @@ pub struct AppConfig {
     pub search: SearchConfig,
     /// `site.toml` (and, in demo mode, `pages/` and `demo/`).
     pub content_dir: PathBuf,
+    /// Local state (attachments).
+    pub data_dir: PathBuf,
     /// Load the demo content into the (fresh) database and mark every page 示例数据.
     pub demo: bool,
     pub base_url: Option<String>,
@@ -93,6 +95,12 @@ impl App {
         let sweeper = tokio::spawn(expire_sessions(
             store.clone(),
             config.clock.clone(),
+            stopped.clone(),
+        ));
+        let publisher = tokio::spawn(publish_scheduled(
+            store.clone(),
+            config.clock.clone(),
+            config.worker.publish_every,
             stopped,
         ));
         let state = AppState {
@@ -105,12 +113,13 @@ impl App {
             base_url: config.base_url.map(|u| u.trim_end_matches('/').to_string()),
             client_ip_header: config.client_ip_header,
             admin: config.admin,
+            data_dir: config.data_dir,
         };
         Ok(App {
             state,
             demo_accounts,
             stop,
-            tasks: vec![worker, sweeper],
+            tasks: vec![worker, sweeper, publisher],
         })
     }
 
@@ -175,6 +184,31 @@ async fn expire_sessions(store: Store, clock: Clock, mut stop: watch::Receiver<b
         }
         tokio::select! {
             () = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+/// Publishes scheduled changes when they are due (within `every` of their time), on every
+/// instance: each change is claimed in the transaction that publishes it, so it is published
+/// once, and a restart loses nothing (the schedule is in the database).
+async fn publish_scheduled(
+    store: Store,
+    clock: Clock,
+    every: std::time::Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        match crate::workflow::publish_due(&store, &clock).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(published = n, "scheduled changes published"),
+            Err(e) => tracing::warn!(error = %e, "scheduled publication failed; trying again"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
             _ = stop.changed() => {}
         }
         if *stop.borrow() {

@@ -18,3 +18,4 @@ pub mod staff;
 pub mod store;
 pub mod views;
 pub mod web;
+pub mod workflow;

@@ -72,12 +72,14 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
         database_url: url.clone(),
         search: global.search_config(index_dir),
         content_dir: global.content_dir.clone(),
+        data_dir: global.data_dir.clone(),
         demo: opts.demo,
         base_url: opts.base_url,
         single_instance: opts.single_instance || opts.demo,
         clock: Clock::system(),
         worker: WorkerConfig {
             sweep_every: std::time::Duration::from_secs(opts.sweep_minutes.max(1) * 60),
+            ..WorkerConfig::default()
         },
         limits: Limits {
             request_timeout: std::time::Duration::from_secs(opts.request_timeout.max(1)),

@@ -190,7 +190,8 @@ pub enum ContentImportError {
     Store(#[from] StoreError),
 }
 
-fn article_changes(old: &ArticleData, new: &ArticleData) -> Vec<&'static str> {
+/// The labels of the fields of an article that differ, for revision summaries.
+pub fn article_changes(old: &ArticleData, new: &ArticleData) -> Vec<&'static str> {
     [
         ("类别", old.kind != new.kind),
         ("标题", old.title != new.title),

@@ -22,7 +22,7 @@ use crate::store::{Actor, Store, StoreError};
 
 pub use plan::{Decision, Outcome, Plan, apply, plan};
 pub use read::{Cell, ReadError, Sheet, read_file};
-pub use rows::{ImportRow, Validated, validate};
+pub use rows::{ImportRow, Validated, check_fields, validate};
 
 /// One problem with an import file, printed as `第N行 列名: 问题`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -220,6 +220,34 @@ pub fn validate(sheet: &Sheet, defaults: &PublicityDefaults, today: Date) -> Val
     out
 }
 
+/// Checks the fields of one entry as a form gives them (text by field), by the same rules as
+/// an import row: the entry when valid, and the errors and warnings, each naming its field by
+/// key (`Problem::column`).
+pub fn check_fields(
+    values: &HashMap<Field, String>,
+    defaults: &PublicityDefaults,
+    today: Date,
+) -> (Option<EntryData>, Vec<Problem>, Vec<Problem>) {
+    let headers: HashMap<Field, String> = Field::ALL
+        .into_iter()
+        .map(|f| (f, f.key().to_string()))
+        .collect();
+    let cells: HashMap<Field, Cell> = values
+        .iter()
+        .map(|(f, v)| (*f, Cell::Text(v.clone())))
+        .collect();
+    let by_field: HashMap<Field, &Cell> = cells.iter().map(|(f, c)| (*f, c)).collect();
+    let mut check = RowCheck {
+        row: 1,
+        headers: &headers,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let entry = validate_row(&mut check, &by_field, defaults, today);
+    let entry = entry.filter(|_| check.errors.is_empty());
+    (entry, check.errors, check.warnings)
+}
+
 fn validate_row(
     c: &mut RowCheck<'_>,
     cells: &HashMap<Field, &Cell>,

@@ -23,12 +23,15 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 pub struct WorkerConfig {
     /// How often the index is checked against the database even when the date is unchanged.
     pub sweep_every: Duration,
+    /// How often scheduled publications that are due are looked for.
+    pub publish_every: Duration,
 }
 
 impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
             sweep_every: Duration::from_secs(3600),
+            publish_every: Duration::from_secs(20),
         }
     }
 }

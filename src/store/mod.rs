@@ -16,7 +16,8 @@ macro_rules! entry_columns {
         "id, name, name_key, aliases, alias_keys, credit_code, category, list_kind, reason, \
          basis, authority, decision_no, listed_on, measures, websites, phones, remedy, \
          publicity_ends_on, address, status, removed_on, removal_reason, removal_authority, \
-         publication, version, published_at, created_at, updated_at"
+         publication, version, published_at, created_at, updated_at, withdrawn_at, \
+         withdrawal_reason"
     };
 }
 
@@ -24,7 +25,8 @@ macro_rules! entry_columns {
 macro_rules! article_columns {
     () => {
         "id, slug, kind, title, summary, body_md, doc_no, tags, publication, version, \
-         published_on, created_at, updated_at"
+         published_on, created_at, updated_at, first_published_at, withdrawn_at, \
+         withdrawal_reason"
     };
 }
 
@@ -48,8 +50,10 @@ use crate::domain::entry::EntryData;
 use crate::domain::{ArticleKind, Category, EntryStatus, ListKind, Publication, Role};
 
 pub use error::{Result, STALE_VERSION, StoreError};
-pub use rows::{Article, AuditEntry, Entry, Page, Revision, Session, User};
-pub use visibility::{Public, Visibility};
+pub use rows::{
+    Article, Attachment, AuditEntry, Change, ChangeSet, Entry, Page, Revision, Session, User,
+};
+pub use visibility::{ArticleVisibility, Public, Visibility, WithdrawnNotice};
 
 /// Bumped whenever what is derived from an entry's data (folded keys, lookup text, exact
 /// keys) changes meaning; older rows are recomputed when the store connects.
@@ -152,7 +156,7 @@ queries! {
         fn public_entries_for_article(article_id: i64, today: Date) -> Vec<Public<Entry>>;
         fn public_articles_for_entry(entry_id: i64) -> Vec<Public<Article>>;
         fn public_articles(f: &ArticleFilter) -> (i64, Vec<Public<Article>>);
-        fn public_article(slug: &str) -> Visibility<Public<Article>>;
+        fn public_article(slug: &str) -> ArticleVisibility;
         fn public_articles_by_ids(ids: &[i64]) -> Vec<Public<Article>>;
         fn public_article_ids_among(ids: &[i64]) -> Vec<i64>;
         fn public_articles_after(after: i64, limit: i64) -> Vec<Public<Article>>;
@@ -179,6 +183,17 @@ queries! {
         fn settings() -> Vec<(String, String)>;
         fn audit_entries(f: &AuditFilter) -> (i64, Vec<AuditEntry>);
         fn audit_actors() -> Vec<String>;
+        fn change(id: i64) -> Option<Change>;
+        fn open_change(entity: Entity, entity_id: i64) -> Option<Change>;
+        fn changes(f: &ChangeFilter) -> Vec<Change>;
+        fn change_set(id: i64) -> Option<ChangeSet>;
+        fn staff_entries(f: &StaffFilter) -> (i64, Vec<Entry>);
+        fn staff_articles(f: &StaffFilter) -> (i64, Vec<Article>);
+        fn article_by_id(id: i64) -> Option<Article>;
+        fn article_links(article_id: i64) -> Vec<(i64, String)>;
+        fn attachment(id: i64) -> Option<Attachment>;
+        fn public_attachment(id: i64) -> Option<Public<Attachment>>;
+        fn attachments(article_id: i64) -> Vec<Attachment>;
         fn read_rows(table: &schema::Table, offset: i64, limit: i64) -> Vec<schema::RowValues>;
     }
     writes {
@@ -239,6 +254,25 @@ queries! {
         fn throttle_clear(key: &str) -> ();
         fn set_setting(key: &str, value: &str, now: OffsetDateTime) -> ();
         fn insert_audit(e: &AuditRecord<'_>, at: OffsetDateTime) -> ();
+        fn insert_change(n: &NewChange<'_>, now: OffsetDateTime) -> i64;
+        /// Conflict when the change moved on (saved by someone else, or submitted).
+        fn update_change(id: i64, version: i64, data: &str, note: &str, now: OffsetDateTime) -> i64;
+        fn transition_change(
+            id: i64,
+            version: i64,
+            from: &[ChangeState],
+            t: &Transition<'_>,
+            now: OffsetDateTime,
+        ) -> i64;
+        fn insert_change_set(
+            file_name: &str,
+            author_id: Option<i64>,
+            author: &str,
+            summary: &str,
+            now: OffsetDateTime,
+        ) -> i64;
+        fn withdraw(entity: Entity, id: i64, version: i64, reason: &str, now: OffsetDateTime) -> i64;
+        fn insert_attachment(a: &NewAttachment<'_>, now: OffsetDateTime) -> i64;
     }
 }
 
@@ -276,6 +310,118 @@ pub struct AuditFilter {
     pub after_id: Option<i64>,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// Where a proposed change stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeState {
+    Draft,
+    InReview,
+    /// Sent back to its author with a comment.
+    Rejected,
+    /// Approved, to be published at `publish_at`.
+    Scheduled,
+    Published,
+    Discarded,
+}
+
+impl ChangeState {
+    pub fn key(self) -> &'static str {
+        match self {
+            ChangeState::Draft => "draft",
+            ChangeState::InReview => "in_review",
+            ChangeState::Rejected => "rejected",
+            ChangeState::Scheduled => "scheduled",
+            ChangeState::Published => "published",
+            ChangeState::Discarded => "discarded",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ChangeState::Draft => "草稿",
+            ChangeState::InReview => "待审核",
+            ChangeState::Rejected => "已退回",
+            ChangeState::Scheduled => "定时发布",
+            ChangeState::Published => "已发布",
+            ChangeState::Discarded => "已放弃",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<ChangeState> {
+        [
+            ChangeState::Draft,
+            ChangeState::InReview,
+            ChangeState::Rejected,
+            ChangeState::Scheduled,
+            ChangeState::Published,
+            ChangeState::Discarded,
+        ]
+        .into_iter()
+        .find(|c| c.key() == s)
+    }
+}
+
+/// A change to propose.
+#[derive(Debug, Clone, Copy)]
+pub struct NewChange<'a> {
+    pub entity: Entity,
+    pub entity_id: i64,
+    pub change_set_id: Option<i64>,
+    pub data: &'a str,
+    pub base_version: i64,
+    pub note: &'a str,
+    pub state: ChangeState,
+    pub author_id: Option<i64>,
+    pub author: &'a str,
+}
+
+/// A move of a change from one state to another, with what the move records.
+#[derive(Debug, Clone, Copy)]
+pub struct Transition<'a> {
+    pub to: ChangeState,
+    pub reviewer: Option<(i64, &'a str)>,
+    pub comment: Option<&'a str>,
+    pub publish_at: Option<OffsetDateTime>,
+}
+
+/// Which changes to list.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeFilter {
+    pub author_id: Option<i64>,
+    pub not_author_id: Option<i64>,
+    pub states: Vec<ChangeState>,
+    pub change_set_id: Option<i64>,
+    pub entity: Option<Entity>,
+    pub entity_id: Option<i64>,
+    /// Only changes to publish at or before this instant.
+    pub due_by: Option<OffsetDateTime>,
+    pub limit: i64,
+}
+
+/// Filters of the staff lists of entries and articles (every publication state).
+#[derive(Debug, Clone, Default)]
+pub struct StaffFilter {
+    pub publication: Option<Publication>,
+    pub list: Option<ListKind>,
+    pub category: Option<Category>,
+    pub status: Option<EntryStatus>,
+    pub kind: Option<ArticleKind>,
+    /// Folded text matched as a substring.
+    pub q: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// An attachment to record.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAttachment<'a> {
+    pub article_id: i64,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub sha256: &'a str,
+    pub created_by: &'a str,
 }
 
 /// A JSON snapshot of an entry or article for its revision history.

@@ -7,16 +7,19 @@ use sqlx::{FromRow, QueryBuilder, Row};
 use time::{Date, OffsetDateTime};
 
 use super::error::{Result, STALE_VERSION, StoreError};
-use super::rows::{ArticleRow, AuditEntry, EntryRow, RevisionRow, Session, User};
+use super::rows::{
+    ArticleRow, Attachment, AuditEntry, Change, ChangeSet, EntryRow, RevisionRow, Session, User,
+};
 use super::schema::{Kind, Table, Value};
 use super::types::JsonList;
 use super::visibility::{
-    PUBLIC_ARTICLE, PUBLIC_PAGE, Public, Visibility, push_entry_visibility, push_public_entry,
+    ArticleVisibility, PUBLIC_ARTICLE, PUBLIC_PAGE, Public, Visibility, WithdrawnNotice,
+    push_entry_visibility, push_public_entry,
 };
 use super::{
-    Actor, Article, ArticleFilter, AuditFilter, AuditRecord, Entity, Entry, EntryFilter,
-    EntrySort, KEYS_VERSION, ListCount, OutboxItem, Page, PageWrite, ParkedItem, Revision,
-    UserChange,
+    Actor, Article, ArticleFilter, AuditFilter, AuditRecord, ChangeFilter, ChangeState, Entity,
+    Entry, EntryFilter, EntrySort, KEYS_VERSION, ListCount, NewAttachment, NewChange,
+    OutboxItem, Page, PageWrite, ParkedItem, Revision, StaffFilter, Transition, UserChange,
 };
 use crate::domain::article::{ArticleData, PageData};
 use crate::domain::entry::EntryData;
@@ -297,18 +300,29 @@ pub async fn public_articles(
     Ok((total, public(decode::<ArticleRow, Article>(&rows, "article"))))
 }
 
-pub async fn public_article(c: &mut Conn, slug: &str) -> Result<Visibility<Public<Article>>> {
+pub async fn public_article(c: &mut Conn, slug: &str) -> Result<ArticleVisibility> {
     let mut qb = QueryBuilder::<Db>::new(concat!("SELECT ", article_columns!(), ", CASE WHEN "));
-    qb.push(PUBLIC_ARTICLE)
-        .push(" THEN CAST(0 AS BIGINT) ELSE CAST(2 AS BIGINT) END AS visibility FROM articles WHERE slug = ")
-        .push_bind(slug);
+    qb.push(PUBLIC_ARTICLE).push(
+        " THEN CAST(0 AS BIGINT) WHEN publication = 'withdrawn' AND first_published_at IS NOT NULL \
+         THEN CAST(1 AS BIGINT) ELSE CAST(2 AS BIGINT) END AS visibility FROM articles WHERE slug = ",
+    );
+    qb.push_bind(slug);
     let Some(row) = qb.build().fetch_optional(&mut *c).await? else {
-        return Ok(Visibility::Hidden);
+        return Ok(ArticleVisibility::Hidden);
     };
     let code: i64 = row.try_get("visibility")?;
-    Ok(match decode_one::<ArticleRow, Article>(&row, "article") {
-        Some(article) => Visibility::from_code(code, article),
-        None => Visibility::Hidden,
+    let Some(article) = decode_one::<ArticleRow, Article>(&row, "article") else {
+        return Ok(ArticleVisibility::Hidden);
+    };
+    Ok(match (code, article.withdrawn_at) {
+        (0, _) => ArticleVisibility::Public(Public::admitted(article)),
+        (1, Some(at)) => ArticleVisibility::Withdrawn(WithdrawnNotice {
+            title: article.data.title,
+            kind: article.data.kind,
+            withdrawn_at: at,
+            reason: article.withdrawal_reason,
+        }),
+        _ => ArticleVisibility::Hidden,
     })
 }
 
@@ -366,12 +380,12 @@ pub async fn pages(c: &mut Conn) -> Result<Vec<Page>> {
 pub async fn revisions(c: &mut Conn, entity: Entity, id: i64) -> Result<Vec<Revision>> {
     let sql = match entity {
         Entity::Entry => {
-            "SELECT id, changed, note, changed_by, changed_at FROM entry_revisions \
-             WHERE entry_id = $1 ORDER BY changed_at DESC, id DESC"
+            "SELECT id, changed, note, changed_by, changed_at, previous, data FROM \
+             entry_revisions WHERE entry_id = $1 ORDER BY changed_at DESC, id DESC"
         }
         Entity::Article => {
-            "SELECT id, changed, note, changed_by, changed_at FROM article_revisions \
-             WHERE article_id = $1 ORDER BY changed_at DESC, id DESC"
+            "SELECT id, changed, note, changed_by, changed_at, previous, data FROM \
+             article_revisions WHERE article_id = $1 ORDER BY changed_at DESC, id DESC"
         }
     };
     let rows = sqlx::query(sql).bind(id).fetch_all(&mut *c).await?;
@@ -651,8 +665,9 @@ pub async fn insert_article(
 ) -> Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO articles (slug, kind, title, summary, body_md, doc_no, tags, publication, \
-         published_on, search_text, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+         published_on, search_text, created_at, updated_at, first_published_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, \
+         CASE WHEN $8 = 'published' THEN $11 END) RETURNING id",
     )
     .bind(&a.slug)
     .bind(a.kind)
@@ -682,7 +697,9 @@ pub async fn update_article(
     let new_version: Option<i64> = sqlx::query_scalar(
         "UPDATE articles SET kind = $1, title = $2, summary = $3, body_md = $4, doc_no = $5, \
          tags = $6, publication = $7, published_on = $8, search_text = $9, updated_at = $10, \
-         version = version + 1 WHERE id = $11 AND version = $12 RETURNING version",
+         first_published_at = COALESCE(first_published_at, \
+         CASE WHEN $7 = 'published' THEN $10 END), version = version + 1 \
+         WHERE id = $11 AND version = $12 RETURNING version",
     )
     .bind(a.kind)
     .bind(&a.title)
@@ -707,14 +724,25 @@ pub async fn update_article(
     Ok(new_version)
 }
 
-/// Links an article to the entries its references name (a credit code or an exact name);
-/// references that name no entry are ignored.
+/// Links an article to the entries its references name (`#id`, a credit code or an exact
+/// name); references that name no entry are ignored.
 async fn set_article_entries(c: &mut Conn, id: i64, references: &[String]) -> Result<()> {
     sqlx::query("DELETE FROM article_entries WHERE article_id = $1")
         .bind(id)
         .execute(&mut *c)
         .await?;
     for reference in references {
+        if let Some(entry_id) = reference.strip_prefix('#').and_then(|n| n.parse::<i64>().ok()) {
+            sqlx::query(
+                "INSERT INTO article_entries (article_id, entry_id) \
+                 SELECT $1, id FROM entries WHERE id = $2 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(entry_id)
+            .execute(&mut *c)
+            .await?;
+            continue;
+        }
         sqlx::query(
             "INSERT INTO article_entries (article_id, entry_id) \
              SELECT $1, id FROM entries WHERE credit_code = $2 OR name = $2 \
@@ -1289,4 +1317,372 @@ pub async fn audit_actors(c: &mut Conn) -> Result<Vec<String>> {
             .fetch_all(&mut *c)
             .await?,
     )
+}
+
+// ---- The publishing workflow: changes, change sets, attachments, staff lists. ----
+
+const CHANGE_COLUMNS: &str = "SELECT id, entity, entity_id, change_set_id, data, base_version, \
+     note, state, author_id, author, created_at, updated_at, submitted_at, reviewer_id, \
+     reviewer, reviewed_at, review_comment, publish_at, published_at, version FROM changes";
+
+/// States of a change that is still open (one per item at most).
+const OPEN_STATES: &str = "('draft', 'in_review', 'rejected', 'scheduled')";
+
+pub async fn insert_change(c: &mut Conn, n: &NewChange<'_>, now: OffsetDateTime) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO changes (entity, entity_id, change_set_id, data, base_version, note, state, \
+         author_id, author, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(n.entity.key())
+    .bind(n.entity_id)
+    .bind(n.change_set_id)
+    .bind(n.data)
+    .bind(n.base_version)
+    .bind(n.note)
+    .bind(n.state.key())
+    .bind(n.author_id)
+    .bind(n.author)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+pub async fn change(c: &mut Conn, id: i64) -> Result<Option<Change>> {
+    let mut qb = QueryBuilder::<Db>::new(CHANGE_COLUMNS);
+    qb.push(" WHERE id = ").push_bind(id);
+    let row = qb.build().fetch_optional(&mut *c).await?;
+    Ok(row.and_then(|r| decode_one::<Change, Change>(&r, "change")))
+}
+
+/// The open change of an item, if any.
+pub async fn open_change(c: &mut Conn, entity: Entity, entity_id: i64) -> Result<Option<Change>> {
+    let mut qb = QueryBuilder::<Db>::new(CHANGE_COLUMNS);
+    qb.push(" WHERE entity = ")
+        .push_bind(entity.key())
+        .push(" AND entity_id = ")
+        .push_bind(entity_id)
+        .push(" AND state IN ")
+        .push(OPEN_STATES)
+        .push(" ORDER BY id DESC LIMIT 1");
+    let row = qb.build().fetch_optional(&mut *c).await?;
+    Ok(row.and_then(|r| decode_one::<Change, Change>(&r, "change")))
+}
+
+/// Changes matching a filter, newest first.
+pub async fn changes(c: &mut Conn, f: &ChangeFilter) -> Result<Vec<Change>> {
+    let mut qb = QueryBuilder::<Db>::new(CHANGE_COLUMNS);
+    qb.push(" WHERE 1 = 1");
+    if let Some(author) = f.author_id {
+        qb.push(" AND author_id = ").push_bind(author);
+    }
+    if let Some(not_author) = f.not_author_id {
+        qb.push(" AND (author_id IS NULL OR author_id <> ")
+            .push_bind(not_author)
+            .push(")");
+    }
+    if !f.states.is_empty() {
+        qb.push(" AND state IN (");
+        let mut list = qb.separated(", ");
+        for s in &f.states {
+            list.push_bind(s.key());
+        }
+        qb.push(")");
+    }
+    if let Some(set) = f.change_set_id {
+        qb.push(" AND change_set_id = ").push_bind(set);
+    }
+    if let Some(entity) = f.entity {
+        qb.push(" AND entity = ").push_bind(entity.key());
+    }
+    if let Some(id) = f.entity_id {
+        qb.push(" AND entity_id = ").push_bind(id);
+    }
+    if let Some(due) = f.due_by {
+        qb.push(" AND publish_at <= ").push_bind(due);
+    }
+    qb.push(" ORDER BY updated_at DESC, id DESC LIMIT ")
+        .push_bind(f.limit.max(1));
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok(decode::<Change, Change>(&rows, "change"))
+}
+
+/// Rewrites the content of a change that is still at `version`; a conflict otherwise (someone
+/// else saved it meanwhile). A rejected change becomes a draft again.
+pub async fn update_change(
+    c: &mut Conn,
+    id: i64,
+    version: i64,
+    data: &str,
+    note: &str,
+    now: OffsetDateTime,
+) -> Result<i64> {
+    let v: Option<i64> = sqlx::query_scalar(
+        "UPDATE changes SET data = $1, note = $2, updated_at = $3, version = version + 1, \
+         state = CASE WHEN state = 'rejected' THEN 'draft' ELSE state END \
+         WHERE id = $4 AND version = $5 AND state IN ('draft', 'rejected') RETURNING version",
+    )
+    .bind(data)
+    .bind(note)
+    .bind(now)
+    .bind(id)
+    .bind(version)
+    .fetch_optional(&mut *c)
+    .await?;
+    v.ok_or_else(|| StoreError::Conflict {
+        constraint: STALE_VERSION.to_string(),
+    })
+}
+
+/// Moves a change still at `version` and in one of `from` to the transition's state.
+pub async fn transition_change(
+    c: &mut Conn,
+    id: i64,
+    version: i64,
+    from: &[ChangeState],
+    t: &Transition<'_>,
+    now: OffsetDateTime,
+) -> Result<i64> {
+    let mut qb = QueryBuilder::<Db>::new("UPDATE changes SET state = ");
+    qb.push_bind(t.to.key())
+        .push(", updated_at = ")
+        .push_bind(now)
+        .push(", version = version + 1");
+    if t.to == ChangeState::InReview {
+        qb.push(", submitted_at = ").push_bind(now);
+    }
+    if let Some((reviewer_id, reviewer)) = t.reviewer {
+        qb.push(", reviewer_id = ")
+            .push_bind(reviewer_id)
+            .push(", reviewer = ")
+            .push_bind(reviewer.to_string())
+            .push(", reviewed_at = ")
+            .push_bind(now);
+    }
+    if let Some(comment) = t.comment {
+        qb.push(", review_comment = ").push_bind(comment.to_string());
+    }
+    if let Some(at) = t.publish_at {
+        qb.push(", publish_at = ").push_bind(at);
+    }
+    if t.to == ChangeState::Published {
+        qb.push(", published_at = ").push_bind(now);
+    }
+    qb.push(" WHERE id = ")
+        .push_bind(id)
+        .push(" AND version = ")
+        .push_bind(version)
+        .push(" AND state IN (");
+    let mut list = qb.separated(", ");
+    for s in from {
+        list.push_bind(s.key());
+    }
+    qb.push(") RETURNING version");
+    let v: Option<i64> = qb.build_query_scalar().fetch_optional(&mut *c).await?;
+    v.ok_or_else(|| StoreError::Conflict {
+        constraint: STALE_VERSION.to_string(),
+    })
+}
+
+pub async fn insert_change_set(
+    c: &mut Conn,
+    file_name: &str,
+    author_id: Option<i64>,
+    author: &str,
+    summary: &str,
+    now: OffsetDateTime,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO change_sets (file_name, author_id, author, summary, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(file_name)
+    .bind(author_id)
+    .bind(author)
+    .bind(summary)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+pub async fn change_set(c: &mut Conn, id: i64) -> Result<Option<ChangeSet>> {
+    Ok(sqlx::query_as(
+        "SELECT id, file_name, author_id, author, summary, created_at FROM change_sets \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?)
+}
+
+/// Withdraws a published item still at `version`: it leaves public view (410 for entries,
+/// a page saying so for articles), with the reason.
+pub async fn withdraw(
+    c: &mut Conn,
+    entity: Entity,
+    id: i64,
+    version: i64,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<i64> {
+    let sql = match entity {
+        Entity::Entry => {
+            "UPDATE entries SET publication = 'withdrawn', withdrawn_at = $1, \
+             withdrawal_reason = $2, updated_at = $1, version = version + 1 \
+             WHERE id = $3 AND version = $4 AND publication = 'published' RETURNING version"
+        }
+        Entity::Article => {
+            "UPDATE articles SET publication = 'withdrawn', withdrawn_at = $1, \
+             withdrawal_reason = $2, updated_at = $1, version = version + 1 \
+             WHERE id = $3 AND version = $4 AND publication = 'published' RETURNING version"
+        }
+    };
+    let v: Option<i64> = sqlx::query_scalar(sql)
+        .bind(now)
+        .bind(reason)
+        .bind(id)
+        .bind(version)
+        .fetch_optional(&mut *c)
+        .await?;
+    v.ok_or_else(|| StoreError::Conflict {
+        constraint: STALE_VERSION.to_string(),
+    })
+}
+
+fn push_staff_entry_filter(qb: &mut QueryBuilder<Db>, f: &StaffFilter) {
+    qb.push(" WHERE 1 = 1");
+    if let Some(p) = f.publication {
+        qb.push(" AND publication = ").push_bind(p);
+    }
+    if let Some(l) = f.list {
+        qb.push(" AND list_kind = ").push_bind(l);
+    }
+    if let Some(cat) = f.category {
+        qb.push(" AND category = ").push_bind(cat);
+    }
+    if let Some(s) = f.status {
+        qb.push(" AND status = ").push_bind(s);
+    }
+    if let Some(q) = &f.q {
+        qb.push(" AND search_text LIKE ");
+        qb.push_bind(format!("%{}%", like_escape(q)));
+        qb.push(" ESCAPE '\\'");
+    }
+}
+
+/// Entries in every publication state, for staff, newest change first.
+pub async fn staff_entries(c: &mut Conn, f: &StaffFilter) -> Result<(i64, Vec<Entry>)> {
+    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM entries");
+    push_staff_entry_filter(&mut count, f);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *c).await?;
+    let mut qb = entry_select();
+    push_staff_entry_filter(&mut qb, f);
+    qb.push(" ORDER BY updated_at DESC, id DESC LIMIT ")
+        .push_bind(f.limit)
+        .push(" OFFSET ")
+        .push_bind(f.offset);
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok((total, decode::<EntryRow, Entry>(&rows, "entry")))
+}
+
+fn push_staff_article_filter(qb: &mut QueryBuilder<Db>, f: &StaffFilter) {
+    qb.push(" WHERE 1 = 1");
+    if let Some(p) = f.publication {
+        qb.push(" AND publication = ").push_bind(p);
+    }
+    if let Some(k) = f.kind {
+        qb.push(" AND kind = ").push_bind(k);
+    }
+    if let Some(q) = &f.q {
+        qb.push(" AND search_text LIKE ");
+        qb.push_bind(format!("%{}%", like_escape(q)));
+        qb.push(" ESCAPE '\\'");
+    }
+}
+
+/// Articles in every publication state, for staff.
+pub async fn staff_articles(c: &mut Conn, f: &StaffFilter) -> Result<(i64, Vec<Article>)> {
+    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM articles");
+    push_staff_article_filter(&mut count, f);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *c).await?;
+    let mut qb = article_select();
+    push_staff_article_filter(&mut qb, f);
+    qb.push(" ORDER BY updated_at DESC, id DESC LIMIT ")
+        .push_bind(f.limit)
+        .push(" OFFSET ")
+        .push_bind(f.offset);
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok((total, decode::<ArticleRow, Article>(&rows, "article")))
+}
+
+pub async fn article_by_id(c: &mut Conn, id: i64) -> Result<Option<Article>> {
+    let mut qb = article_select();
+    qb.push(" WHERE id = ").push_bind(id);
+    let row = qb.build().fetch_optional(&mut *c).await?;
+    Ok(row.and_then(|r| decode_one::<ArticleRow, Article>(&r, "article")))
+}
+
+/// The entries an article is linked to: id and name (any state, for staff).
+pub async fn article_links(c: &mut Conn, article_id: i64) -> Result<Vec<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT e.id, e.name FROM article_entries ae JOIN entries e ON e.id = ae.entry_id \
+         WHERE ae.article_id = $1 ORDER BY e.id",
+    )
+    .bind(article_id)
+    .fetch_all(&mut *c)
+    .await?)
+}
+
+pub async fn insert_attachment(
+    c: &mut Conn,
+    a: &NewAttachment<'_>,
+    now: OffsetDateTime,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO attachments (article_id, file_name, content_type, size, sha256, created_by, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(a.article_id)
+    .bind(a.file_name)
+    .bind(a.content_type)
+    .bind(a.size)
+    .bind(a.sha256)
+    .bind(a.created_by)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+pub async fn attachment(c: &mut Conn, id: i64) -> Result<Option<Attachment>> {
+    Ok(sqlx::query_as(
+        "SELECT id, article_id, file_name, content_type, size, sha256, created_by, created_at \
+         FROM attachments WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?)
+}
+
+/// An attachment the public may fetch: its article is public.
+pub async fn public_attachment(c: &mut Conn, id: i64) -> Result<Option<Public<Attachment>>> {
+    let mut qb = QueryBuilder::<Db>::new(
+        "SELECT id, article_id, file_name, content_type, size, sha256, created_by, created_at \
+         FROM attachments WHERE id = ",
+    );
+    qb.push_bind(id)
+        .push(" AND article_id IN (SELECT id FROM articles WHERE ")
+        .push(PUBLIC_ARTICLE)
+        .push(")");
+    let found: Option<Attachment> = qb.build_query_as().fetch_optional(&mut *c).await?;
+    Ok(found.map(Public::admitted))
+}
+
+pub async fn attachments(c: &mut Conn, article_id: i64) -> Result<Vec<Attachment>> {
+    Ok(sqlx::query_as(
+        "SELECT id, article_id, file_name, content_type, size, sha256, created_by, created_at \
+         FROM attachments WHERE article_id = $1 ORDER BY id",
+    )
+    .bind(article_id)
+    .fetch_all(&mut *c)
+    .await?)
 }

@@ -37,6 +37,8 @@ pub(super) struct EntryRow {
     published_at: Option<OffsetDateTime>,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
+    withdrawn_at: Option<OffsetDateTime>,
+    withdrawal_reason: String,
 }
 
 /// A stored list entry.
@@ -52,6 +54,8 @@ pub struct Entry {
     pub published_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    pub withdrawn_at: Option<OffsetDateTime>,
+    pub withdrawal_reason: String,
 }
 
 impl From<EntryRow> for Entry {
@@ -66,6 +70,8 @@ impl From<EntryRow> for Entry {
             published_at: r.published_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            withdrawn_at: r.withdrawn_at,
+            withdrawal_reason: r.withdrawal_reason,
             data: EntryData {
                 name: r.name,
                 aliases: r.aliases.0,
@@ -107,6 +113,9 @@ pub(super) struct ArticleRow {
     published_on: Date,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
+    first_published_at: Option<OffsetDateTime>,
+    withdrawn_at: Option<OffsetDateTime>,
+    withdrawal_reason: String,
 }
 
 /// A stored article.
@@ -118,6 +127,9 @@ pub struct Article {
     pub version: i64,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    pub first_published_at: Option<OffsetDateTime>,
+    pub withdrawn_at: Option<OffsetDateTime>,
+    pub withdrawal_reason: String,
 }
 
 impl From<ArticleRow> for Article {
@@ -128,6 +140,9 @@ impl From<ArticleRow> for Article {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            first_published_at: r.first_published_at,
+            withdrawn_at: r.withdrawn_at,
+            withdrawal_reason: r.withdrawal_reason,
             data: ArticleData {
                 slug: r.slug,
                 kind: r.kind,
@@ -160,6 +175,8 @@ pub(super) struct RevisionRow {
     note: String,
     changed_by: String,
     changed_at: OffsetDateTime,
+    previous: Option<String>,
+    data: Option<String>,
 }
 
 /// One change to an entry or article, as its history shows it.
@@ -171,6 +188,9 @@ pub struct Revision {
     pub note: String,
     pub changed_by: String,
     pub changed_at: OffsetDateTime,
+    /// JSON snapshots before and after (older revisions kept only the one before).
+    pub previous: Option<String>,
+    pub data: Option<String>,
 }
 
 impl From<RevisionRow> for Revision {
@@ -181,8 +201,62 @@ impl From<RevisionRow> for Revision {
             note: r.note,
             changed_by: r.changed_by,
             changed_at: r.changed_at,
+            previous: r.previous,
+            data: r.data,
         }
     }
+}
+
+/// A proposed change to an entry or article, and where it stands in review.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Change {
+    pub id: i64,
+    pub entity: String,
+    pub entity_id: i64,
+    pub change_set_id: Option<i64>,
+    /// The whole proposed content, as JSON.
+    pub data: String,
+    /// The live version this change was based on.
+    pub base_version: i64,
+    /// 更新说明.
+    pub note: String,
+    pub state: String,
+    pub author_id: Option<i64>,
+    pub author: String,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub submitted_at: Option<OffsetDateTime>,
+    pub reviewer_id: Option<i64>,
+    pub reviewer: Option<String>,
+    pub reviewed_at: Option<OffsetDateTime>,
+    pub review_comment: String,
+    pub publish_at: Option<OffsetDateTime>,
+    pub published_at: Option<OffsetDateTime>,
+    pub version: i64,
+}
+
+/// A spreadsheet upload turned into one reviewable set of changes.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChangeSet {
+    pub id: i64,
+    pub file_name: String,
+    pub author_id: Option<i64>,
+    pub author: String,
+    pub summary: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// A file attached to an article.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Attachment {
+    pub id: i64,
+    pub article_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_by: String,
+    pub created_at: OffsetDateTime,
 }
 
 /// A staff account.

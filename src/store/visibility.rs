@@ -72,6 +72,24 @@ where
     qb.push(" THEN CAST(0 AS BIGINT) WHEN published_at IS NOT NULL THEN CAST(1 AS BIGINT) ELSE CAST(2 AS BIGINT) END AS visibility");
 }
 
+/// What the public may see of an article: all of it, only that it was withdrawn (title,
+/// when and why), or nothing.
+#[derive(Debug)]
+pub enum ArticleVisibility {
+    Public(Public<super::Article>),
+    Withdrawn(WithdrawnNotice),
+    Hidden,
+}
+
+/// The public notice of a withdrawn article.
+#[derive(Debug, Clone)]
+pub struct WithdrawnNotice {
+    pub title: String,
+    pub kind: crate::domain::ArticleKind,
+    pub withdrawn_at: time::OffsetDateTime,
+    pub reason: String,
+}
+
 /// Articles are public when published.
 pub(super) const PUBLIC_ARTICLE: &str = "publication = 'published'";
 

@@ -7,7 +7,7 @@ use super::{PageCtx, layout};
 use crate::domain::ArticleKind;
 use crate::domain::dates::{china_minute, iso};
 use crate::markdown;
-use crate::store::{Article, Entry, Public, Revision};
+use crate::store::{Article, Attachment, Entry, Public, Revision, WithdrawnNotice};
 
 pub struct ArticleList {
     pub kind: ArticleKind,
@@ -39,6 +39,33 @@ pub struct ArticlePage {
     pub article: Public<Article>,
     pub entries: Vec<Public<Entry>>,
     pub revisions: Vec<Revision>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// `1.2 MB`, `340 KB`.
+pub fn human_size(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
+/// The page a withdrawn article keeps: that it was withdrawn, when and why.
+pub fn withdrawn(ctx: &PageCtx<'_>, n: &WithdrawnNotice) -> Markup {
+    let body = html! {
+        nav.breadcrumb aria-label="位置" { a href=(n.kind.path()) { (n.kind.label()) } " › 正文" }
+        article.article {
+            h1 { (n.title) }
+            div.banner.banner-removed role="status" {
+                strong { "本文已撤回。" }
+                "撤回时间：" (china_minute(n.withdrawn_at)) "（北京时间）"
+                @if !n.reason.is_empty() { "；撤回原因：" (n.reason) }
+                "。本文内容不再公开，请以本站最新发布的信息为准。"
+            }
+        }
+    };
+    layout(ctx, &n.title, body)
 }
 
 pub fn show(ctx: &PageCtx<'_>, m: &ArticlePage) -> Markup {
@@ -62,6 +89,19 @@ pub fn show(ctx: &PageCtx<'_>, m: &ArticlePage) -> Markup {
             }
             @if !a.summary.is_empty() { p.summary-lead { (a.summary) } }
             div.prose { (markdown::render(&a.body_md)) }
+            @if !m.attachments.is_empty() {
+                section.block aria-labelledby="attachments-title" {
+                    h2 #attachments-title { "附件" }
+                    ul.article-list {
+                        @for f in &m.attachments {
+                            li {
+                                a href={ "/attachments/" (f.id) "/" (f.file_name) } { (f.file_name) }
+                                " " span.muted { "（" (human_size(f.size)) "）" }
+                            }
+                        }
+                    }
+                }
+            }
         }
         @if !m.entries.is_empty() {
             section.block {
@@ -79,7 +119,7 @@ pub fn show(ctx: &PageCtx<'_>, m: &ArticlePage) -> Markup {
                 ol.history {
                     @for r in &updates {
                         li { time { (china_minute(r.changed_at)) } " 更新：" (r.changed.join("、"))
-                            @if !r.note.is_empty() { "（" (r.note) "）" } }
+                            @if !r.note.is_empty() { "。更新说明：" (r.note) } }
                     }
                 }
             }

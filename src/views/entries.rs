@@ -113,6 +113,7 @@ fn history(m: &EntryPage) -> Vec<(time::Date, String, Markup)> {
             china_minute(r.changed_at),
             html! {
                 @if r.changed.is_empty() { "信息首次录入" } @else { "信息更新：" (r.changed.join("、")) }
+                @if !r.changed.is_empty() && !r.note.is_empty() { "。更新说明：" (r.note) }
             },
         ));
     }

@@ -18,6 +18,8 @@ pub fn describe(status: StatusCode) -> (&'static str, &'static str) {
         StatusCode::REQUEST_TIMEOUT => ("请求超时", "请求未能及时完成，请稍后再试。"),
         StatusCode::PAYLOAD_TOO_LARGE => ("提交内容过大", "提交的内容超过了允许的大小。"),
         StatusCode::SERVICE_UNAVAILABLE => ("系统繁忙", "系统繁忙，请稍后再试。"),
+        StatusCode::CONFLICT => ("无法完成操作", "该内容已被他人修改，请重新载入后再操作。"),
+        StatusCode::UNPROCESSABLE_ENTITY => ("内容有误", "提交的内容有误，请修改后重试。"),
         StatusCode::METHOD_NOT_ALLOWED => ("不支持的请求方式", "本页面不支持该请求方式。"),
         s if s.is_server_error() => ("服务暂时不可用", "服务器暂时出现问题，请稍后再试。"),
         _ => ("无法完成请求", "无法完成您的请求。"),

@@ -19,6 +19,9 @@ pub enum Error {
     /// The database could not answer in time.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The request lost a race or does not fit the item's state; the message says what to do.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -59,6 +62,7 @@ impl Error {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Gone => StatusCode::GONE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -78,6 +82,7 @@ impl Error {
             Error::NotFound => "您访问的页面不存在或尚未公开。".to_string(),
             Error::Gone => "该信息已停止公示（公示期已满或已撤回）。".to_string(),
             Error::Unavailable(_) => "系统繁忙，请稍后再试。".to_string(),
+            Error::Conflict(m) => m.clone(),
             Error::Internal(_) => "服务器暂时出现问题，请稍后再试。".to_string(),
         }
     }
@@ -88,7 +93,7 @@ impl IntoResponse for Error {
         self.log();
         let status = self.status();
         let message = match &self {
-            Error::BadRequest(m) => Some(m.clone()),
+            Error::BadRequest(m) | Error::Conflict(m) => Some(m.clone()),
             _ => None,
         };
         let mut res = status.into_response();

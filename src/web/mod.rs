@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api;
+mod attachments;
 mod client;
 mod error;
 mod layers;
@@ -37,6 +38,8 @@ pub struct AppState {
     /// The header a trusted reverse proxy sets to the client's address, if any.
     pub client_ip_header: Option<axum::http::HeaderName>,
     pub admin: admin::AdminConfig,
+    /// Local state: attachments live under it.
+    pub data_dir: std::path::PathBuf,
 }
 
 impl AppState {

@@ -22,6 +22,10 @@ pub fn public_app(state: AppState) -> Router {
         .route("/cases", get(public::articles::list_cases))
         .route("/notices", get(public::articles::list_notices))
         .route("/articles/{slug}", get(public::articles::show_article))
+        .route(
+            "/attachments/{id}/{name}",
+            get(public::articles::show_attachment),
+        )
         .route("/pages/{slug}", get(public::pages::show_page))
         .route("/search", get(public::search::search))
         .route("/healthz", get(|| async { "ok" }))

@@ -224,7 +224,10 @@ async fn a_disabled_users_session_stops_working_at_once(app: TestApp) {
 
 /// A route's path with its parameters filled in.
 fn concrete(path: &str) -> String {
-    path.replace("{id}", "1").replace("{file}", "site.css")
+    path.replace("{id}", "1")
+        .replace("{file}", "site.css")
+        .replace("{revision}", "1")
+        .replace("{token}", "x")
 }
 
 async fn every_admin_route_refuses_anonymous_clients_and_lower_roles(app: TestApp) {

@@ -167,7 +167,11 @@ fn run_with_input(db: &str, args: &[&str], input: &str) -> std::process::Output 
 
 async fn the_first_admin_is_made_at_the_command_line_and_every_step_is_audited(app: TestApp) {
     let db = app.db.url.clone();
-    let weak = run_with_input(&db, &["user", "add", "chief", "--role", "admin"], "short\nshort\n");
+    let weak = run_with_input(
+        &db,
+        &["user", "add", "chief", "--role", "admin"],
+        "short\nshort\n",
+    );
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("至少需要 12 个字符"));
     let typo = run_with_input(
@@ -178,13 +182,29 @@ async fn the_first_admin_is_made_at_the_command_line_and_every_step_is_audited(a
     assert!(String::from_utf8_lossy(&typo.stderr).contains("两次输入的密码不一致"));
     let made = run_with_input(
         &db,
-        &["user", "add", "chief", "--role", "管理员", "--display-name", "首席"],
+        &[
+            "user",
+            "add",
+            "chief",
+            "--role",
+            "管理员",
+            "--display-name",
+            "首席",
+        ],
         "Shouxi-Guanli-2026\nShouxi-Guanli-2026\n",
     );
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     assert!(String::from_utf8_lossy(&made.stdout).contains("已创建用户 chief（管理员）"));
 
-    let generated = run_with_input(&db, &["user", "add", "helper", "--role", "editor", "--generate"], "");
+    let generated = run_with_input(
+        &db,
+        &["user", "add", "helper", "--role", "editor", "--generate"],
+        "",
+    );
     let out = String::from_utf8_lossy(&generated.stdout).to_string();
     let password = out
         .lines()
@@ -200,7 +220,11 @@ async fn the_first_admin_is_made_at_the_command_line_and_every_step_is_audited(a
     assert!(role.status.success());
     let disabled = run_with_input(&db, &["user", "disable", "helper"], "");
     assert!(disabled.status.success());
-    assert_eq!(b.get("/admin").await.status, 303, "disabled at the command line: signed out");
+    assert_eq!(
+        b.get("/admin").await.status,
+        303,
+        "disabled at the command line: signed out"
+    );
     let list = run_with_input(&db, &["user", "list"], "");
     let listed = String::from_utf8_lossy(&list.stdout).to_string();
     assert!(listed.contains("chief") && listed.contains("helper") && listed.contains("已停用"));
@@ -219,13 +243,32 @@ async fn the_first_admin_is_made_at_the_command_line_and_every_step_is_audited(a
     let file = dir.path().join("audit.csv");
     let export = run_with_input(
         &db,
-        &["audit", "export", "--since", "2020-01-01", "--output", file.to_str().unwrap()],
+        &[
+            "audit",
+            "export",
+            "--since",
+            "2020-01-01",
+            "--output",
+            file.to_str().unwrap(),
+        ],
         "",
     );
-    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
     let csv = std::fs::read_to_string(&file).unwrap();
     assert!(csv.starts_with('\u{feff}'));
-    for want in ["创建用户", "变更角色", "停用用户", "登录成功", "导入名单", "list.csv", "命令行（"] {
+    for want in [
+        "创建用户",
+        "变更角色",
+        "停用用户",
+        "登录成功",
+        "导入名单",
+        "list.csv",
+        "命令行（",
+    ] {
         assert!(csv.contains(want), "{want} missing from the export:\n{csv}");
     }
 }
@@ -239,7 +282,14 @@ async fn serve_demo_prints_both_addresses_and_demo_accounts_that_sign_in() {
         .arg(dir.path())
         .arg("--content-dir")
         .arg(content_dir())
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--admin-bind", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--admin-bind",
+            "127.0.0.1:0",
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -256,7 +306,11 @@ async fn serve_demo_prints_both_addresses_and_demo_accounts_that_sign_in() {
         .find_map(|l| l.strip_prefix("admin side: "))
         .expect("the admin address is printed")
         .to_string();
-    assert!(lines.iter().any(|l| l.starts_with("public site: http://127.0.0.1:")));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("public site: http://127.0.0.1:"))
+    );
     let accounts: Vec<Vec<&str>> = lines
         .iter()
         .filter_map(|l| l.strip_prefix("demo account: "))

@@ -305,6 +305,7 @@ impl TestApp {
             database_url: db.url.clone(),
             search,
             content_dir: content_dir(),
+            data_dir: std::env::temp_dir().join(format!("jingshi-test-{}", std::process::id())),
             demo: false,
             base_url: None,
             single_instance: true,

@@ -1,11 +1,34 @@
-//! The dashboard: where a staff member starts.
+//! The dashboard: what waits for this staff member, and what happened lately.
 
 use maud::{Markup, html};
 
+use super::entries::change_item;
 use super::{AdminCtx, layout};
 use crate::domain::Role;
+use crate::store::Change;
 
-pub fn page(ctx: &AdminCtx<'_>) -> Markup {
+pub struct Dashboard {
+    pub drafts: Vec<Change>,
+    pub returned: Vec<Change>,
+    pub to_review: Vec<Change>,
+    pub scheduled: Vec<Change>,
+    pub published: Vec<Change>,
+}
+
+fn block(title: &str, empty: &str, items: &[Change]) -> Markup {
+    html! {
+        section.block {
+            h2 { (title) " " span.muted { "（" (items.len()) "）" } }
+            @if items.is_empty() {
+                p.muted { (empty) }
+            } @else {
+                ul.admin-links { @for c in items { (change_item(c)) } }
+            }
+        }
+    }
+}
+
+pub fn page(ctx: &AdminCtx<'_>, d: &Dashboard) -> Markup {
     let Some(user) = ctx.user else {
         return layout(ctx, "工作台", html! {});
     };
@@ -14,15 +37,19 @@ pub fn page(ctx: &AdminCtx<'_>) -> Markup {
         "工作台",
         html! {
             h1 { "工作台" }
-            p { "您好，" (user.shown_name()) "。您的角色是" strong { (user.role.label()) } "。" }
-            ul.admin-links {
-                li { a href="/admin/account" { "我的账户" } "：修改密码、设置两步验证。" }
-                @if user.role.allows(Role::Admin) {
-                    li { a href="/admin/users" { "用户管理" } "：添加、停用工作人员账户，重置密码，调整角色。" }
-                    li { a href="/admin/audit" { "审计日志" } "：查看和导出所有登录与操作记录。" }
-                    li { a href="/admin/settings" { "系统设置" } }
-                }
+            p { "您好，" (user.shown_name()) "（" (user.role.label()) "）。" }
+            p.quick {
+                a.button href="/admin/entries/new" { "新建条目" } " "
+                a.button href="/admin/articles/new" { "新建文章" } " "
+                a href="/admin/uploads" { "上传表格" }
             }
+            @if user.role.allows(Role::Reviewer) {
+                (block("待我审核", "没有待审核的修改。", &d.to_review))
+            }
+            (block("退回给我的", "没有被退回的修改。", &d.returned))
+            (block("我的草稿", "没有未提交的草稿。", &d.drafts))
+            (block("定时发布", "没有定时发布的修改。", &d.scheduled))
+            (block("最近发布", "最近没有发布。", &d.published))
         },
     )
 }

@@ -2,10 +2,15 @@
 //! next to each field, and a CSRF token in every form that changes something.
 
 pub mod account;
+pub mod articles;
 pub mod audit;
+pub mod changes;
 pub mod dashboard;
+pub mod entries;
+pub mod history;
 pub mod login;
 pub mod settings;
+pub mod uploads;
 pub mod users;
 
 use std::collections::HashMap;
@@ -36,6 +41,8 @@ fn asset(name: &str) -> String {
 
 const NAV: &[(&str, &str, Role)] = &[
     ("/admin", "工作台", Role::Editor),
+    ("/admin/entries", "名单条目", Role::Editor),
+    ("/admin/articles", "文章", Role::Editor),
     ("/admin/users", "用户管理", Role::Admin),
     ("/admin/audit", "审计日志", Role::Admin),
     ("/admin/settings", "系统设置", Role::Admin),

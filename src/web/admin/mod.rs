@@ -4,7 +4,12 @@
 //! in one guard, and `no-store` / `noindex` on every answer.
 
 mod account;
+mod articles;
 mod audit_log;
+mod changes;
+mod entries;
+mod history;
+mod uploads;
 
 pub use audit_log::csv_stream as audit_csv;
 mod dashboard;
@@ -37,8 +42,8 @@ use crate::views::admin::AdminCtx;
 
 /// The session cookie, scoped to the admin paths.
 pub const COOKIE: &str = "jingshi_admin";
-/// Largest form the admin side takes (spreadsheet uploads have their own limit).
-const FORM_LIMIT: usize = 2 * 1024 * 1024;
+/// Largest form the admin side takes (uploads of spreadsheets and attachments included).
+const FORM_LIMIT: usize = uploads::MAX_UPLOAD + 1024 * 1024;
 
 /// How the admin side is reached and how long its sessions last.
 #[derive(Debug, Clone, Default)]
@@ -90,9 +95,112 @@ fn route(path: &'static str, access: Access, methods: MethodRouter<AppState>) ->
 pub fn routes() -> Vec<AdminRoute> {
     use Access::{Anyone, Enrolment, SecondFactor};
     let editor = Access::Role(Role::Editor);
+    let reviewer = Access::Role(Role::Reviewer);
     let admin = Access::Role(Role::Admin);
+    let uploads_limit = axum::extract::DefaultBodyLimit::max(FORM_LIMIT);
     vec![
         route("/admin", editor, get(dashboard::show)),
+        route("/admin/entries", editor, get(entries::list)),
+        route(
+            "/admin/entries/new",
+            editor,
+            get(entries::new_form).post(entries::create),
+        ),
+        route("/admin/entries/{id}", editor, get(entries::show)),
+        route(
+            "/admin/entries/{id}/edit",
+            editor,
+            get(entries::edit_form).post(entries::update),
+        ),
+        route(
+            "/admin/entries/{id}/remove",
+            editor,
+            get(entries::removal_form).post(entries::remove),
+        ),
+        route(
+            "/admin/entries/{id}/withdraw",
+            reviewer,
+            get(entries::withdraw_form).post(entries::withdraw),
+        ),
+        route("/admin/entries/{id}/history", editor, get(history::entry)),
+        route(
+            "/admin/entries/{id}/restore/{revision}",
+            editor,
+            post(entries::restore),
+        ),
+        route("/admin/articles", editor, get(articles::list)),
+        route(
+            "/admin/articles/new",
+            editor,
+            get(articles::new_form).post(articles::create),
+        ),
+        route("/admin/articles/{id}", editor, get(articles::show)),
+        route(
+            "/admin/articles/{id}/edit",
+            editor,
+            get(articles::edit_form).post(articles::update),
+        ),
+        route(
+            "/admin/articles/{id}/withdraw",
+            reviewer,
+            get(articles::withdraw_form).post(articles::withdraw),
+        ),
+        route(
+            "/admin/articles/{id}/history",
+            editor,
+            get(history::article),
+        ),
+        route(
+            "/admin/articles/{id}/restore/{revision}",
+            editor,
+            post(articles::restore),
+        ),
+        route(
+            "/admin/articles/{id}/attachments",
+            editor,
+            post(articles::upload).layer(uploads_limit),
+        ),
+        route("/admin/attachments/{id}", editor, get(articles::attachment)),
+        route("/admin/changes/{id}", editor, get(changes::show)),
+        route("/admin/changes/{id}/submit", editor, post(changes::submit)),
+        route(
+            "/admin/changes/{id}/discard",
+            editor,
+            post(changes::discard),
+        ),
+        route(
+            "/admin/changes/{id}/approve",
+            reviewer,
+            post(changes::approve),
+        ),
+        route(
+            "/admin/changes/{id}/reject",
+            reviewer,
+            post(changes::reject),
+        ),
+        route(
+            "/admin/uploads",
+            editor,
+            get(uploads::form)
+                .post(uploads::receive)
+                .layer(uploads_limit),
+        ),
+        route(
+            "/admin/uploads/{token}/confirm",
+            editor,
+            post(uploads::confirm),
+        ),
+        route("/admin/change-sets/{id}", editor, get(uploads::show_set)),
+        route(
+            "/admin/change-sets/{id}/approve",
+            reviewer,
+            post(uploads::approve_set),
+        ),
+        route(
+            "/admin/change-sets/{id}/reject",
+            reviewer,
+            post(uploads::reject_set),
+        ),
         route("/admin/login", Anyone, get(login::form).post(login::submit)),
         route(
             "/admin/login/totp",

@@ -7,8 +7,8 @@ use crate::domain::article::parse_slug;
 use crate::domain::dates::iso;
 use crate::lookup::understand::understand;
 use crate::markdown;
-use crate::store::{Article, ArticleFilter};
-use crate::web::error::{Error, visible};
+use crate::store::{Article, ArticleFilter, ArticleVisibility};
+use crate::web::error::Error;
 use crate::web::params::{Params, limit_offset};
 use crate::web::{ApiError, AppState};
 
@@ -97,7 +97,11 @@ pub async fn show_article(
     Path(slug): Path<String>,
 ) -> Result<Json<ArticleDetail>, ApiError> {
     let slug = parse_slug(&slug).map_err(|_| Error::NotFound)?;
-    let article = visible(state.store.public_article(slug).await?)?;
+    let article = match state.store.public_article(slug).await? {
+        ArticleVisibility::Public(a) => a,
+        ArticleVisibility::Withdrawn(_) => return Err(Error::Gone.into()),
+        ArticleVisibility::Hidden => return Err(Error::NotFound.into()),
+    };
     Ok(Json(ArticleDetail {
         item: ArticleItem::new(&state, &article),
         body_html: markdown::render(&article.data.body_md).into_string(),

@@ -3,10 +3,13 @@ use maud::Markup;
 
 use crate::domain::ArticleKind;
 use crate::domain::article::parse_slug;
-use crate::store::{ArticleFilter, Entity};
-use crate::views::articles::{ArticleList, ArticlePage, list, show};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::store::{ArticleFilter, ArticleVisibility, Entity};
+use crate::views::articles::{ArticleList, ArticlePage, list, show, withdrawn};
 use crate::web::AppState;
-use crate::web::error::{Error, Result, visible};
+use crate::web::error::{Error, Result};
 use crate::web::params::{Params, limit_offset};
 
 const PER_PAGE: u32 = 20;
@@ -46,10 +49,18 @@ pub async fn list_notices(State(state): State<AppState>, params: Params) -> Resu
 pub async fn show_article(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Markup> {
+) -> Result<Response> {
     let slug = parse_slug(&slug).map_err(|_| Error::NotFound)?;
-    let article = visible(state.store.public_article(slug).await?)?;
+    let article = match state.store.public_article(slug).await? {
+        ArticleVisibility::Public(a) => a,
+        ArticleVisibility::Withdrawn(notice) => {
+            let page = withdrawn(&state.ctx(notice.kind.path()), &notice);
+            return Ok((StatusCode::GONE, page).into_response());
+        }
+        ArticleVisibility::Hidden => return Err(Error::NotFound),
+    };
     let model = ArticlePage {
+        attachments: state.store.attachments(article.id).await?,
         entries: state
             .store
             .public_entries_for_article(article.id, state.clock.today())
@@ -57,5 +68,20 @@ pub async fn show_article(
         revisions: state.store.revisions(Entity::Article, article.id).await?,
         article,
     };
-    Ok(show(&state.ctx(model.article.data.kind.path()), &model))
+    Ok(show(&state.ctx(model.article.data.kind.path()), &model).into_response())
+}
+
+/// An attachment of a public article, with a content type it was checked to be and a
+/// `Content-Disposition`: images shown inline, anything else downloaded.
+pub async fn show_attachment(
+    State(state): State<AppState>,
+    Path((raw, _name)): Path<(String, String)>,
+) -> Result<Response> {
+    let id = raw.parse::<i64>().map_err(|_| Error::NotFound)?;
+    let attachment = state
+        .store
+        .public_attachment(id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    crate::web::attachments::serve(&state, &attachment).await
 }

@@ -1,0 +1,296 @@
+//! Staff pages of articles: the list, the form (with a server-rendered preview and related
+//! entries chosen by searching), one article with its attachments, withdrawal.
+
+use maud::{Markup, html};
+
+use super::entries::publication_badge;
+use super::{AdminCtx, FieldErrors, csrf_field, layout};
+use crate::domain::ArticleKind;
+use crate::domain::dates::china_minute;
+use crate::markdown;
+use crate::store::{Article, Attachment, Change, Entry, Revision};
+use crate::views::articles::human_size;
+use crate::views::components::pagination;
+use crate::workflow::state_of;
+
+pub struct ArticleListPage {
+    pub articles: Vec<Article>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+    pub query: String,
+}
+
+pub fn list(ctx: &AdminCtx<'_>, m: &ArticleListPage) -> Markup {
+    let base = if m.query.is_empty() {
+        "/admin/articles".to_string()
+    } else {
+        format!("/admin/articles?{}", m.query)
+    };
+    layout(
+        ctx,
+        "文章",
+        html! {
+            h1 { "文章" }
+            p { a.button href="/admin/articles/new" { "新建文章" } }
+            p.result-count role="status" { "共 " strong { (m.total) } " 篇" }
+            div.table-wrap {
+                table {
+                    caption.visually-hidden { "文章" }
+                    thead { tr { th scope="col" { "标题" } th scope="col" { "类别" } th scope="col" { "发布" } th scope="col" { "最近修改" } } }
+                    tbody {
+                        @for a in &m.articles {
+                            tr {
+                                td { a href={ "/admin/articles/" (a.id) } { (a.data.title) } }
+                                td { (a.data.kind.label()) }
+                                td { (publication_badge(a.publication)) }
+                                td.nowrap { (china_minute(a.updated_at)) }
+                            }
+                        }
+                    }
+                }
+            }
+            (pagination(&base, m.page, m.total, m.per_page))
+        },
+    )
+}
+
+/// What the article form holds.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleForm {
+    pub kind: String,
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    pub body_md: String,
+    pub tags: String,
+    pub doc_no: String,
+    pub published_on: String,
+    /// Related entries: id and name.
+    pub related: Vec<(i64, String)>,
+    pub note: String,
+}
+
+pub struct ArticleFormPage<'a> {
+    pub title: &'a str,
+    pub action: String,
+    pub form: ArticleForm,
+    /// The slug can be set only when the article is created.
+    pub new: bool,
+    pub errors: FieldErrors,
+    pub note_required: bool,
+    pub expected: Vec<(&'static str, String)>,
+    /// The preview of the body, when asked for.
+    pub preview: bool,
+    /// Entries found by the related-entry search.
+    pub found: Vec<Entry>,
+    pub find: String,
+}
+
+fn input(
+    errors: &FieldErrors,
+    name: &'static str,
+    label: &str,
+    value: &str,
+    hint: Option<&str>,
+) -> Markup {
+    super::field(errors, name, label, "text", value, hint)
+}
+
+pub fn form(ctx: &AdminCtx<'_>, m: &ArticleFormPage<'_>) -> Markup {
+    let f = &m.form;
+    let err = |k: &str| m.errors.get(k);
+    layout(
+        ctx,
+        m.title,
+        html! {
+            h1 { (m.title) }
+            @if !m.errors.is_empty() {
+                p.form-error role="alert" { "有 " (m.errors.0.len()) " 处需要修改，见下方各栏的提示。" }
+            }
+            form method="post" action=(m.action) {
+                (csrf_field(ctx.csrf))
+                @for (name, value) in &m.expected { input type="hidden" name=(name) value=(value); }
+                div.form-field {
+                    label for="f-kind" { "类别" }
+                    select #f-kind name="kind" {
+                        @for k in ArticleKind::ALL {
+                            option value=(k.key()) selected[f.kind == k.key()] { (k.label()) }
+                        }
+                    }
+                }
+                (input(&m.errors, "title", "标题（必填）", &f.title, None))
+                @if m.new {
+                    (input(&m.errors, "slug", "地址名", &f.slug,
+                        Some("网址中的名称：小写字母、数字和连字符；留空时按标题拼音自动生成")))
+                } @else {
+                    p { "地址名：" code { (f.slug) } " " span.help { "（已创建的文章不能修改地址名）" } }
+                    input type="hidden" name="slug" value=(f.slug);
+                }
+                div.form-field.has-error[err("summary").is_some()] {
+                    label for="f-summary" { "摘要" }
+                    textarea #f-summary name="summary" rows="2" { (f.summary) }
+                    @if let Some(e) = err("summary") { p.field-error { (e) } }
+                }
+                div.form-field.has-error[err("body_md").is_some()] {
+                    label for="f-body" { "正文（Markdown）" }
+                    textarea #f-body name="body_md" rows="16" aria-describedby="f-body-hint" { (f.body_md) }
+                    @if let Some(e) = err("body_md") { p.field-error { (e) } }
+                    p.help #f-body-hint { "**加粗**、## 小标题、- 列表；插入图片：先在文章页面上传附件，再复制其插入代码。" }
+                }
+                @if m.preview {
+                    section.preview aria-label="正文预览" {
+                        h2 { "预览" }
+                        div.prose { (markdown::render(&f.body_md)) }
+                    }
+                }
+                (input(&m.errors, "tags", "标签", &f.tags, Some("多个用“、”或逗号分隔")))
+                (input(&m.errors, "doc_no", "文号", &f.doc_no, None))
+                div.form-field.has-error[err("published_on").is_some()] {
+                    label for="f-published_on" { "发布日期" }
+                    input #f-published_on type="date" name="published_on" value=(f.published_on);
+                    @if let Some(e) = err("published_on") { p.field-error { (e) } }
+                }
+                fieldset {
+                    legend { "相关名单条目" }
+                    @if f.related.is_empty() { p.help { "尚未关联条目。" } }
+                    @for (id, name) in &f.related {
+                        div.form-field.check {
+                            input id={ "f-rel-" (id) } type="checkbox" name="related" value={ "#" (id) } checked;
+                            label for={ "f-rel-" (id) } { (name) "（#" (id) "）" }
+                        }
+                    }
+                    div.form-field {
+                        label for="f-find" { "搜索条目（名称、代码）" }
+                        input #f-find type="search" name="find" value=(m.find);
+                    }
+                    button.secondary type="submit" name="step" value="find" { "搜索" }
+                    @for e in &m.found {
+                        div.form-field.check {
+                            input id={ "f-add-" (e.id) } type="checkbox" name="related" value={ "#" (e.id) };
+                            label for={ "f-add-" (e.id) } { "添加：" (e.data.name) "（#" (e.id) "，" (e.publication.label()) "）" }
+                        }
+                    }
+                    @if !m.find.is_empty() && m.found.is_empty() { p.help { "没有找到匹配的条目。" } }
+                }
+                (super::entries::note_field(&f.note, m.note_required, &m.errors))
+                button.secondary type="submit" name="step" value="preview" { "预览" }
+                " "
+                button type="submit" name="step" value="save" { "保存草稿" }
+            }
+        },
+    )
+}
+
+pub struct ArticlePage<'a> {
+    pub article: &'a Article,
+    pub open: Option<&'a Change>,
+    pub revisions: &'a [Revision],
+    pub attachments: &'a [Attachment],
+    pub can_review: bool,
+    pub errors: FieldErrors,
+}
+
+pub fn show(ctx: &AdminCtx<'_>, m: &ArticlePage<'_>) -> Markup {
+    let a = m.article;
+    let upload = format!(
+        "/admin/articles/{}/attachments?csrf_token={}",
+        a.id,
+        url::form_urlencoded::byte_serialize(ctx.csrf.as_bytes()).collect::<String>()
+    );
+    layout(
+        ctx,
+        &a.data.title,
+        html! {
+            nav.breadcrumb aria-label="位置" { a href="/admin/articles" { "文章" } " › #" (a.id) }
+            h1 { (a.data.title) " " (publication_badge(a.publication)) }
+            @if a.publication == crate::domain::Publication::Published {
+                p { a href={ "/articles/" (a.data.slug) } { "公开页面" } }
+            }
+            @if let Some(at) = a.withdrawn_at {
+                p.form-error { "已于 " (china_minute(at)) " 撤回：" (a.withdrawal_reason) }
+            }
+            @if let Some(c) = m.open {
+                section.block.open-change {
+                    h2 { "待处理的修改" }
+                    p { (state_of(c).label()) " · " (c.author) " · " (china_minute(c.updated_at)) }
+                    p { a.button href={ "/admin/changes/" (c.id) } { "查看并处理这项修改" } }
+                }
+            }
+            section.block {
+                h2 { "操作" }
+                ul.admin-links {
+                    li { a href={ "/admin/articles/" (a.id) "/edit" } { "编辑" } }
+                    @if m.can_review && a.publication == crate::domain::Publication::Published {
+                        li { a href={ "/admin/articles/" (a.id) "/withdraw" } { "撤回" } "（公开页面改为显示撤回时间和原因）" }
+                    }
+                    li { a href={ "/admin/articles/" (a.id) "/history" } { "修改历史与版本比较" } }
+                }
+            }
+            section.block {
+                h2 { "附件" }
+                @if m.attachments.is_empty() { p.help { "暂无附件。" } }
+                ul.admin-links {
+                    @for f in m.attachments {
+                        li {
+                            a href={ "/admin/attachments/" (f.id) } { (f.file_name) }
+                            " " span.muted { (human_size(f.size)) } br;
+                            "插入代码："
+                            @if f.content_type.starts_with("image/") {
+                                code { "![" (f.file_name) "](/attachments/" (f.id) "/" (f.file_name) ")" }
+                            } @else {
+                                code { "[" (f.file_name) "](/attachments/" (f.id) "/" (f.file_name) ")" }
+                            }
+                        }
+                    }
+                }
+                @if let Some(e) = m.errors.get("file") { p.field-error role="alert" { (e) } }
+                form method="post" action=(upload) enctype="multipart/form-data" {
+                    div.form-field {
+                        label for="f-file" { "上传附件（PDF 或图片，最大 10 MB）" }
+                        input #f-file type="file" name="file" accept=".pdf,.png,.jpg,.jpeg,.gif,.webp";
+                    }
+                    button type="submit" { "上传" }
+                }
+            }
+            h2 { "当前内容" }
+            dl.record {
+                div { dt { "类别" } dd { (a.data.kind.label()) } }
+                div { dt { "地址名" } dd { (a.data.slug) } }
+                div { dt { "摘要" } dd { (a.data.summary) } }
+            }
+            div.prose { (markdown::render(&a.data.body_md)) }
+            @if !m.revisions.is_empty() {
+                h2 { "最近修改" }
+                (super::entries::revision_list(m.revisions, &format!("/admin/articles/{}", a.id)))
+            }
+        },
+    )
+}
+
+pub fn withdraw_confirm(
+    ctx: &AdminCtx<'_>,
+    a: &Article,
+    reason: &str,
+    errors: &FieldErrors,
+) -> Markup {
+    layout(
+        ctx,
+        "撤回文章",
+        html! {
+            h1 { "确认撤回“" (a.data.title) "”？" }
+            p { "撤回后，文章内容不再公开；原地址显示“本文已撤回”及撤回时间和原因。" }
+            form method="post" action={ "/admin/articles/" (a.id) "/withdraw" } {
+                (csrf_field(ctx.csrf))
+                input type="hidden" name="version" value=(a.version);
+                div.form-field.has-error[errors.get("reason").is_some()] {
+                    label for="f-reason" { "撤回原因（必填，公众可见）" }
+                    textarea #f-reason name="reason" rows="2" { (reason) }
+                    @if let Some(e) = errors.get("reason") { p.field-error { (e) } }
+                }
+                button.danger type="submit" { "确认撤回" }
+                " " a href={ "/admin/articles/" (a.id) } { "取消" }
+            }
+        },
+    )
+}

@@ -1,0 +1,110 @@
+//! The history of an item: every published revision, two of them compared side by side
+//! (fields, and a line diff of an article's Markdown), and any one restored as a new change.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+
+use super::Staff;
+use crate::domain::article::ArticleData;
+use crate::domain::entry::EntryData;
+use crate::store::{Entity, Revision, snapshot};
+use crate::views::admin::history::{self as views, HistoryPage};
+use crate::web::params::Params;
+use crate::web::{AppState, Error};
+use crate::workflow::diff;
+
+/// Each revision (newest first) with the content it left: its own snapshot, or — for
+/// revisions kept before snapshots were — the `previous` of the next newer one, or the live
+/// content for the newest.
+pub fn snapshots(revisions: &[Revision], current: &str) -> Vec<(Revision, String)> {
+    revisions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let after = r.data.clone().or_else(|| {
+                if i == 0 {
+                    Some(current.to_string())
+                } else {
+                    revisions[i - 1].previous.clone()
+                }
+            });
+            (r.clone(), after.unwrap_or_default())
+        })
+        .collect()
+}
+
+/// The two revisions to compare: `b` (default the newest) and `a` (default the one before).
+fn pick(params: &Params, snaps: &[(Revision, String)]) -> (Option<usize>, Option<usize>) {
+    let find = |key: &str| {
+        params
+            .get(key)
+            .and_then(|v| v.parse::<i64>().ok())
+            .and_then(|id| snaps.iter().position(|(r, _)| r.id == id))
+    };
+    let b = find("b").or(if snaps.is_empty() { None } else { Some(0) });
+    let a = find("a").or(b.map(|b| b + 1).filter(|a| *a < snaps.len()));
+    (a, b)
+}
+
+pub async fn entry(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(raw): Path<String>,
+    params: Params,
+) -> Result<Response, Error> {
+    let entry = super::entries::load(&state, &raw).await?;
+    let revisions = state.store.revisions(Entity::Entry, entry.id).await?;
+    let snaps = snapshots(&revisions, &snapshot(&entry.data));
+    let (a, b) = pick(&params, &snaps);
+    let parse = |i: Option<usize>| -> Option<EntryData> {
+        i.and_then(|i| serde_json::from_str(&snaps[i].1).ok())
+    };
+    let (old, new) = (parse(a), parse(b));
+    let rows = new
+        .as_ref()
+        .map(|n| diff::entry_fields(old.as_ref(), n))
+        .unwrap_or_default();
+    let page = HistoryPage {
+        title: &entry.data.name,
+        base: format!("/admin/entries/{}", entry.id),
+        revisions: &revisions,
+        a: a.map(|i| snaps[i].0.id),
+        b: b.map(|i| snaps[i].0.id),
+        fields: rows,
+        body: Vec::new(),
+    };
+    Ok(views::page(&staff.ctx(&state, "/admin/entries"), &page).into_response())
+}
+
+pub async fn article(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(raw): Path<String>,
+    params: Params,
+) -> Result<Response, Error> {
+    let article = super::articles::load(&state, &raw).await?;
+    let revisions = state.store.revisions(Entity::Article, article.id).await?;
+    let snaps = snapshots(&revisions, &snapshot(&article.data));
+    let (a, b) = pick(&params, &snaps);
+    let parse = |i: Option<usize>| -> Option<ArticleData> {
+        i.and_then(|i| serde_json::from_str(&snaps[i].1).ok())
+    };
+    let (old, new) = (parse(a), parse(b));
+    let (fields, body) = match &new {
+        Some(n) => (
+            diff::article_fields(old.as_ref(), n),
+            diff::lines(old.as_ref().map_or("", |o| o.body_md.as_str()), &n.body_md),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let page = HistoryPage {
+        title: &article.data.title,
+        base: format!("/admin/articles/{}", article.id),
+        revisions: &revisions,
+        a: a.map(|i| snaps[i].0.id),
+        b: b.map(|i| snaps[i].0.id),
+        fields,
+        body,
+    };
+    Ok(views::page(&staff.ctx(&state, "/admin/articles"), &page).into_response())
+}
