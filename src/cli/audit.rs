@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 
 use crate::clock::Clock;
 use crate::config::GlobalOpts;
-use crate::domain::dates::{CHINA, parse_date};
+use crate::domain::dates::{china_midnight, parse_date};
 use crate::staff::audit::{self, Action, Who};
 use crate::store::{AuditFilter, Store};
 use crate::web::admin::audit_csv;
@@ -30,13 +30,9 @@ pub enum AuditCommand {
 pub async fn run(global: &GlobalOpts, command: AuditCommand) -> anyhow::Result<()> {
     let AuditCommand::Export { since, output } = command;
     let from = match since {
-        Some(s) => Some(
-            time::PrimitiveDateTime::new(
-                parse_date(&s).map_err(|e| anyhow::anyhow!("--since: {e}"))?,
-                time::Time::MIDNIGHT,
-            )
-            .assume_offset(CHINA),
-        ),
+        Some(s) => Some(china_midnight(
+            parse_date(&s).map_err(|e| anyhow::anyhow!("--since: {e}"))?,
+        )),
         None => None,
     };
     let store = Store::connect(&global.database_url()).await?;

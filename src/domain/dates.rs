@@ -45,6 +45,17 @@ pub fn from_excel_serial(serial: f64) -> Option<Date> {
 /// China Standard Time: publicity periods end on dates of the office's calendar.
 pub const CHINA: time::UtcOffset = time::macros::offset!(+8);
 
+/// A China wall-clock time as an instant, in UTC: every instant is stored in UTC, because
+/// SQLite compares stored timestamps as text.
+pub fn from_china(t: time::PrimitiveDateTime) -> time::OffsetDateTime {
+    t.assume_offset(CHINA).to_offset(time::UtcOffset::UTC)
+}
+
+/// The first instant of a China date.
+pub fn china_midnight(d: Date) -> time::OffsetDateTime {
+    from_china(time::PrimitiveDateTime::new(d, time::Time::MIDNIGHT))
+}
+
 /// `2026-03-01 14:05` in China Standard Time, for change dates and lookup receipts.
 pub fn china_minute(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(CHINA);

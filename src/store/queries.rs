@@ -315,7 +315,7 @@ pub async fn public_article(c: &mut Conn, slug: &str) -> Result<ArticleVisibilit
         return Ok(ArticleVisibility::Hidden);
     };
     Ok(match (code, article.withdrawn_at) {
-        (0, _) => ArticleVisibility::Public(Public::admitted(article)),
+        (0, _) => ArticleVisibility::Public(Box::new(Public::admitted(article))),
         (1, Some(at)) => ArticleVisibility::Withdrawn(WithdrawnNotice {
             title: article.data.title,
             kind: article.data.kind,

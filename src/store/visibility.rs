@@ -76,7 +76,7 @@ where
 /// when and why), or nothing.
 #[derive(Debug)]
 pub enum ArticleVisibility {
-    Public(Public<super::Article>),
+    Public(Box<Public<super::Article>>),
     Withdrawn(WithdrawnNotice),
     Hidden,
 }

@@ -128,19 +128,33 @@ async fn check_entry_identity(tx: &mut Tx, id: Option<i64>, d: &EntryData) -> Re
     Ok(())
 }
 
+/// A draft to save: what it proposes, for which item (`None`: a new one), with its change
+/// note, and what the form saw.
+#[derive(Debug, Clone, Copy)]
+pub struct Draft<'a> {
+    pub entity: Entity,
+    pub id: Option<i64>,
+    pub proposal: &'a Proposal,
+    pub note: &'a str,
+    pub expected: Expected,
+}
+
 /// Saves a proposed change as a draft: a new item (its live row is a hidden draft until the
 /// change is published), or an edit of an item through its open change. An edit of a
-/// published item needs a change note (更新说明).
+/// published item needs a change note (更新说明). Returns the item's and the change's ids.
 pub async fn save(
     store: &Store,
     clock: &Clock,
     by: By<'_>,
-    entity: Entity,
-    id: Option<i64>,
-    data: &Proposal,
-    note: &str,
-    expected: Expected,
+    draft: Draft<'_>,
 ) -> Result<(i64, i64)> {
+    let Draft {
+        entity,
+        id,
+        proposal: data,
+        note,
+        expected,
+    } = draft;
     let now = clock.now();
     let note = note.trim();
     let mut tx = store.begin().await?;

@@ -17,3 +17,4 @@ mod migrate;
 mod outbox;
 mod relevance;
 mod security;
+mod workflow;

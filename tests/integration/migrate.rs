@@ -35,8 +35,9 @@ async fn migrate_data_moves_the_demo_database_to_postgres_and_can_run_again() {
     let source = TestApp::spawn(Backend::Sqlite).await;
     fill_demo(&source.store, &source.clock).await;
     source.sync().await;
-    // Staff and their audit trail move too.
+    // Staff, their audit trail and their work in progress move too.
     crate::staff::make_user(&source, "qianyi", jingshi::domain::Role::Admin).await;
+    work_in_progress(&source).await;
     let mut changed = fake_entry("示例迁移修订有限公司");
     source
         .insert(&[changed.clone()], Publication::Published)
@@ -113,6 +114,55 @@ async fn migrate_data_moves_the_demo_database_to_postgres_and_can_run_again() {
         .max()
         .unwrap();
     assert!(new > max, "identity sequences continue after copied ids");
+}
+
+/// A draft change, a change set from an upload, and an attachment.
+async fn work_in_progress(app: &TestApp) {
+    use jingshi::import::ImportRow;
+    use jingshi::workflow::{self, By, Draft, Expected, Proposal};
+    let user = app.store.user_by_name("qianyi").await.unwrap().unwrap();
+    let by = By {
+        user: &user,
+        address: "127.0.0.1",
+    };
+    let proposal = Proposal::Entry(fake_entry("示例迁移草稿有限公司"));
+    workflow::save(
+        &app.store,
+        &app.clock,
+        by,
+        Draft {
+            entity: jingshi::store::Entity::Entry,
+            id: None,
+            proposal: &proposal,
+            note: "",
+            expected: Expected::New,
+        },
+    )
+    .await
+    .unwrap();
+    let rows = vec![ImportRow {
+        row: 2,
+        id: None,
+        data: fake_entry("示例迁移变更集有限公司"),
+    }];
+    workflow::create_change_set(&app.store, &app.clock, by, "set.csv", &rows)
+        .await
+        .unwrap();
+    let mut tx = app.store.begin().await.unwrap();
+    tx.insert_attachment(
+        &jingshi::store::NewAttachment {
+            article_id: 1,
+            file_name: "a.pdf",
+            content_type: "application/pdf",
+            size: 1,
+            sha256: "00",
+            created_by: "qianyi",
+        },
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
 }
 
 async fn count(store: &Store, table: &str) -> i64 {

@@ -139,3 +139,42 @@ pub async fn signed_in(app: &TestApp, username: &str, role: Role) -> Browser {
 pub fn later(clock: &Clock, minutes: i64) {
     clock.advance(time::Duration::minutes(minutes));
 }
+
+impl Browser {
+    /// Posts a multipart form (an upload), with the CSRF token in the query string.
+    pub async fn upload(&mut self, path: &str, file_name: &str, bytes: Vec<u8>) -> Page {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url = format!(
+            "{}{path}{sep}csrf_token={}",
+            self.base,
+            url::form_urlencoded::byte_serialize(self.csrf.as_bytes()).collect::<String>()
+        );
+        let res = self
+            .client
+            .post(url)
+            .header("origin", self.base.clone())
+            .multipart(form)
+            .send()
+            .await
+            .expect("admin upload");
+        self.read(res).await
+    }
+}
+
+/// The value of a hidden or text input on a page.
+pub fn input_value(page: &str, name: &str) -> Option<String> {
+    let at = page.find(&format!(r#"name="{name}" value=""#))?;
+    let rest = &page[at + format!(r#"name="{name}" value=""#).len()..];
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+/// The id in a location like `/admin/entries/12`.
+pub fn id_in(location: &str) -> i64 {
+    location
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no id in {location}"))
+}

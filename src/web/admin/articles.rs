@@ -25,7 +25,7 @@ use crate::web::attachments::{MAX_SIZE, clean_name, path_of, sniff};
 use crate::web::client::ClientAddr;
 use crate::web::params::{Params, limit_offset};
 use crate::web::{AppState, Error};
-use crate::workflow::{self, By, Expected, Proposal, slug};
+use crate::workflow::{self, By, Draft, Expected, Proposal, slug};
 
 const PER_PAGE: u32 = 30;
 
@@ -282,11 +282,13 @@ async fn submit_form(
         &state.store,
         &state.clock,
         by,
-        Entity::Article,
-        existing.map(|a| a.id),
-        &Proposal::Article(data),
-        get(&form, "note"),
-        expected,
+        Draft {
+            entity: Entity::Article,
+            id: existing.map(|a| a.id),
+            proposal: &Proposal::Article(data),
+            note: get(&form, "note"),
+            expected,
+        },
     )
     .await
     {
@@ -610,12 +612,14 @@ pub async fn restore(
         &state.store,
         &state.clock,
         by,
-        Entity::Article,
-        Some(article.id),
-        &Proposal::Article(data),
-        &note,
-        Expected::Live {
-            version: article.version,
+        Draft {
+            entity: Entity::Article,
+            id: Some(article.id),
+            proposal: &Proposal::Article(data),
+            note: &note,
+            expected: Expected::Live {
+                version: article.version,
+            },
         },
     )
     .await

@@ -4,10 +4,10 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
+use time::Date;
 
 use super::Staff;
-use crate::domain::dates::{CHINA, parse_date};
+use crate::domain::dates::{china_midnight, parse_date};
 use crate::staff::audit::{self, Action, CSV_HEADER, Who, write_csv};
 use crate::store::{AuditFilter, Store};
 use crate::views::admin::audit::{AuditPage, page};
@@ -18,11 +18,6 @@ use crate::web::{AppState, Error};
 const PER_PAGE: u32 = 50;
 /// Rows read per query while streaming an export.
 const EXPORT_BATCH: i64 = 2_000;
-
-/// The start of a China date, as an instant.
-fn china_midnight(d: Date) -> OffsetDateTime {
-    PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_offset(CHINA)
-}
 
 struct Filters {
     filter: AuditFilter,

@@ -12,7 +12,7 @@ use super::entries::refusal;
 use super::{Staff, done};
 use crate::domain::Role;
 use crate::domain::article::ArticleData;
-use crate::domain::dates::CHINA;
+use crate::domain::dates::from_china;
 use crate::domain::entry::EntryData;
 use crate::staff::settings;
 use crate::store::{Change, Entity};
@@ -163,7 +163,7 @@ fn china_time(text: &str) -> Option<OffsetDateTime> {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
     PrimitiveDateTime::parse(text.trim(), &format)
         .ok()
-        .map(|t| t.assume_offset(CHINA))
+        .map(from_china)
 }
 
 pub async fn approve(

@@ -20,7 +20,7 @@ use crate::views::admin::entries::{
 use crate::web::client::ClientAddr;
 use crate::web::params::{Params, limit_offset};
 use crate::web::{AppState, Error};
-use crate::workflow::{self, By, Expected, Proposal, WorkflowError, state_of};
+use crate::workflow::{self, By, Draft, Expected, Proposal, WorkflowError, state_of};
 
 const PER_PAGE: u32 = 30;
 
@@ -246,11 +246,13 @@ pub async fn create(
         &state.store,
         &state.clock,
         by,
-        Entity::Entry,
-        None,
-        &Proposal::Entry(data),
-        &note,
-        Expected::New,
+        Draft {
+            entity: Entity::Entry,
+            id: None,
+            proposal: &Proposal::Entry(data),
+            note: &note,
+            expected: Expected::New,
+        },
     )
     .await
     {
@@ -383,11 +385,13 @@ pub async fn update(
         &state.store,
         &state.clock,
         by,
-        Entity::Entry,
-        Some(entry.id),
-        &Proposal::Entry(data),
-        &note,
-        expected,
+        Draft {
+            entity: Entity::Entry,
+            id: Some(entry.id),
+            proposal: &Proposal::Entry(data),
+            note: &note,
+            expected,
+        },
     )
     .await
     {
@@ -494,11 +498,13 @@ pub async fn remove(
             &state.store,
             &state.clock,
             by,
-            Entity::Entry,
-            Some(entry.id),
-            &Proposal::Entry(d),
-            &note,
-            expected_of(&form),
+            Draft {
+                entity: Entity::Entry,
+                id: Some(entry.id),
+                proposal: &Proposal::Entry(d),
+                note: &note,
+                expected: expected_of(&form),
+            },
         )
         .await
         {
@@ -608,12 +614,14 @@ pub async fn restore(
         &state.store,
         &state.clock,
         by,
-        Entity::Entry,
-        Some(entry.id),
-        &Proposal::Entry(data),
-        &note,
-        Expected::Live {
-            version: entry.version,
+        Draft {
+            entity: Entity::Entry,
+            id: Some(entry.id),
+            proposal: &Proposal::Entry(data),
+            note: &note,
+            expected: Expected::Live {
+                version: entry.version,
+            },
         },
     )
     .await

@@ -98,7 +98,7 @@ pub async fn show_article(
 ) -> Result<Json<ArticleDetail>, ApiError> {
     let slug = parse_slug(&slug).map_err(|_| Error::NotFound)?;
     let article = match state.store.public_article(slug).await? {
-        ArticleVisibility::Public(a) => a,
+        ArticleVisibility::Public(a) => *a,
         ArticleVisibility::Withdrawn(_) => return Err(Error::Gone.into()),
         ArticleVisibility::Hidden => return Err(Error::NotFound.into()),
     };

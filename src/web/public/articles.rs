@@ -52,7 +52,7 @@ pub async fn show_article(
 ) -> Result<Response> {
     let slug = parse_slug(&slug).map_err(|_| Error::NotFound)?;
     let article = match state.store.public_article(slug).await? {
-        ArticleVisibility::Public(a) => a,
+        ArticleVisibility::Public(a) => *a,
         ArticleVisibility::Withdrawn(notice) => {
             let page = withdrawn(&state.ctx(notice.kind.path()), &notice);
             return Ok((StatusCode::GONE, page).into_response());
