@@ -52,8 +52,9 @@ pub use rows::{Article, Entry, Page, Revision};
 pub use visibility::{Public, Visibility};
 
 /// Bumped whenever what is derived from an entry's data (folded keys, lookup text, exact
-/// keys) changes meaning; older rows are recomputed when the store connects.
-pub const KEYS_VERSION: i64 = 1;
+/// keys) changes meaning; older rows are recomputed when the store connects. Version 2 keys
+/// websites by registrable domain.
+pub const KEYS_VERSION: i64 = 2;
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

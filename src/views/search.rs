@@ -7,7 +7,7 @@ use super::components::{no_hit_guidance, pagination, status_badge};
 use super::{PageCtx, layout};
 use crate::domain::dates::iso;
 use crate::domain::{Category, EntryStatus, ListKind};
-use crate::lookup::{Facets, Filters};
+use crate::lookup::{Facets, Filters, Verdict};
 use crate::store::{Article, Entry, Public};
 
 /// Text in runs, each flagged when it matched the query (`<mark>`).
@@ -41,6 +41,8 @@ pub struct SearchPage {
     pub hint: Option<String>,
     pub tab: Tab,
     pub filters: Filters,
+    /// The answer, from real matches only.
+    pub verdict: Verdict,
     pub hits: Vec<HitView>,
     pub entry_total: usize,
     pub capped: bool,
@@ -95,21 +97,23 @@ fn verdict(m: &SearchPage) -> Markup {
         m.facets.count(EntryStatus::Removed),
     );
     let more = if m.capped { "至少 " } else { "" };
+    // The facets count the entries the verdict speaks of.
     html! {
-        @if listed + removed == 0 {
-            p.verdict.verdict-none role="status" {
+        @match m.verdict {
+            Verdict::None => p.verdict.verdict-none role="status" {
                 "未查询到：名单中没有与“" (m.q) "”相符的记录。"
-            }
-        } @else if listed > 0 {
-            p.verdict.verdict-listed role="status" {
+            },
+            Verdict::Similar => p.verdict.verdict-none role="status" {
+                "未查询到与“" (m.q) "”一致的记录；以下名称读音或写法相近，请核对是否为同一主体。"
+            },
+            Verdict::Listed => p.verdict.verdict-listed role="status" {
                 "在列：查询到 " (more) (listed) " 条在列记录"
                 @if removed > 0 { "，另有 " (removed) " 条已移出记录" }
                 "。请核对名称、统一社会信用代码等信息是否一致。"
-            }
-        } @else {
-            p.verdict.verdict-removed role="status" {
+            },
+            Verdict::Removed => p.verdict.verdict-removed role="status" {
                 "已移出：查询到 " (removed) " 条记录，均为“已移出”（目前不在列，仅作历史公示）。"
-            }
+            },
         }
     }
 }

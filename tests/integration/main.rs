@@ -3,6 +3,7 @@
 
 mod fake_meili;
 mod harness;
+mod suites;
 
 mod api;
 mod cli;
@@ -15,3 +16,4 @@ mod migrate;
 mod outbox;
 mod relevance;
 mod security;
+mod verdicts;

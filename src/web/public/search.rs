@@ -75,6 +75,7 @@ pub async fn search(
         q,
         tab,
         filters,
+        verdict: found.verdict,
         hits,
         entry_total: found.total,
         capped: found.capped,
