@@ -25,12 +25,12 @@ pub fn list(ctx: &PageCtx<'_>, m: &ArticleList) -> Markup {
         } @else {
             ul.article-list.long {
                 @for a in &m.articles {
-                    (article_item(a))
+                    (article_item(ctx, a))
                     @if !a.data.summary.is_empty() { li.summary aria-hidden="true" { (a.data.summary) } }
                 }
             }
         }
-        (pagination(m.kind.path(), m.page, m.total, m.per_page))
+        (pagination(&ctx.href(m.kind.path()), m.page, m.total, m.per_page))
     };
     layout(ctx, m.kind.label(), body)
 }
@@ -49,7 +49,7 @@ pub fn show(ctx: &PageCtx<'_>, m: &ArticlePage) -> Markup {
         .filter(|r| !r.changed.is_empty())
         .collect();
     let body = html! {
-        nav.breadcrumb aria-label="位置" { a href=(a.kind.path()) { (a.kind.label()) } " › 正文" }
+        nav.breadcrumb aria-label="位置" { a href=(ctx.href(a.kind.path())) { (a.kind.label()) } " › 正文" }
         article.article {
             h1 { (a.title) }
             p.meta {
@@ -68,7 +68,7 @@ pub fn show(ctx: &PageCtx<'_>, m: &ArticlePage) -> Markup {
                 h2 { "涉及的名单条目" }
                 ul.article-list {
                     @for e in &m.entries {
-                        li { a href={ "/entries/" (e.id) } { (e.data.name) } " " (status_badge(e.data.status)) }
+                        li { a href=(ctx.href(&format!("/entries/{}", e.id))) { (e.data.name) } " " (status_badge(e.data.status)) }
                     }
                 }
             }

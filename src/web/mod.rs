@@ -3,6 +3,7 @@
 pub mod api;
 mod error;
 mod layers;
+pub mod page;
 mod params;
 pub mod public;
 mod routes;
@@ -17,6 +18,7 @@ use crate::store::Store;
 
 pub use error::{ApiError, Error};
 pub use layers::Limits;
+pub use page::PageRequest;
 pub use routes::public_app;
 
 /// What every handler may need; cloned per request (everything inside is shared).
@@ -34,12 +36,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// What the page frame needs, for a page at `path`.
-    pub fn ctx<'a>(&'a self, path: &'a str) -> crate::views::PageCtx<'a> {
+    /// What the page frame needs, for a page at `path` (its navigation item) as `page` asked
+    /// for it.
+    pub fn ctx<'a>(&'a self, page: &PageRequest, path: &'a str) -> crate::views::PageCtx<'a> {
         crate::views::PageCtx {
             site: &self.site,
             demo: self.demo,
             path,
+            mode: page.mode,
+            here: page.here.clone(),
+            canonical: self.url(&page.here),
         }
     }
 

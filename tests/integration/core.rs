@@ -422,7 +422,7 @@ async fn ended_entries_never_crowd_current_ones_out_of_a_lookup(app: TestApp) {
         .await;
     assert_eq!(json["total"], 50, "every current entry is found");
     let (_, page) = app.get("/search?q=汇通达").await;
-    assert!(page.contains("在列：查询到 50 条在列记录"), "{page}");
+    assert!(page.contains("相符的在列记录 50 条"), "{page}");
     assert!(!page.contains("至少"), "50 of 50 is not “at least”");
 }
 

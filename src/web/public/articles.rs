@@ -5,13 +5,18 @@ use crate::domain::ArticleKind;
 use crate::domain::article::parse_slug;
 use crate::store::{ArticleFilter, Entity};
 use crate::views::articles::{ArticleList, ArticlePage, list, show};
-use crate::web::AppState;
 use crate::web::error::{Error, Result, visible};
 use crate::web::params::{Params, limit_offset};
+use crate::web::{AppState, PageRequest};
 
 const PER_PAGE: u32 = 20;
 
-async fn list_kind(state: AppState, params: Params, kind: ArticleKind) -> Result<Markup> {
+async fn list_kind(
+    state: AppState,
+    page_request: PageRequest,
+    params: Params,
+    kind: ArticleKind,
+) -> Result<Markup> {
     let page = params.page()?;
     let (limit, offset) = limit_offset(page, PER_PAGE);
     let filter = ArticleFilter {
@@ -28,23 +33,36 @@ async fn list_kind(state: AppState, params: Params, kind: ArticleKind) -> Result
         page,
         per_page: PER_PAGE,
     };
-    Ok(list(&state.ctx(kind.path()), &model))
+    Ok(list(&state.ctx(&page_request, kind.path()), &model))
 }
 
-pub async fn list_warnings(State(state): State<AppState>, params: Params) -> Result<Markup> {
-    list_kind(state, params, ArticleKind::Warning).await
+pub async fn list_warnings(
+    State(state): State<AppState>,
+    page: PageRequest,
+    params: Params,
+) -> Result<Markup> {
+    list_kind(state, page, params, ArticleKind::Warning).await
 }
 
-pub async fn list_cases(State(state): State<AppState>, params: Params) -> Result<Markup> {
-    list_kind(state, params, ArticleKind::Case).await
+pub async fn list_cases(
+    State(state): State<AppState>,
+    page: PageRequest,
+    params: Params,
+) -> Result<Markup> {
+    list_kind(state, page, params, ArticleKind::Case).await
 }
 
-pub async fn list_notices(State(state): State<AppState>, params: Params) -> Result<Markup> {
-    list_kind(state, params, ArticleKind::Notice).await
+pub async fn list_notices(
+    State(state): State<AppState>,
+    page: PageRequest,
+    params: Params,
+) -> Result<Markup> {
+    list_kind(state, page, params, ArticleKind::Notice).await
 }
 
 pub async fn show_article(
     State(state): State<AppState>,
+    page: PageRequest,
     Path(slug): Path<String>,
 ) -> Result<Markup> {
     let slug = parse_slug(&slug).map_err(|_| Error::NotFound)?;
@@ -57,5 +75,8 @@ pub async fn show_article(
         revisions: state.store.revisions(Entity::Article, article.id).await?,
         article,
     };
-    Ok(show(&state.ctx(model.article.data.kind.path()), &model))
+    Ok(show(
+        &state.ctx(&page, model.article.data.kind.path()),
+        &model,
+    ))
 }

@@ -3,12 +3,16 @@ use maud::Markup;
 
 use crate::domain::article::parse_slug;
 use crate::views::pages::show;
-use crate::web::AppState;
 use crate::web::error::{Error, Result};
+use crate::web::{AppState, PageRequest};
 
-pub async fn show_page(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Markup> {
+pub async fn show_page(
+    State(state): State<AppState>,
+    page_request: PageRequest,
+    Path(slug): Path<String>,
+) -> Result<Markup> {
     let slug = parse_slug(&slug).map_err(|_| Error::NotFound)?;
     let page = state.store.page(slug).await?.ok_or(Error::NotFound)?;
     let path = format!("/pages/{slug}");
-    Ok(show(&state.ctx(&path), &page))
+    Ok(show(&state.ctx(&page_request, &path), &page))
 }
