@@ -147,6 +147,8 @@ queries! {
         /// Ids of public entries with any of these exact keys.
         fn public_entry_ids_by_keys(keys: &[String], today: Date) -> Vec<i64>;
         fn public_entry_ids_among(ids: &[i64], today: Date) -> Vec<i64>;
+        /// The keys among these that any entry has (see `EntryData::match_keys`).
+        fn entry_keys_among(keys: &[String]) -> Vec<String>;
         fn public_entries_after(after: i64, limit: i64, today: Date) -> Vec<Public<Entry>>;
         fn public_counts(today: Date) -> Vec<ListCount>;
         fn public_years(today: Date) -> Vec<i64>;

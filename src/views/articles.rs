@@ -6,7 +6,6 @@ use super::components::{article_item, pagination, status_badge};
 use super::{PageCtx, layout};
 use crate::domain::ArticleKind;
 use crate::domain::dates::{china_minute, iso};
-use crate::markdown;
 use crate::store::{Article, Entry, Public, Revision};
 
 pub struct ArticleList {
@@ -37,6 +36,8 @@ pub fn list(ctx: &PageCtx<'_>, m: &ArticleList) -> Markup {
 
 pub struct ArticlePage {
     pub article: Public<Article>,
+    /// The rendered body.
+    pub body: Markup,
     pub entries: Vec<Public<Entry>>,
     pub revisions: Vec<Revision>,
 }
@@ -61,7 +62,7 @@ pub fn show(ctx: &PageCtx<'_>, m: &ArticlePage) -> Markup {
                 ul.tags aria-label="标签" { @for t in &a.tags { li { (t) } } }
             }
             @if !a.summary.is_empty() { p.summary-lead { (a.summary) } }
-            div.prose { (markdown::render(&a.body_md)) }
+            div.prose { (m.body) }
         }
         @if !m.entries.is_empty() {
             section.block {

@@ -3,6 +3,7 @@ use maud::Markup;
 
 use crate::domain::ArticleKind;
 use crate::domain::article::parse_slug;
+use crate::markdown;
 use crate::store::{ArticleFilter, Entity};
 use crate::views::articles::{ArticleList, ArticlePage, list, show};
 use crate::web::error::{Error, Result, visible};
@@ -68,6 +69,7 @@ pub async fn show_article(
     let slug = parse_slug(&slug).map_err(|_| Error::NotFound)?;
     let article = visible(state.store.public_article(slug).await?)?;
     let model = ArticlePage {
+        body: markdown::render_public(&state.store, &article.data.body_md).await?,
         entries: state
             .store
             .public_entries_for_article(article.id, state.clock.today())

@@ -2,7 +2,8 @@ use axum::extract::{Path, State};
 use maud::Markup;
 
 use crate::domain::article::parse_slug;
-use crate::views::pages::show;
+use crate::markdown;
+use crate::views::pages::{PageView, show};
 use crate::web::error::{Error, Result};
 use crate::web::{AppState, PageRequest};
 
@@ -13,6 +14,10 @@ pub async fn show_page(
 ) -> Result<Markup> {
     let slug = parse_slug(&slug).map_err(|_| Error::NotFound)?;
     let page = state.store.page(slug).await?.ok_or(Error::NotFound)?;
+    let body = markdown::render_public(&state.store, &page.body_md).await?;
     let path = format!("/pages/{slug}");
-    Ok(show(&state.ctx(&page_request, &path), &page))
+    Ok(show(
+        &state.ctx(&page_request, &path),
+        &PageView { page, body },
+    ))
 }
