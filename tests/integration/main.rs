@@ -5,6 +5,7 @@ mod fake_meili;
 mod harness;
 mod suites;
 
+mod answers;
 mod api;
 mod cli;
 mod content;
