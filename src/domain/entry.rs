@@ -312,7 +312,7 @@ impl EntryData {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use time::macros::date;
 
@@ -357,7 +357,8 @@ mod tests {
         );
     }
 
-    fn sample() -> EntryData {
+    /// A valid entry for tests elsewhere in the crate to adjust.
+    pub(crate) fn sample() -> EntryData {
         EntryData {
             name: "河南钱满仓金融信息服务有限公司".into(),
             aliases: Vec::new(),

@@ -233,32 +233,17 @@ pub fn rank_entries(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Publication;
     use crate::domain::entry::EntryData;
-    use crate::domain::{Category, ListKind, Publication};
     use crate::lookup::MatchKind;
 
     fn entry(name: &str, aliases: &[&str], websites: &[&str]) -> Entry {
         let data = EntryData {
             name: name.into(),
             aliases: aliases.iter().map(|a| a.to_string()).collect(),
-            credit_code: None,
-            category: Category::P2p,
-            list: ListKind::Blacklist,
-            reason: "事由".into(),
-            basis: String::new(),
-            authority: "机关".into(),
-            decision_no: String::new(),
-            listed_on: None,
-            measures: String::new(),
             websites: websites.iter().map(|w| w.to_string()).collect(),
             phones: vec!["0371-60001234".into()],
-            remedy: String::new(),
-            publicity_ends_on: None,
-            address: String::new(),
-            status: EntryStatus::Listed,
-            removed_on: None,
-            removal_reason: String::new(),
-            removal_authority: String::new(),
+            ..crate::domain::entry::tests::sample()
         };
         let mut keys = vec![data.name_key()];
         keys.extend(data.alias_keys());

@@ -2,23 +2,17 @@
 //! plus our own harder cases in `tests/search-cases-extra.toml`, asserted case by case on the
 //! embedded backend, and on Meilisearch when `JINGSHI_TEST_MEILI_URL` is set.
 
-use std::sync::Arc;
-
 use jingshi::lookup::{self, AnalyzedQuery, Filters};
-use jingshi::search::{SearchConfig, SearchService};
+use jingshi::search::SearchService;
 use serde::Deserialize;
 
 use crate::harness::{Backend, TestApp};
 use crate::on_both_databases;
-use crate::suites::{SuiteEntry, insert_entries, load, own_file, shared_file};
+use crate::suites::{
+    SuiteFile, insert_entries, load, meili_url, meilisearch, own_file, shared_file,
+};
 
-#[derive(Deserialize)]
-struct Suite {
-    #[serde(default, rename = "entry")]
-    entries: Vec<SuiteEntry>,
-    #[serde(default, rename = "case")]
-    cases: Vec<Case>,
-}
+type Suite = SuiteFile<Case>;
 
 #[derive(Deserialize)]
 struct Case {
@@ -101,24 +95,11 @@ async fn the_relevance_suite_passes_on_the_embedded_backend(app: TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_relevance_suite_passes_on_meilisearch() {
-    let Ok(url) = std::env::var("JINGSHI_TEST_MEILI_URL") else {
-        eprintln!(
-            "\n*** SKIPPED Meilisearch relevance suite: set JINGSHI_TEST_MEILI_URL (and \
-             JINGSHI_TEST_MEILI_KEY) to run it against a real server ***\n"
-        );
+    let Some(url) = meili_url("relevance suite") else {
         return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let config = SearchConfig::Meilisearch {
-        url,
-        key: std::env::var("JINGSHI_TEST_MEILI_KEY").ok(),
-        index: format!("jingshi_test_{}", std::process::id()),
-    };
-    let meili = Arc::new(
-        SearchService::open(&config, app.store.clone(), app.clock.clone())
-            .await
-            .unwrap(),
-    );
+    let meili = meilisearch(&app, &url, format!("jingshi_test_{}", std::process::id())).await;
     let (count, failures) = run_suites(&app, &meili).await;
     assert!(
         failures.is_empty(),

@@ -3,9 +3,11 @@
 //! app.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use jingshi::domain::entry::EntryData;
 use jingshi::domain::{Category, CreditCode, EntryStatus, ListKind, Publication};
+use jingshi::search::{SearchConfig, SearchService};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -42,6 +44,17 @@ pub struct SuiteEntry {
     pub draft: bool,
 }
 
+/// A suite file: entries to load, then cases of the suite's own kind (`IgnoredAny` to read
+/// only the entries).
+#[derive(Deserialize)]
+#[serde(bound = "C: Deserialize<'de>")]
+pub struct SuiteFile<C> {
+    #[serde(default, rename = "entry")]
+    pub entries: Vec<SuiteEntry>,
+    #[serde(default, rename = "case")]
+    pub cases: Vec<C>,
+}
+
 /// A file of `../shared/` (read in place; `JINGSHI_TEST_SHARED_DIR` names the folder for a
 /// checkout that is not next to it, such as a git worktree); `None`, loudly, when it is
 /// missing outside CI.
@@ -73,6 +86,33 @@ pub fn own_file(name: &str) -> PathBuf {
 
 pub fn load<T: DeserializeOwned>(path: &Path) -> T {
     toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The Meilisearch server to run a suite against (`JINGSHI_TEST_MEILI_URL`); `None`, saying
+/// which suite was skipped, when there is none.
+pub fn meili_url(suite: &str) -> Option<String> {
+    let url = std::env::var("JINGSHI_TEST_MEILI_URL").ok();
+    if url.is_none() {
+        eprintln!(
+            "\n*** SKIPPED Meilisearch {suite}: set JINGSHI_TEST_MEILI_URL (and \
+             JINGSHI_TEST_MEILI_KEY) to run it against a real server ***\n"
+        );
+    }
+    url
+}
+
+/// A search service over `app`'s database on the Meilisearch index `index` at `url`.
+pub async fn meilisearch(app: &TestApp, url: &str, index: String) -> Arc<SearchService> {
+    let config = SearchConfig::Meilisearch {
+        url: url.to_string(),
+        key: std::env::var("JINGSHI_TEST_MEILI_KEY").ok(),
+        index,
+    };
+    Arc::new(
+        SearchService::open(&config, app.store.clone(), app.clock.clone())
+            .await
+            .unwrap(),
+    )
 }
 
 /// Writes suite entries (published unless marked draft).

@@ -4,29 +4,16 @@
 //! Meilisearch when `JINGSHI_TEST_MEILI_URL` is set. The verdict must come from real matches
 //! only: a near miss may be shown as similar, never answer 在列 or 已移出.
 
-use std::sync::Arc;
-
 use jingshi::lookup::{self, AnalyzedQuery, Filters};
-use jingshi::search::{SearchConfig, SearchService};
+use jingshi::search::SearchService;
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use crate::harness::{Backend, TestApp};
 use crate::on_both_databases;
-use crate::suites::{SuiteEntry, insert_entries, load, own_file, shared_file};
-
-#[derive(Deserialize)]
-struct Entries {
-    #[serde(default, rename = "entry")]
-    entries: Vec<SuiteEntry>,
-}
-
-#[derive(Deserialize)]
-struct Verdicts {
-    #[serde(default, rename = "entry")]
-    entries: Vec<SuiteEntry>,
-    #[serde(default, rename = "case")]
-    cases: Vec<Case>,
-}
+use crate::suites::{
+    SuiteEntry, SuiteFile, insert_entries, load, meili_url, meilisearch, own_file, shared_file,
+};
 
 #[derive(Deserialize)]
 struct Case {
@@ -52,13 +39,13 @@ fn shared() -> Option<Suite> {
     let entries = shared_file("search-cases.toml")?;
     Some(Suite {
         name: "shared/search-verdicts.toml",
-        entries: load::<Entries>(&entries).entries,
-        cases: load::<Verdicts>(&cases).cases,
+        entries: load::<SuiteFile<IgnoredAny>>(&entries).entries,
+        cases: load::<SuiteFile<Case>>(&cases).cases,
     })
 }
 
 fn ours() -> Suite {
-    let file: Verdicts = load(&own_file("search-verdicts-extra.toml"));
+    let file: SuiteFile<Case> = load(&own_file("search-verdicts-extra.toml"));
     Suite {
         name: "tests/search-verdicts-extra.toml",
         entries: file.entries,
@@ -156,11 +143,7 @@ async fn our_verdict_cases_pass_on_the_embedded_backend(app: TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_verdict_suites_pass_on_meilisearch() {
-    let Ok(url) = std::env::var("JINGSHI_TEST_MEILI_URL") else {
-        eprintln!(
-            "\n*** SKIPPED Meilisearch verdict suites: set JINGSHI_TEST_MEILI_URL (and \
-             JINGSHI_TEST_MEILI_KEY) to run them against a real server ***\n"
-        );
+    let Some(url) = meili_url("verdict suites") else {
         return;
     };
     let suites: Vec<(&str, Suite)> = shared()
@@ -170,16 +153,8 @@ async fn the_verdict_suites_pass_on_meilisearch() {
         .collect();
     for (tag, suite) in suites {
         let app = TestApp::spawn(Backend::Sqlite).await;
-        let config = SearchConfig::Meilisearch {
-            url: url.clone(),
-            key: std::env::var("JINGSHI_TEST_MEILI_KEY").ok(),
-            index: format!("jingshi_test_verdicts_{tag}_{}", std::process::id()),
-        };
-        let meili = Arc::new(
-            SearchService::open(&config, app.store.clone(), app.clock.clone())
-                .await
-                .unwrap(),
-        );
+        let index = format!("jingshi_test_verdicts_{tag}_{}", std::process::id());
+        let meili = meilisearch(&app, &url, index).await;
         let failures = run(&app, &meili, &suite).await;
         assert_passed(&suite, &failures, "Meilisearch");
     }
