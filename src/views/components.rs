@@ -62,7 +62,7 @@ pub fn lookup_form(ctx: &PageCtx<'_>, q: &str, big: bool) -> Markup {
             div.lookup-row {
                 // Short enough to fit the box at 360 px and at large text; the hint says more.
                 input #q type="search" name="q" value=(q) maxlength="100"
-                    placeholder="名称、网址或信用代码"
+                    placeholder="名称或网址"
                     aria-describedby="q-help" autocomplete="off";
                 button type="submit" { "查询" }
             }

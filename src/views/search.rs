@@ -147,10 +147,15 @@ fn named_entry(ctx: &PageCtx<'_>, e: &Entry) -> Markup {
             span.named-facts {
                 (d.list.label())
                 @match d.status {
-                    EntryStatus::Listed => @if let Some(l) = d.listed_on { "，" span.nowrap { "列入日期 " (iso(l)) } },
+                    // The label and the date each stay whole; the line may break between.
+                    EntryStatus::Listed => @if let Some(l) = d.listed_on {
+                        "，" span.nowrap { "列入日期" } " " span.nowrap { (iso(l)) }
+                    },
                     EntryStatus::Removed => {
                         "，已移出"
-                        @if let Some(r) = d.removed_on { "，" span.nowrap { "移出日期 " (iso(r)) } }
+                        @if let Some(r) = d.removed_on {
+                            "，" span.nowrap { "移出日期" } " " span.nowrap { (iso(r)) }
+                        }
                     },
                 }
             }
@@ -435,7 +440,12 @@ fn lookup_details(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
             div.details-body {
                 dl.receipt-facts {
                     div { dt { "查询内容" } dd { (m.q) } }
-                    div { dt { "查询时间" } dd { span.nowrap { (m.looked_up_at) } "（北京时间）" } }
+                    div { dt { "查询时间" } dd {
+                        @for (i, part) in m.looked_up_at.split(' ').enumerate() {
+                            @if i > 0 { " " } span.nowrap { (part) }
+                        }
+                        "（北京时间）"
+                    } }
                     div { dt { "查询结论" } dd { (verdict_word(m.verdict)) } }
                     div { dt { "查询网站" } dd { (ctx.site.site_name) } }
                     div { dt { "重新查询" } dd.url { a href=(m.url) { (m.readable_url) } } }
