@@ -96,7 +96,7 @@ fn entry(i: usize, rng: &mut Rng) -> EntryData {
         )
         .ok(),
         measures: "联合惩戒".into(),
-        websites: vec![format!("site{i}.example.com")],
+        websites: vec![format!("site{i}.example")],
         phones: vec![format!(
             "400-{:03}-{:04}",
             rng.below(1000),
@@ -255,7 +255,7 @@ async fn main() -> anyhow::Result<()> {
             1 => chars[2..5.min(chars.len())].iter().collect(),
             2 => alias.clone(),
             3 => code.as_ref().map(|c| c.to_string()).unwrap_or_default(),
-            4 => format!("https://www.site{}.example.com/x?y=1", rng.below(n)),
+            4 => format!("https://www.site{}.example/x?y=1", rng.below(n)),
             5 => "qianmancang".into(),
             6 => "钱多多理财".into(),
             _ => format!("{}科技", &alias[..alias.len() - 3]),

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::credit_code::CreditCode;
-use super::normalize::fold;
+use super::normalize::{fold, registrable_domain};
 use super::vocab::{Category, EntryStatus, ListKind};
 
 /// The columns of the import format, in the order of DESIGN.md, with their Chinese headers.
@@ -232,7 +232,8 @@ pub enum KeyKind {
     Name,
     /// The credit code.
     Code,
-    /// A website host.
+    /// The registrable domain of a website (see `normalize::registrable_domain`), so that
+    /// `m.qianmancang.com` finds the entry of `qianmancang.com`.
     Host,
     /// A phone number's digits.
     Phone,
@@ -286,7 +287,11 @@ impl EntryData {
                 .iter()
                 .map(|c| KeyKind::Code.key(c.as_str())),
         );
-        keys.extend(self.websites.iter().map(|w| KeyKind::Host.key(w)));
+        keys.extend(
+            self.websites
+                .iter()
+                .map(|w| KeyKind::Host.key(&registrable_domain(w))),
+        );
         keys.extend(self.phones.iter().map(|p| {
             KeyKind::Phone.key(&p.chars().filter(char::is_ascii_digit).collect::<String>())
         }));
@@ -307,7 +312,7 @@ impl EntryData {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use time::macros::date;
 
@@ -338,7 +343,7 @@ mod tests {
         let mut e = sample();
         e.aliases = vec!["钱满仓APP".into()];
         e.credit_code = Some(CreditCode::from_stored("91410100737459086M").unwrap());
-        e.websites = vec!["qianmancang.com".into()];
+        e.websites = vec!["m.qianmancang.com".into(), "qianmancang.com".into()];
         e.phones = vec!["400-000-1818".into()];
         assert_eq!(
             e.match_keys(),
@@ -352,7 +357,8 @@ mod tests {
         );
     }
 
-    fn sample() -> EntryData {
+    /// A valid entry for tests elsewhere in the crate to adjust.
+    pub(crate) fn sample() -> EntryData {
         EntryData {
             name: "河南钱满仓金融信息服务有限公司".into(),
             aliases: Vec::new(),

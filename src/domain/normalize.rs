@@ -75,6 +75,23 @@ pub fn website_host(input: &str) -> Result<String, BadWebsite> {
     Ok(host.to_string())
 }
 
+/// The registrable domain of a bare host (`m.qianmancang.com` → `qianmancang.com`,
+/// `app.kadaiban.com.cn` → `kadaiban.com.cn`), by the Public Suffix List, so that two sites
+/// compare as one firm's only when they share the part a registrant owns, never merely a
+/// first label such as `m.` or `app.`. Private suffixes count too (`a.github.io` and
+/// `b.github.io` belong to different people). An IP address, or a host that is itself a public
+/// suffix, is its own registrable domain.
+pub fn registrable_domain(host: &str) -> String {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return host;
+    }
+    match psl::domain_str(&host) {
+        Some(domain) => domain.to_string(),
+        None => host,
+    }
+}
+
 /// Why a phone number was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("“{0}”不是有效的电话号码")]
@@ -159,6 +176,19 @@ mod tests {
         );
         assert!(website_host("不是网址").is_err());
         assert!(website_host("localhost").is_err());
+    }
+
+    #[test]
+    fn hosts_compare_by_registrable_domain() {
+        assert_eq!(registrable_domain("m.qianmancang.com"), "qianmancang.com");
+        assert_eq!(registrable_domain("qianmancang.com"), "qianmancang.com");
+        assert_eq!(registrable_domain("app.kadaiban.com.cn"), "kadaiban.com.cn");
+        assert_eq!(registrable_domain("m.other.com"), "other.com");
+        assert_eq!(registrable_domain("a.github.io"), "a.github.io");
+        assert_eq!(registrable_domain("xinlibao.example"), "xinlibao.example");
+        assert_eq!(registrable_domain("jucaitong.example.com"), "example.com");
+        assert_eq!(registrable_domain("10.0.0.1"), "10.0.0.1");
+        assert_eq!(registrable_domain("com.cn"), "com.cn");
     }
 
     #[test]

@@ -9,14 +9,15 @@
 //! a simple database lookup takes its place and the answer says so.
 
 pub mod understand;
+pub mod verdict;
 
 use std::collections::BTreeMap;
 
 use time::Date;
 
 use crate::domain::entry::KeyKind;
+use crate::domain::normalize::registrable_domain;
 use crate::domain::{Category, EntryStatus, ListKind};
-use crate::search::analysis::phone_digits;
 pub use crate::search::highlight::highlight;
 pub use crate::search::query::AnalyzedQuery;
 use crate::search::rank::{Ranked, rank_entries, score_article};
@@ -24,6 +25,7 @@ use crate::search::{ENTRY_CANDIDATES, SearchService};
 use crate::store::{Article, ArticleFilter, Entry, EntryFilter, Public, Store, StoreError};
 
 pub use understand::MAX_QUERY_CHARS;
+pub use verdict::{Basis, Match, MatchKind, Verdict};
 
 /// Facet filters a resident can set on the results.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,7 +62,8 @@ impl Filters {
     }
 }
 
-/// Counts over the matching entries, before the filters.
+/// Counts over the entries the verdict speaks of (the real matches, or the similar ones when
+/// there are none), before the filters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Facets {
     pub list: BTreeMap<ListKind, usize>,
@@ -87,44 +90,79 @@ impl Facets {
     pub fn count(&self, status: EntryStatus) -> usize {
         self.status.get(&status).copied().unwrap_or(0)
     }
+
+    /// How many entries were counted.
+    pub fn total(&self) -> usize {
+        self.status.values().sum()
+    }
 }
 
-/// An entry that matched, with its relevance.
+/// An entry that matched, and how.
 #[derive(Debug, Clone)]
 pub struct EntryHit {
     pub entry: Public<Entry>,
-    pub score: u32,
+    pub matched: Match,
+}
+
+impl EntryHit {
+    pub fn kind(&self) -> MatchKind {
+        self.matched.kind()
+    }
 }
 
 /// The answer to a lookup, one page of it.
 #[derive(Debug, Clone, Default)]
 pub struct EntryResults {
-    /// The hits of the requested page, in rank order.
+    /// The answer, from the real matches only, whatever the filters.
+    pub verdict: Verdict,
+    /// The real matches (exact or contains), before the filters, in rank order: the entries
+    /// the verdict names.
+    pub matched: Vec<EntryHit>,
+    /// Similar hits, before the filters.
+    pub similar: usize,
+    /// The hits of the requested page, after the filters, in rank order.
     pub hits: Vec<EntryHit>,
     /// Matches after the filters.
     pub total: usize,
     /// There may be more matches than were considered.
     pub capped: bool,
-    /// Counts over all matches, before the filters.
+    /// Counts over the entries the verdict speaks of, before the filters.
     pub facets: Facets,
     /// The search index could not answer; these come from the simple database lookup.
     pub degraded: bool,
 }
 
-/// The keys a query can match exactly in the database (see `EntryData::match_keys`).
+/// Longest query whose parts are all looked up as whole names (see [`exact_keys`]).
+const PARTS_UP_TO: usize = 40;
+
+/// The keys a query can match exactly in the database (see `EntryData::match_keys`): its
+/// code, the registrable domain of its web address, its phone number, or, for text, the
+/// whole query and every part of it of two or more characters, so that a name inside the query
+/// (`钱满仓是不是骗子`) is found by the database too, not only by the index.
 fn exact_keys(q: &AnalyzedQuery) -> Vec<String> {
     let mut keys = Vec::new();
     if let Some(code) = &q.code {
         keys.push(KeyKind::Code.key(&code.to_uppercase()));
     }
     if let Some(host) = &q.host {
-        keys.push(KeyKind::Host.key(host));
+        keys.push(KeyKind::Host.key(&registrable_domain(host)));
     }
     if let Some(phone) = &q.phone {
-        keys.push(KeyKind::Phone.key(&phone_digits(phone)));
+        keys.push(KeyKind::Phone.key(phone));
     }
     if q.code.is_none() && q.host.is_none() && !q.folded.is_empty() {
         keys.push(KeyKind::Name.key(&q.folded));
+        let chars: Vec<char> = q.folded.chars().collect();
+        if chars.len() <= PARTS_UP_TO {
+            for start in 0..chars.len() {
+                for end in start + 2..=chars.len() {
+                    if end - start < chars.len() {
+                        let part: String = chars[start..end].iter().collect();
+                        keys.push(KeyKind::Name.key(&part));
+                    }
+                }
+            }
+        }
     }
     keys
 }
@@ -190,8 +228,8 @@ async fn fallback(
     Ok((rank_entries(q, entries), capped, true))
 }
 
-/// Looks a query up: one page of hits after `filters`, with totals and facets over all
-/// matches.
+/// Looks a query up: the verdict, and one page of hits after `filters`, with totals and
+/// facets over all matches.
 pub async fn find_entries(
     store: &Store,
     search: &SearchService,
@@ -205,23 +243,40 @@ pub async fn find_entries(
         return Ok(EntryResults::default());
     }
     let (ranked, capped, degraded) = matches(store, search, q, today).await?;
-    let facets = Facets::of(ranked.iter().map(|r| &*r.item));
-    let kept: Vec<Ranked<Public<Entry>>> = ranked
-        .into_iter()
-        .filter(|r| filters.keeps(&r.item))
+    let hit = |r: &Ranked<Public<Entry>>| EntryHit {
+        entry: r.item.clone(),
+        matched: r.matched,
+    };
+    let verdict = Verdict::of(
+        ranked
+            .iter()
+            .map(|r| (r.matched.kind(), r.item.data.status)),
+    );
+    let matched: Vec<EntryHit> = ranked
+        .iter()
+        .filter(|r| r.matched.kind().is_real())
+        .map(hit)
         .collect();
+    let similar = ranked.len() - matched.len();
+    let facets = if matched.is_empty() {
+        Facets::of(ranked.iter().map(|r| &*r.item))
+    } else {
+        Facets::of(matched.iter().map(|h| &*h.entry))
+    };
+    let kept: Vec<&Ranked<Public<Entry>>> =
+        ranked.iter().filter(|r| filters.keeps(&r.item)).collect();
     let total = kept.len();
     let skip = (page.saturating_sub(1) as usize).saturating_mul(per_page as usize);
     let hits = kept
         .into_iter()
         .skip(skip)
         .take(per_page as usize)
-        .map(|r| EntryHit {
-            entry: r.item,
-            score: r.score,
-        })
+        .map(hit)
         .collect();
     Ok(EntryResults {
+        verdict,
+        matched,
+        similar,
         hits,
         total,
         capped,

@@ -97,7 +97,7 @@ const GENERIC_ASCII: &[&str] = &[
     "app", "apk", "www", "com", "cn", "net", "org", "vip", "pro", "plus",
 ];
 
-pub use crate::domain::normalize::{fold, is_cjk};
+pub use crate::domain::normalize::{fold, is_cjk, registrable_domain};
 
 /// Marks which characters of a folded string lie inside a generic word.
 fn generic_mask(chars: &[char]) -> Vec<bool> {
@@ -145,6 +145,55 @@ pub fn bigrams(folded: &str) -> Vec<Bigram> {
         }
     }
     out
+}
+
+/// How many characters of the folded `f`, from char position `start` for `len` characters,
+/// say which firm is meant: characters outside generic words (`科技`, `有限公司`, province
+/// names), and ASCII letters and digits of non-generic words lying wholly inside the span (so
+/// `ab` cut from `abc稳盈` counts for nothing, `jdj` of `jdj理财` for three).
+pub fn distinctive_in(f: &str, start: usize, len: usize) -> usize {
+    let chars: Vec<char> = f.chars().collect();
+    let end = (start + len).min(chars.len());
+    let mask = generic_mask(&chars);
+    let mut count = 0;
+    let mut i = start;
+    while i < end {
+        if chars[i].is_ascii_alphanumeric() {
+            let (mut a, mut b) = (i, i);
+            while a > 0 && chars[a - 1].is_ascii_alphanumeric() {
+                a -= 1;
+            }
+            while b < chars.len() && chars[b].is_ascii_alphanumeric() {
+                b += 1;
+            }
+            let word: String = chars[a..b].iter().collect();
+            if a >= start && b <= end && !is_generic_ascii(&word) {
+                count += b - a;
+            }
+            i = b.max(i + 1);
+        } else {
+            if !mask[i] {
+                count += 1;
+            }
+            i += 1;
+        }
+    }
+    count
+}
+
+/// The most distinctive characters (see [`distinctive_in`]) that any occurrence of `part`
+/// inside the folded `f` covers; 0 when `part` does not occur.
+pub fn distinctive_part(f: &str, part: &str) -> usize {
+    let len = part.chars().count();
+    if len == 0 {
+        return 0;
+    }
+    f.char_indices()
+        .enumerate()
+        .filter(|(_, (byte, _))| f[*byte..].starts_with(part))
+        .map(|(pos, _)| distinctive_in(f, pos, len))
+        .max()
+        .unwrap_or(0)
 }
 
 /// Runs of ASCII letters and digits in a folded string (`jdj理财` → `jdj`).
@@ -341,9 +390,11 @@ pub fn phone_digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// The first label of a host (`qianmancang` of `qianmancang.com`).
-pub fn host_label(host: &str) -> &str {
-    host.split('.').next().unwrap_or(host)
+/// The first label of a host's registrable domain (`qianmancang` of `m.qianmancang.com`):
+/// the name a registrant chose, never a sub-domain label such as `m` or `app`.
+pub fn host_label(host: &str) -> String {
+    let domain = registrable_domain(host);
+    domain.split('.').next().unwrap_or(&domain).to_string()
 }
 
 #[cfg(test)]
@@ -368,6 +419,22 @@ mod tests {
         );
         assert!(distinct.contains(&"汇鑫") && distinct.contains(&"鑫宝"));
         assert!(!distinct.contains(&"科技"));
+    }
+
+    #[test]
+    fn distinctive_characters_leave_out_generic_words_and_cut_ascii_words() {
+        let name = fold("河南钱满仓金融信息服务有限公司");
+        assert_eq!(distinctive_part(&name, "满仓"), 2);
+        assert_eq!(distinctive_part(&name, "金融信息服务"), 0);
+        assert_eq!(distinctive_part(&name, "仓金融"), 1);
+        // 南 belongs to the province name 河南.
+        assert_eq!(distinctive_part(&name, "南钱"), 1);
+        assert_eq!(distinctive_part(&name, "钱多"), 0);
+        assert_eq!(distinctive_part("abc稳盈", "ab"), 0);
+        assert_eq!(distinctive_part("abc稳盈", "abc"), 3);
+        assert_eq!(distinctive_part("jdj理财", "jdj理财"), 3);
+        assert_eq!(distinctive_part("钱满仓app", "钱满仓app"), 3);
+        assert_eq!(distinctive_in("易贷通", 0, 3), 3);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use time::Date;
 
 use super::analysis::{
     TokenKind, ascii_words, bigrams, encode, fold, host_label, is_generic_ascii, phone_digits,
-    pinyin_forms,
+    pinyin_forms, registrable_domain,
 };
 use crate::domain::article::ArticleData;
 use crate::store::Entry;
@@ -85,8 +85,8 @@ impl IndexDoc {
             tokens.push(encode(TokenKind::Code, &code.as_str().to_lowercase()));
         }
         for h in &d.websites {
-            tokens.push(encode(TokenKind::Host, h));
-            tokens.push(encode(TokenKind::Word, host_label(h)));
+            tokens.push(encode(TokenKind::Host, &registrable_domain(h)));
+            tokens.push(encode(TokenKind::Word, &host_label(h)));
         }
         for p in &d.phones {
             tokens.push(encode(TokenKind::Phone, &phone_digits(p)));

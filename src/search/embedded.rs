@@ -38,7 +38,7 @@ pub struct Embedded {
 
 const TOKENIZER: &str = "ws";
 /// Bumped whenever the documents change meaning; an index of another format is rebuilt.
-const FORMAT: &str = "jingshi-index-format-3";
+const FORMAT: &str = "jingshi-index-format-4";
 /// Memory for the writer's in-RAM segments.
 const WRITER_HEAP: usize = 128 * 1024 * 1024;
 

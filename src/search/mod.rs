@@ -305,6 +305,8 @@ impl SearchService {
                 let mut tx = self.store.begin().await?;
                 tx.delete_outbox(&ids).await?;
                 tx.commit().await?;
+                // Counted as soon as the items are gone from the outbox.
+                self.applied.fetch_add(items.len(), Ordering::Relaxed);
                 Ok(items.len())
             }
             Err(SearchError::Rejected(why)) if items.len() == 1 => {
@@ -377,9 +379,6 @@ impl SearchService {
         }
         .await;
         self.release().await;
-        if let Ok(Drained::Applied(n)) = result {
-            self.applied.fetch_add(n, Ordering::Relaxed);
-        }
         result
     }
 

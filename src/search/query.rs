@@ -3,7 +3,7 @@
 
 use super::analysis::{
     Bigram, TokenKind, ascii_words, bigrams, encode, fold, host_label, is_cjk, is_generic_ascii,
-    pinyin_pairs, segment_pinyin,
+    phone_digits, pinyin_pairs, registrable_domain, segment_pinyin,
 };
 use crate::lookup::understand::{QueryKind, understand};
 
@@ -63,9 +63,9 @@ impl AnalyzedQuery {
             }
             QueryKind::Text => {}
         }
-        let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
-        if digits.len() >= 5 && digits.len() == folded.len() {
-            q.phone = Some(digits);
+        // A phone number as people write it: `+86`, spaces, dashes and brackets do not matter.
+        if let Ok(phone) = crate::domain::normalize::phone(raw) {
+            q.phone = Some(phone_digits(&phone));
         }
         q.bigrams = bigrams(&folded);
         q.words = ascii_words(&folded)
@@ -113,8 +113,8 @@ impl AnalyzedQuery {
             return t;
         }
         if let Some(host) = &self.host {
-            t.push(encode(TokenKind::Host, host));
-            t.push(encode(TokenKind::Word, host_label(host)));
+            t.push(encode(TokenKind::Host, &registrable_domain(host)));
+            t.push(encode(TokenKind::Word, &host_label(host)));
             return t;
         }
         if !self.folded.is_empty() {

@@ -56,8 +56,9 @@ pub use rows::{
 pub use visibility::{ArticleVisibility, Public, Visibility, WithdrawnNotice};
 
 /// Bumped whenever what is derived from an entry's data (folded keys, lookup text, exact
-/// keys) changes meaning; older rows are recomputed when the store connects.
-pub const KEYS_VERSION: i64 = 1;
+/// keys) changes meaning; older rows are recomputed when the store connects. Version 2 keys
+/// websites by registrable domain.
+pub const KEYS_VERSION: i64 = 2;
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +151,8 @@ queries! {
         /// Ids of public entries with any of these exact keys.
         fn public_entry_ids_by_keys(keys: &[String], today: Date) -> Vec<i64>;
         fn public_entry_ids_among(ids: &[i64], today: Date) -> Vec<i64>;
+        /// The keys among these that any entry has (see `EntryData::match_keys`).
+        fn entry_keys_among(keys: &[String]) -> Vec<String>;
         fn public_entries_after(after: i64, limit: i64, today: Date) -> Vec<Public<Entry>>;
         fn public_counts(today: Date) -> Vec<ListCount>;
         fn public_years(today: Date) -> Vec<i64>;

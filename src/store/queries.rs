@@ -186,6 +186,17 @@ pub async fn public_entry_ids_by_keys(
     Ok(qb.build_query_scalar().fetch_all(&mut *c).await?)
 }
 
+/// The keys among `keys` that any entry has, whatever its publication state (content must
+/// not link to a platform staff are about to list either).
+pub async fn entry_keys_among(c: &mut Conn, keys: &[String]) -> Result<Vec<String>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Db>::new("SELECT DISTINCT key FROM entry_keys WHERE key IN ");
+    push_texts(&mut qb, keys);
+    Ok(qb.build_query_scalar().fetch_all(&mut *c).await?)
+}
+
 /// The ids among `ids` whose entries are public (the index sweep keeps only these).
 pub async fn public_entry_ids_among(c: &mut Conn, ids: &[i64], today: Date) -> Result<Vec<i64>> {
     if ids.is_empty() {

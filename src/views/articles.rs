@@ -6,7 +6,6 @@ use super::components::{article_item, pagination, status_badge};
 use super::{PageCtx, layout};
 use crate::domain::ArticleKind;
 use crate::domain::dates::{china_minute, iso};
-use crate::markdown;
 use crate::store::{Article, Attachment, Entry, Public, Revision, WithdrawnNotice};
 
 pub struct ArticleList {
@@ -25,18 +24,20 @@ pub fn list(ctx: &PageCtx<'_>, m: &ArticleList) -> Markup {
         } @else {
             ul.article-list.long {
                 @for a in &m.articles {
-                    (article_item(a))
+                    (article_item(ctx, a))
                     @if !a.data.summary.is_empty() { li.summary aria-hidden="true" { (a.data.summary) } }
                 }
             }
         }
-        (pagination(m.kind.path(), m.page, m.total, m.per_page))
+        (pagination(&ctx.href(m.kind.path()), m.page, m.total, m.per_page))
     };
     layout(ctx, m.kind.label(), body)
 }
 
 pub struct ArticlePage {
     pub article: Public<Article>,
+    /// The rendered body.
+    pub body: Markup,
     pub entries: Vec<Public<Entry>>,
     pub revisions: Vec<Revision>,
     pub attachments: Vec<Attachment>,
@@ -76,7 +77,7 @@ pub fn show(ctx: &PageCtx<'_>, m: &ArticlePage) -> Markup {
         .filter(|r| !r.changed.is_empty())
         .collect();
     let body = html! {
-        nav.breadcrumb aria-label="位置" { a href=(a.kind.path()) { (a.kind.label()) } " › 正文" }
+        nav.breadcrumb aria-label="位置" { a href=(ctx.href(a.kind.path())) { (a.kind.label()) } " › 正文" }
         article.article {
             h1 { (a.title) }
             p.meta {
@@ -88,7 +89,7 @@ pub fn show(ctx: &PageCtx<'_>, m: &ArticlePage) -> Markup {
                 ul.tags aria-label="标签" { @for t in &a.tags { li { (t) } } }
             }
             @if !a.summary.is_empty() { p.summary-lead { (a.summary) } }
-            div.prose { (markdown::render(&a.body_md)) }
+            div.prose { (m.body) }
             @if !m.attachments.is_empty() {
                 section.block aria-labelledby="attachments-title" {
                     h2 #attachments-title { "附件" }
@@ -108,7 +109,7 @@ pub fn show(ctx: &PageCtx<'_>, m: &ArticlePage) -> Markup {
                 h2 { "涉及的名单条目" }
                 ul.article-list {
                     @for e in &m.entries {
-                        li { a href={ "/entries/" (e.id) } { (e.data.name) } " " (status_badge(e.data.status)) }
+                        li { a href=(ctx.href(&format!("/entries/{}", e.id))) { (e.data.name) } " " (status_badge(e.data.status)) }
                     }
                 }
             }

@@ -5,6 +5,7 @@ use maud::{Markup, html};
 use crate::domain::dates::iso;
 use crate::domain::{Category, EntryStatus, ListKind};
 use crate::store::{Article, Entry};
+use crate::views::PageCtx;
 
 /// 在列 / 已移出, coloured and worded so that nobody reads a removed firm as listed.
 pub fn status_badge(status: EntryStatus) -> Markup {
@@ -15,12 +16,12 @@ pub fn status_badge(status: EntryStatus) -> Markup {
 }
 
 /// One entry in a list of results.
-pub fn entry_card(e: &Entry) -> Markup {
+pub fn entry_card(ctx: &PageCtx<'_>, e: &Entry) -> Markup {
     let d = &e.data;
     html! {
         li.card.entry-card {
             h3 {
-                a href={ "/entries/" (e.id) } { (d.name) }
+                a href=(ctx.href(&format!("/entries/{}", e.id))) { (d.name) }
                 " " (status_badge(d.status))
             }
             @if !d.aliases.is_empty() {
@@ -43,10 +44,10 @@ pub fn entry_card(e: &Entry) -> Markup {
     }
 }
 
-pub fn article_item(a: &Article) -> Markup {
+pub fn article_item(ctx: &PageCtx<'_>, a: &Article) -> Markup {
     html! {
         li.article-item {
-            a href={ "/articles/" (a.data.slug) } { (a.data.title) }
+            a href=(ctx.href(&format!("/articles/{}", a.data.slug))) { (a.data.title) }
             " "
             time datetime=(iso(a.data.published_on)) { (iso(a.data.published_on)) }
         }
@@ -54,17 +55,20 @@ pub fn article_item(a: &Article) -> Markup {
 }
 
 /// The lookup form; `big` on the home page.
-pub fn lookup_form(q: &str, big: bool) -> Markup {
+pub fn lookup_form(ctx: &PageCtx<'_>, q: &str, big: bool) -> Markup {
     html! {
-        form.lookup.big[big] action="/search" method="get" role="search" {
+        form.lookup.big[big] action=(ctx.href("/search")) method="get" role="search" {
             label for="q" { "查询平台是否被列入名单" }
             div.lookup-row {
+                // Short enough to fit the box at 360 px and at large text; the hint says more.
                 input #q type="search" name="q" value=(q) maxlength="100"
-                    placeholder="输入名称、简称、APP名称、网址或统一社会信用代码"
+                    placeholder="名称或网址"
                     aria-describedby="q-help" autocomplete="off";
                 button type="submit" { "查询" }
             }
-            p #q-help .help { "支持输入名称的一部分，例如“鑫利宝”；网址可直接粘贴。" }
+            p #q-help .help {
+                "可输入名称或其中一部分（如“鑫利宝”）、APP或公众号名称、网址，或18位统一社会信用代码；网址可直接粘贴。"
+            }
         }
     }
 }
@@ -86,6 +90,46 @@ pub fn pagination(base: &str, page: u32, total: i64, per_page: u32) -> Markup {
             @if page < pages {
                 a rel="next" href=(link(page + 1)) { "下一页" }
             }
+        }
+    }
+}
+
+/// A QR code of `text` as inline SVG, drawn on the server (no script, no image request):
+/// one path of dark modules inside the standard four-module quiet zone.
+pub fn qr_code(text: &str, label: &str) -> Markup {
+    let Ok(code) = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M) else {
+        return html! {};
+    };
+    let width = code.width();
+    let colors = code.to_colors();
+    let quiet = 4;
+    let mut path = String::new();
+    for y in 0..width {
+        let mut x = 0;
+        while x < width {
+            if colors[y * width + x] == qrcode::Color::Dark {
+                let start = x;
+                while x < width && colors[y * width + x] == qrcode::Color::Dark {
+                    x += 1;
+                }
+                path.push_str(&format!(
+                    "M{} {}h{}v1h-{}z",
+                    start + quiet,
+                    y + quiet,
+                    x - start,
+                    x - start
+                ));
+            } else {
+                x += 1;
+            }
+        }
+    }
+    let size = width + 2 * quiet;
+    html! {
+        svg.qr-code xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (size) " " (size) }
+            role="img" aria-label=(label) shape-rendering="crispEdges" {
+            rect width=(size) height=(size) fill="#fff" {}
+            path d=(path) fill="#000" {}
         }
     }
 }

@@ -34,7 +34,7 @@ pub fn list(ctx: &PageCtx<'_>, m: &EntryList) -> Markup {
     let body = html! {
         h1 { "名单公示" }
         p.lead { "以下为经认定列入名单、且仍在公示期内的机构。状态为“已移出”的机构已不在名单中，仅作历史公示。" }
-        form.filters method="get" action="/entries" {
+        form.filters method="get" action=(ctx.href("/entries")) {
             div.field {
                 label for="f-list" { "名单类型" }
                 select #f-list name="list" { (list_options(m.list)) }
@@ -66,7 +66,7 @@ pub fn list(ctx: &PageCtx<'_>, m: &EntryList) -> Markup {
             }
             div.field.actions {
                 button type="submit" { "筛选" }
-                a href="/entries" { "清除条件" }
+                a href=(ctx.href("/entries")) { "清除条件" }
             }
         }
         p.result-count role="status" { "共 " strong { (m.total) } " 条" }
@@ -74,9 +74,9 @@ pub fn list(ctx: &PageCtx<'_>, m: &EntryList) -> Markup {
             p.muted { "没有符合条件的条目。" }
         } @else {
             h2.visually-hidden { "名单条目" }
-            ul.cards { @for e in &m.entries { (entry_card(e)) } }
+            ul.cards { @for e in &m.entries { (entry_card(ctx, e)) } }
         }
-        (pagination(&m.base, m.page, m.total, m.per_page))
+        (pagination(&ctx.href(&m.base), m.page, m.total, m.per_page))
         p.downloads { "开放数据：" a href="/api/v1/entries" { "JSON 接口" } }
     };
     layout(ctx, "名单公示", body)
@@ -137,7 +137,7 @@ pub fn show(ctx: &PageCtx<'_>, m: &EntryPage) -> Markup {
     let d = &m.entry.data;
     let status = d.status;
     let body = html! {
-        nav.breadcrumb aria-label="位置" { a href="/entries" { "名单公示" } " › 条目详情" }
+        nav.breadcrumb aria-label="位置" { a href=(ctx.href("/entries")) { "名单公示" } " › 条目详情" }
         h1 { (d.name) " " (status_badge(status)) }
         @match status {
             EntryStatus::Listed => div.banner.banner-listed role="status" {
@@ -179,7 +179,7 @@ pub fn show(ctx: &PageCtx<'_>, m: &EntryPage) -> Markup {
         @if !m.articles.is_empty() {
             section.block {
                 h2 { "相关文章" }
-                ul.article-list { @for a in &m.articles { (article_item(a)) } }
+                ul.article-list { @for a in &m.articles { (article_item(ctx, a)) } }
             }
         }
         section.block {

@@ -33,8 +33,8 @@ pub fn page(ctx: &PageCtx<'_>, status: StatusCode, message: Option<&str>) -> Mar
             h1 { (title) }
             p { (message.unwrap_or(text)) }
             p { "错误代码：" (status.as_u16()) }
-            p { a href="/" { "返回首页" } " · " a href="/entries" { "查看名单公示" } }
-            (lookup_form("", false))
+            p { a href=(ctx.href("/")) { "返回首页" } " · " a href=(ctx.href("/entries")) { "查看名单公示" } }
+            (lookup_form(ctx, "", false))
         }
     };
     layout(ctx, title, body)

@@ -22,16 +22,16 @@ fn count(counts: &[ListCount], list: Option<ListKind>, status: EntryStatus) -> i
         .sum()
 }
 
-fn article_block(title: &str, href: &str, items: &[Public<Article>]) -> Markup {
+fn article_block(ctx: &PageCtx<'_>, title: &str, href: &str, items: &[Public<Article>]) -> Markup {
     html! {
         section.block {
             h2 { (title) }
             @if items.is_empty() {
                 p.muted { "暂无内容。" }
             } @else {
-                ul.article-list { @for a in items { (article_item(a)) } }
+                ul.article-list { @for a in items { (article_item(ctx, a)) } }
             }
-            p.more { a href=(href) { "查看全部" (title) } }
+            p.more { a href=(ctx.href(href)) { "查看全部" (title) } }
         }
     }
 }
@@ -40,21 +40,21 @@ pub fn page(ctx: &PageCtx<'_>, home: &Home) -> Markup {
     let body = html! {
         section.hero {
             h1 { "互联网金融风险警示与名单公示" }
-            (lookup_form("", true))
+            (lookup_form(ctx, "", true))
         }
         section.block aria-labelledby="counts-title" {
             h2 #counts-title { "名单概况" }
             ul.counts {
                 @for list in ListKind::ALL {
                     li {
-                        a href={ "/entries?list=" (list.key()) "&status=listed" } {
+                        a href=(ctx.href(&format!("/entries?list={}&status=listed", list.key()))) {
                             span.count-number { (count(&home.counts, Some(*list), EntryStatus::Listed)) }
                             span.count-label { (list.label()) "（在列）" }
                         }
                     }
                 }
                 li {
-                    a href="/entries?status=removed" {
+                    a href=(ctx.href("/entries?status=removed")) {
                         span.count-number { (count(&home.counts, None, EntryStatus::Removed)) }
                         span.count-label { "已移出（仍在公示期）" }
                     }
@@ -62,12 +62,12 @@ pub fn page(ctx: &PageCtx<'_>, home: &Home) -> Markup {
             }
         }
         div.columns {
-            (article_block("风险提示", "/warnings", &home.warnings))
-            (article_block("以案说法", "/cases", &home.cases))
+            (article_block(ctx, "风险提示", "/warnings", &home.warnings))
+            (article_block(ctx, "以案说法", "/cases", &home.cases))
         }
-        (article_block("通知公告", "/notices", &home.notices))
+        (article_block(ctx, "通知公告", "/notices", &home.notices))
         aside.block.callout {
-            p { strong { "提醒：" } "未列入名单不代表该平台合法合规。" a href="/pages/disclaimer" { "阅读免责声明" } }
+            p { strong { "提醒：" } "未列入名单不代表该平台合法合规。" a href=(ctx.href("/pages/disclaimer")) { "阅读免责声明" } }
         }
     };
     layout(ctx, "首页", body)

@@ -11,4 +11,4 @@ pub mod layout;
 pub mod pages;
 pub mod search;
 
-pub use layout::{PageCtx, layout};
+pub use layout::{ELDER_PREFIX, Mode, PageCtx, layout};

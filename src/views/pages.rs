@@ -3,14 +3,20 @@
 use maud::{Markup, html};
 
 use super::{PageCtx, layout};
-use crate::markdown;
 use crate::store::Page;
 
-pub fn show(ctx: &PageCtx<'_>, page: &Page) -> Markup {
+/// A standing page and its rendered body.
+pub struct PageView {
+    pub page: Page,
+    pub body: Markup,
+}
+
+pub fn show(ctx: &PageCtx<'_>, m: &PageView) -> Markup {
+    let page = &m.page;
     let body = html! {
         article.article {
             h1 { (page.title) }
-            div.prose { (markdown::render(&page.body_md)) }
+            div.prose { (m.body) }
         }
     };
     layout(ctx, &page.title, body)

@@ -17,8 +17,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use super::AppState;
 use super::error::{ErrorPage, json_error};
+use super::{AppState, PageRequest};
 use crate::views;
 
 /// No inline script or style anywhere, so the policy can be strict.
@@ -158,6 +158,7 @@ fn content_type(res: &Response) -> &str {
 /// Renders the Chinese error page for any error answer without one: those raised by handlers
 /// (which carry an [`ErrorPage`]) and those from layers such as timeouts or body limits.
 async fn html_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let page = PageRequest::of(req.uri());
     let res = next.run(req).await;
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error())
@@ -171,7 +172,7 @@ async fn html_errors(State(state): State<AppState>, req: Request, next: Next) ->
         .and_then(|p| p.message.clone());
     let mut out = (
         status,
-        views::errors::page(&state.ctx(""), status, message.as_deref()),
+        views::errors::page(&state.ctx(&page, ""), status, message.as_deref()),
     )
         .into_response();
     if let Some(allow) = res.headers().get(header::ALLOW) {

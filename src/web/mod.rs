@@ -7,6 +7,7 @@ mod attachments;
 mod client;
 mod error;
 mod layers;
+pub mod page;
 pub(crate) mod params;
 pub mod public;
 mod routes;
@@ -21,6 +22,7 @@ use crate::store::Store;
 
 pub use error::{ApiError, Error};
 pub use layers::Limits;
+pub use page::PageRequest;
 pub use routes::public_app;
 
 /// What every handler may need; cloned per request (everything inside is shared).
@@ -43,12 +45,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// What the page frame needs, for a page at `path`.
-    pub fn ctx<'a>(&'a self, path: &'a str) -> crate::views::PageCtx<'a> {
+    /// What the page frame needs, for a page at `path` (its navigation item) as `page` asked
+    /// for it.
+    pub fn ctx<'a>(&'a self, page: &PageRequest, path: &'a str) -> crate::views::PageCtx<'a> {
         crate::views::PageCtx {
             site: &self.site,
             demo: self.demo,
             path,
+            mode: page.mode,
+            here: page.here.clone(),
+            canonical: self.url(&page.here),
         }
     }
 

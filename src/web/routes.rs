@@ -10,11 +10,11 @@ use axum::routing::get;
 use super::layers::{self, CachePolicy, none_match};
 use super::{AppState, api, public};
 use crate::assets;
+use crate::views::ELDER_PREFIX;
 
-/// The public listener: pages, the API and static assets, and nothing else (the admin side
-/// has its own listener).
-pub fn public_app(state: AppState) -> Router {
-    let pages = Router::new()
+/// The public pages, as one router that serves both presentations.
+fn page_routes() -> Router<AppState> {
+    Router::new()
         .route("/", get(public::home::show_home))
         .route("/entries", get(public::entries::list_entries))
         .route("/entries/{id}", get(public::entries::show_entry))
@@ -28,6 +28,15 @@ pub fn public_app(state: AppState) -> Router {
         )
         .route("/pages/{slug}", get(public::pages::show_page))
         .route("/search", get(public::search::search))
+}
+
+/// The public listener: pages, the API and static assets, and nothing else (the admin side
+/// has its own listener). Every page is also served under `/elder` in 长者模式 (see
+/// `views::Mode`): the same handlers, which read the mode from the path.
+pub fn public_app(state: AppState) -> Router {
+    let pages = Router::new()
+        .merge(page_routes())
+        .nest(ELDER_PREFIX, page_routes())
         .route("/healthz", get(|| async { "ok" }))
         .fallback(public::not_found)
         .with_state(state.clone());

@@ -64,6 +64,7 @@ async fn the_entries_api_answers_the_documented_shape(app: TestApp) {
     let (status, json) = app.get_json("/api/v1/entries?q=汇鑫宝").await;
     assert_eq!(status, 200);
     assert_eq!(json["total"], 1);
+    assert_eq!(json["verdict"], "listed");
     assert_eq!(json["page"], 1);
     assert_eq!(json["per_page"], 20);
     let item = &json["items"][0];
@@ -83,6 +84,7 @@ async fn the_entries_api_answers_the_documented_shape(app: TestApp) {
             "id",
             "list",
             "listed_on",
+            "match",
             "name",
             "removed_on",
             "status",
@@ -95,6 +97,10 @@ async fn the_entries_api_answers_the_documented_shape(app: TestApp) {
     assert_eq!(item["list"], "blacklist");
     assert_eq!(item["listed_on"], "2024-03-01");
     assert_eq!(item["url"], format!("/entries/{id}"));
+    assert_eq!(item["match"], "exact");
+    let (_, list) = app.get_json("/api/v1/entries").await;
+    assert!(list["verdict"].is_null(), "no verdict without a query");
+    assert!(list["items"][0].get("match").is_none());
 
     let (status, one) = app.get_json(&format!("/api/v1/entries/{id}")).await;
     assert_eq!(status, 200);

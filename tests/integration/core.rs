@@ -91,7 +91,7 @@ async fn no_public_route_or_api_names_an_entry_that_is_not_public(app: TestApp) 
     {
         let mut e = fake_entry(&hidden_name(tag));
         e.aliases = vec![format!("{tag}宝")];
-        e.websites = vec![format!("hidden{i}.example.com")];
+        e.websites = vec![format!("hidden{i}.example")];
         e.phones = vec![format!("400-000-900{i}")];
         writes.push((e, state));
     }
@@ -150,8 +150,8 @@ async fn no_public_route_or_api_names_an_entry_that_is_not_public(app: TestApp) 
         "期满宝",
         "后撤宝",
         "91410100737459086M",
-        "hidden0.example.com",
-        "https://hidden1.example.com/x",
+        "hidden0.example",
+        "https://hidden1.example/x",
         "4000009002",
         "yinzang",
     ];
@@ -422,7 +422,7 @@ async fn ended_entries_never_crowd_current_ones_out_of_a_lookup(app: TestApp) {
         .await;
     assert_eq!(json["total"], 50, "every current entry is found");
     let (_, page) = app.get("/search?q=汇通达").await;
-    assert!(page.contains("在列：查询到 50 条在列记录"), "{page}");
+    assert!(page.contains("相符的在列记录 50 条"), "{page}");
     assert!(!page.contains("至少"), "50 of 50 is not “at least”");
 }
 
@@ -625,7 +625,7 @@ async fn fresh_entries_are_found_by_exact_identity_before_the_index_has_them(app
     let mut e = fake_entry("示例刚刚导入有限公司");
     e.aliases = vec!["刚导入宝".into()];
     e.credit_code = code("914100007110665832");
-    e.websites = vec!["ganggang.example.com".into()];
+    e.websites = vec!["ganggang.example".into()];
     e.phones = vec!["400-000-7788".into()];
     let id = write_entries(&app.store, &app.clock, &[e], Some(Publication::Published))
         .await
@@ -635,7 +635,7 @@ async fn fresh_entries_are_found_by_exact_identity_before_the_index_has_them(app
         "示例刚刚导入有限公司",
         "刚导入宝",
         "914100007110665832",
-        "https://www.ganggang.example.com/app",
+        "https://www.ganggang.example/app",
         "400 000 7788",
     ] {
         let found = lookup::find_entries(

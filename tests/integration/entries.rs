@@ -112,7 +112,7 @@ async fn a_removed_entry_is_shown_as_removed_with_date_and_reason(app: TestApp) 
     assert!(history.contains("移出名单：整改完成，经复核移出"));
     assert!(history.contains("列入黑名单"));
     let (_, found) = app.get("/search?q=易贷通").await;
-    assert!(found.contains("已移出：查询到 1 条记录"), "{found}");
+    assert!(found.contains("相符的记录 1 条，均已移出名单"), "{found}");
     let (_, json) = app.get_json("/api/v1/entries?q=易贷通").await;
     assert_eq!(json["items"][0]["status"], "removed");
     assert_eq!(json["items"][0]["removed_on"], "2025-06-30");
@@ -208,7 +208,7 @@ async fn the_lookup_finds_parts_of_names_aliases_codes_and_hosts(app: TestApp) {
         let (status, page) = app.get(&format!("/search?q={}", urlencode(q))).await;
         assert_eq!(status, 200);
         assert!(page.contains(r#"href="/entries/1""#), "lookup {q}");
-        assert!(page.contains("在列：查询到 1 条在列记录"), "lookup {q}");
+        assert!(page.contains("相符的在列记录 1 条"), "lookup {q}");
         assert!(!page.contains("快付宝"), "lookup {q}");
     }
     let (_, json) = app.get_json("/api/v1/entries?q=%E6%BB%A1%E4%BB%93").await;
@@ -220,7 +220,7 @@ async fn the_lookup_finds_parts_of_names_aliases_codes_and_hosts(app: TestApp) {
 async fn a_lookup_with_no_hit_says_absence_is_not_proof_of_safety(app: TestApp) {
     let (status, page) = app.get("/search?q=钱多多").await;
     assert_eq!(status, 200);
-    assert!(page.contains("未查询到：名单中没有与“钱多多”相符的记录。"));
+    assert!(page.contains("名单中没有与“钱多多”相符的记录。"));
     assert!(page.contains("未列入名单不代表该平台合法合规。"));
     assert!(page.contains("110"));
     assert!(page.contains("查询时间"));

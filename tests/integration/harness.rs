@@ -389,6 +389,14 @@ impl TestApp {
         panic!("the search index was not built within 12 s");
     }
 
+    /// The database this app runs on, to start another app like it.
+    pub fn backend(&self) -> Backend {
+        match self.store.backend() {
+            jingshi::store::Backend::Sqlite => Backend::Sqlite,
+            jingshi::store::Backend::Postgres => Backend::Postgres,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

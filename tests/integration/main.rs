@@ -4,8 +4,10 @@
 mod fake_meili;
 mod harness;
 mod staff;
+mod suites;
 
 mod admin;
+mod answers;
 mod api;
 mod cli;
 mod content;
@@ -17,4 +19,5 @@ mod migrate;
 mod outbox;
 mod relevance;
 mod security;
+mod verdicts;
 mod workflow;

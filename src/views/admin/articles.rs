@@ -7,7 +7,6 @@ use super::entries::publication_badge;
 use super::{AdminCtx, FieldErrors, csrf_field, layout};
 use crate::domain::ArticleKind;
 use crate::domain::dates::china_minute;
-use crate::markdown;
 use crate::store::{Article, Attachment, Change, Entry, Revision};
 use crate::views::articles::human_size;
 use crate::views::components::pagination;
@@ -80,8 +79,8 @@ pub struct ArticleFormPage<'a> {
     pub errors: FieldErrors,
     pub note_required: bool,
     pub expected: Vec<(&'static str, String)>,
-    /// The preview of the body, when asked for.
-    pub preview: bool,
+    /// The body rendered as the public will see it, when a preview was asked for.
+    pub preview: Option<Markup>,
     /// Entries found by the related-entry search.
     pub found: Vec<Entry>,
     pub find: String,
@@ -138,10 +137,10 @@ pub fn form(ctx: &AdminCtx<'_>, m: &ArticleFormPage<'_>) -> Markup {
                     @if let Some(e) = err("body_md") { p.field-error { (e) } }
                     p.help #f-body-hint { "**加粗**、## 小标题、- 列表；插入图片：先在文章页面上传附件，再复制其插入代码。" }
                 }
-                @if m.preview {
+                @if let Some(body) = &m.preview {
                     section.preview aria-label="正文预览" {
                         h2 { "预览" }
-                        div.prose { (markdown::render(&f.body_md)) }
+                        div.prose { (body) }
                     }
                 }
                 (input(&m.errors, "tags", "标签", &f.tags, Some("多个用“、”或逗号分隔")))
@@ -184,6 +183,8 @@ pub fn form(ctx: &AdminCtx<'_>, m: &ArticleFormPage<'_>) -> Markup {
 
 pub struct ArticlePage<'a> {
     pub article: &'a Article,
+    /// The body rendered as the public sees it.
+    pub body: Markup,
     pub open: Option<&'a Change>,
     pub revisions: &'a [Revision],
     pub attachments: &'a [Attachment],
@@ -259,7 +260,7 @@ pub fn show(ctx: &AdminCtx<'_>, m: &ArticlePage<'_>) -> Markup {
                 div { dt { "地址名" } dd { (a.data.slug) } }
                 div { dt { "摘要" } dd { (a.data.summary) } }
             }
-            div.prose { (markdown::render(&a.data.body_md)) }
+            div.prose { (m.body) }
             @if !m.revisions.is_empty() {
                 h2 { "最近修改" }
                 (super::entries::revision_list(m.revisions, &format!("/admin/articles/{}", a.id)))

@@ -197,7 +197,7 @@ pub async fn new_form(State(state): State<AppState>, staff: Staff) -> Response {
         errors: FieldErrors::default(),
         note_required: false,
         expected: Vec::new(),
-        preview: false,
+        preview: None,
         found: Vec::new(),
         find: String::new(),
     };
@@ -241,10 +241,14 @@ async fn submit_form(
         errors: FieldErrors::default(),
         note_required: existing.is_some_and(|a| a.first_published_at.is_some()),
         expected: kept,
-        preview: step == "preview",
+        preview: None,
         found: Vec::new(),
         find: find.clone(),
     };
+    if step == "preview" {
+        page.preview =
+            Some(crate::markdown::render_public(&state.store, get(&form, "body_md")).await?);
+    }
     if step == "find" || step == "preview" {
         if step == "find" && !find.is_empty() {
             let f = StaffFilter {
@@ -343,6 +347,7 @@ async fn show_with(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = ArticlePage {
+        body: crate::markdown::render_public(&state.store, &article.data.body_md).await?,
         article,
         open: open.as_ref(),
         revisions: &revisions,
@@ -390,7 +395,7 @@ pub async fn edit_form(
         errors: FieldErrors::default(),
         note_required: article.first_published_at.is_some(),
         expected: expected_fields(open.as_ref(), Some(article.version)),
-        preview: false,
+        preview: None,
         found: Vec::new(),
         find: String::new(),
     };

@@ -104,7 +104,9 @@ pub async fn show_article(
     };
     Ok(Json(ArticleDetail {
         item: ArticleItem::new(&state, &article),
-        body_html: markdown::render(&article.data.body_md).into_string(),
+        body_html: markdown::render_public(&state.store, &article.data.body_md)
+            .await?
+            .into_string(),
         body_markdown: article.data.body_md.clone(),
         updated_at: article
             .updated_at

@@ -22,6 +22,9 @@ pub struct EntryItem {
     listed_on: Option<String>,
     removed_on: Option<String>,
     url: String,
+    /// With `q`: how the entry matched (`exact`, `contains` or `similar`).
+    #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
+    matched: Option<&'static str>,
 }
 
 impl EntryItem {
@@ -29,6 +32,7 @@ impl EntryItem {
         let e = e.into_inner();
         let d = e.data;
         EntryItem {
+            matched: None,
             url: state.url(&format!("/entries/{}", e.id)),
             id: e.id,
             name: d.name,
@@ -45,6 +49,9 @@ impl EntryItem {
 
 #[derive(Serialize)]
 pub struct EntryPage {
+    /// With `q`: `listed`, `removed`, `similar` or `none`, from real matches only (null
+    /// without `q`).
+    verdict: Option<&'static str>,
     total: i64,
     page: u32,
     per_page: u32,
@@ -67,7 +74,8 @@ pub async fn list_entries(
     let filters = params.filters()?;
     let today = state.clock.today();
     let mut next_after = None;
-    let (total, entries, degraded) = match params.q()? {
+    let mut verdict = None;
+    let (total, items, degraded) = match params.q()? {
         // A lookup: the same answer as the search page.
         Some(q) => {
             let found = lookup::find_entries(
@@ -80,8 +88,16 @@ pub async fn list_entries(
                 today,
             )
             .await?;
-            let entries = found.hits.into_iter().map(|h| h.entry).collect();
-            (found.total as i64, entries, found.degraded)
+            verdict = Some(found.verdict.key());
+            let items = found
+                .hits
+                .into_iter()
+                .map(|h| EntryItem {
+                    matched: Some(h.kind().key()),
+                    ..EntryItem::new(&state, h.entry)
+                })
+                .collect();
+            (found.total as i64, items, found.degraded)
         }
         // Keyset paging by id: as deep as the list goes, at the same cost.
         None if after.is_some() => {
@@ -92,20 +108,17 @@ pub async fn list_entries(
             if entries.len() == per_page as usize {
                 next_after = entries.last().map(|e| e.id);
             }
-            (total, entries, false)
+            (total, items(&state, entries), false)
         }
         None => {
             let (limit, offset) = limit_offset(page, per_page);
             let filter = filters.entry_filter(None, limit, offset);
             let (total, entries) = state.store.public_entries(&filter, today).await?;
-            (total, entries, false)
+            (total, items(&state, entries), false)
         }
     };
-    let items = entries
-        .into_iter()
-        .map(|e| EntryItem::new(&state, e))
-        .collect();
     Ok(Json(EntryPage {
+        verdict,
         total,
         page,
         per_page,
@@ -113,6 +126,13 @@ pub async fn list_entries(
         notice: degraded.then_some("检索服务暂时不可用，结果来自简易查询，可能不完整"),
         next_after,
     }))
+}
+
+fn items(state: &AppState, entries: Vec<Public<Entry>>) -> Vec<EntryItem> {
+    entries
+        .into_iter()
+        .map(|e| EntryItem::new(state, e))
+        .collect()
 }
 
 #[derive(Serialize)]

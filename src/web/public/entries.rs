@@ -4,13 +4,17 @@ use maud::Markup;
 use crate::store::{Entity, EntryFilter, EntrySort};
 use crate::views::entries::{EntryList, EntryPage, list, show};
 use crate::views::search::urlencode;
-use crate::web::AppState;
 use crate::web::error::{Error, Result, visible};
 use crate::web::params::{Params, limit_offset};
+use crate::web::{AppState, PageRequest};
 
 const PER_PAGE: u32 = 20;
 
-pub async fn list_entries(State(state): State<AppState>, params: Params) -> Result<Markup> {
+pub async fn list_entries(
+    State(state): State<AppState>,
+    page_request: PageRequest,
+    params: Params,
+) -> Result<Markup> {
     let filters = params.filters()?;
     let (list_kind, category, status, year) =
         (filters.list, filters.category, filters.status, filters.year);
@@ -61,7 +65,7 @@ pub async fn list_entries(State(state): State<AppState>, params: Params) -> Resu
         sort,
         base,
     };
-    Ok(list(&state.ctx("/entries"), &model))
+    Ok(list(&state.ctx(&page_request, "/entries"), &model))
 }
 
 /// An entry id from the path; anything else cannot exist.
@@ -72,7 +76,11 @@ pub fn parse_id(raw: &str) -> Result<i64> {
         .ok_or(Error::NotFound)
 }
 
-pub async fn show_entry(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Markup> {
+pub async fn show_entry(
+    State(state): State<AppState>,
+    page: PageRequest,
+    Path(raw): Path<String>,
+) -> Result<Markup> {
     let id = parse_id(&raw)?;
     let entry = visible(state.store.public_entry(id, state.clock.today()).await?)?;
     let model = EntryPage {
@@ -80,5 +88,5 @@ pub async fn show_entry(State(state): State<AppState>, Path(raw): Path<String>) 
         articles: state.store.public_articles_for_entry(id).await?,
         entry,
     };
-    Ok(show(&state.ctx("/entries"), &model))
+    Ok(show(&state.ctx(&page, "/entries"), &model))
 }

@@ -3,11 +3,11 @@ use maud::Markup;
 
 use crate::domain::ArticleKind;
 use crate::store::ArticleFilter;
-use crate::views::home::{Home, page};
-use crate::web::AppState;
+use crate::views::home::{Home, page as view};
 use crate::web::error::Result;
+use crate::web::{AppState, PageRequest};
 
-pub async fn show_home(State(state): State<AppState>) -> Result<Markup> {
+pub async fn show_home(State(state): State<AppState>, page: PageRequest) -> Result<Markup> {
     let store = &state.store;
     let latest = |kind, limit| ArticleFilter {
         kind: Some(kind),
@@ -29,5 +29,5 @@ pub async fn show_home(State(state): State<AppState>) -> Result<Markup> {
             .await?
             .1,
     };
-    Ok(page(&state.ctx("/"), &home))
+    Ok(view(&state.ctx(&page, "/"), &home))
 }

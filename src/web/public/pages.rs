@@ -2,13 +2,22 @@ use axum::extract::{Path, State};
 use maud::Markup;
 
 use crate::domain::article::parse_slug;
-use crate::views::pages::show;
-use crate::web::AppState;
+use crate::markdown;
+use crate::views::pages::{PageView, show};
 use crate::web::error::{Error, Result};
+use crate::web::{AppState, PageRequest};
 
-pub async fn show_page(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Markup> {
+pub async fn show_page(
+    State(state): State<AppState>,
+    page_request: PageRequest,
+    Path(slug): Path<String>,
+) -> Result<Markup> {
     let slug = parse_slug(&slug).map_err(|_| Error::NotFound)?;
     let page = state.store.page(slug).await?.ok_or(Error::NotFound)?;
+    let body = markdown::render_public(&state.store, &page.body_md).await?;
     let path = format!("/pages/{slug}");
-    Ok(show(&state.ctx(&path), &page))
+    Ok(show(
+        &state.ctx(&page_request, &path),
+        &PageView { page, body },
+    ))
 }

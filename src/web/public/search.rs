@@ -4,15 +4,18 @@ use maud::Markup;
 
 use crate::domain::dates::china_minute;
 use crate::lookup::{self, AnalyzedQuery, highlight};
-use crate::views::search::{ArticleHitView, HitView, SearchPage, Tab, page, urlencode};
-use crate::web::AppState;
+use crate::views::search::{
+    ArticleHitView, HitView, SearchPage, Tab, page, readable_query, urlencode,
+};
 use crate::web::error::{Error, Result};
 use crate::web::params::Params;
+use crate::web::{AppState, PageRequest};
 
 const PER_PAGE: u32 = 20;
 
 pub async fn search(
     State(state): State<AppState>,
+    page_request: PageRequest,
     headers: HeaderMap,
     params: Params,
 ) -> Result<Markup> {
@@ -65,16 +68,21 @@ pub async fn search(
                 .iter()
                 .map(|a| highlight(a, &query))
                 .collect(),
+            matched: h.matched,
             entry: h.entry,
         })
         .collect();
     let model = SearchPage {
         url: state.absolute_url(&headers, &format!("/search?q={}", urlencode(&q))),
+        readable_url: state.absolute_url(&headers, &format!("/search?q={}", readable_query(&q))),
         searched: !query.is_empty(),
         hint: query.hint.clone(),
         q,
         tab,
         filters,
+        verdict: found.verdict,
+        matched: found.matched,
+        similar_total: found.similar,
         hits,
         entry_total: found.total,
         capped: found.capped,
@@ -86,5 +94,5 @@ pub async fn search(
         per_page: PER_PAGE,
         looked_up_at: china_minute(state.clock.now()),
     };
-    Ok(page(&state.ctx("/search"), &model))
+    Ok(page(&state.ctx(&page_request, "/search"), &model))
 }
