@@ -39,6 +39,8 @@ pub struct SearchPage {
     pub searched: bool,
     /// A note about the query (a failed credit-code check, say).
     pub hint: Option<String>,
+    /// Invisible characters (such as a right-to-left override) were removed from the query.
+    pub hidden_removed: bool,
     pub tab: Tab,
     pub filters: Filters,
     pub hits: Vec<HitView>,
@@ -98,7 +100,7 @@ fn verdict(m: &SearchPage) -> Markup {
     html! {
         @if listed + removed == 0 {
             p.verdict.verdict-none role="status" {
-                "未查询到：名单中没有与“" (m.q) "”相符的记录。"
+                "未查询到：名单中没有与“" bdi { (m.q) } "”相符的记录。"
             }
         } @else if listed > 0 {
             p.verdict.verdict-listed role="status" {
@@ -214,6 +216,9 @@ pub fn page(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
     let body = html! {
         h1 { "名单查询" }
         (super::components::lookup_form(&m.q, false))
+        @if m.hidden_removed {
+            p.hint role="note" { "查询内容中含有不可见的控制字符（如文字方向控制符），已删除后按下方“查询内容”所示文字查询。" }
+        }
         @if let Some(h) = &m.hint { p.hint role="note" { (h) } }
         @if m.degraded {
             p.hint role="note" { "检索服务暂时不可用，以下为简易查询结果（按名称、别名、代码和网址的连续文字匹配），可能不完整。" }
@@ -233,7 +238,7 @@ pub fn page(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
                         h2 #receipt-title .visually-hidden { "查询结果" }
                         (verdict(m))
                         dl.receipt-facts {
-                            div { dt { "查询内容" } dd { (m.q) } }
+                            div { dt { "查询内容" } dd { bdi { (m.q) } } }
                             div { dt { "查询时间" } dd { (m.looked_up_at) "（北京时间）" } }
                             div { dt { "查询网站" } dd { (ctx.site.site_name) } }
                             div { dt { "结果链接" } dd.url { (m.url) } }
@@ -260,7 +265,7 @@ pub fn page(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
                 Tab::Articles => {
                     section aria-label="相关文章" {
                         @if m.articles.is_empty() {
-                            p.verdict.verdict-none role="status" { "没有找到包含“" (m.q) "”的文章。" }
+                            p.verdict.verdict-none role="status" { "没有找到包含“" bdi { (m.q) } "”的文章。" }
                         } @else {
                             ul.article-list.long {
                                 @for a in &m.articles {

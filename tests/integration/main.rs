@@ -9,6 +9,7 @@ mod cli;
 mod content;
 mod core;
 mod entries;
+mod hostile;
 mod import;
 mod instances;
 mod migrate;

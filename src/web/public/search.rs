@@ -16,7 +16,7 @@ pub async fn search(
     headers: HeaderMap,
     params: Params,
 ) -> Result<Markup> {
-    let q = params.q()?.unwrap_or("").to_string();
+    let typed = params.q()?.unwrap_or("");
     let page_no = params.page()?;
     let tab = match params.get("tab") {
         None | Some("entries") => Tab::Entries,
@@ -24,7 +24,9 @@ pub async fn search(
         Some(_) => return Err(Error::BadRequest("参数“tab”无法识别。".into())),
     };
     let filters = params.filters()?;
-    let query = AnalyzedQuery::new(&q);
+    let query = AnalyzedQuery::new(typed);
+    // The receipt states the query exactly as it was matched.
+    let q = query.raw.clone();
     let today = state.clock.today();
     let entry_page = if tab == Tab::Entries { page_no } else { 1 };
     let found = lookup::find_entries(
@@ -72,6 +74,7 @@ pub async fn search(
         url: state.absolute_url(&headers, &format!("/search?q={}", urlencode(&q))),
         searched: !query.is_empty(),
         hint: query.hint.clone(),
+        hidden_removed: params.hidden_removed(),
         q,
         tab,
         filters,

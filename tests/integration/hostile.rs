@@ -1,0 +1,66 @@
+//! Hostile queries: the answer is never misleading.
+
+use jingshi::domain::Publication;
+
+use crate::entries::urlencode;
+use crate::harness::{TestApp, fake_entry};
+use crate::on_both_databases;
+
+on_both_databases!(a_query_with_bidi_controls_is_matched_and_shown_as_its_real_characters);
+
+const NAME: &str = "示例市速结通科技有限公司";
+
+/// Bidi controls and other invisible characters are removed before matching, and the receipt
+/// shows the characters that were matched, in their real order.
+async fn a_query_with_bidi_controls_is_matched_and_shown_as_its_real_characters(app: TestApp) {
+    app.insert(&[fake_entry(NAME)], Publication::Published)
+        .await;
+    // What a browser displays as the listed name: a right-to-left override, then the name
+    // reversed.
+    let reversed: String = NAME.chars().rev().collect();
+    let (status, page) = app
+        .get(&format!(
+            "/search?q={}",
+            urlencode(&format!("\u{202e}{reversed}\u{202c}"))
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(!page.contains('\u{202e}') && !page.contains('\u{202c}'));
+    assert!(
+        page.contains(&format!(
+            "未查询到：名单中没有与“<bdi>{reversed}</bdi>”相符的记录。"
+        )),
+        "the receipt states the characters that were looked up"
+    );
+    assert!(!page.contains(&format!("“<bdi>{NAME}</bdi>”相符")));
+    assert!(page.contains("已删除后按下方“查询内容”所示文字查询"));
+    assert!(page.contains(&format!("<dd><bdi>{reversed}</bdi></dd>")));
+    assert!(
+        page.contains(&format!(
+            "http://{}/search?q={}",
+            app.addr,
+            urlencode(&reversed)
+        )),
+        "the link re-runs the query as matched"
+    );
+
+    // Invisible characters inside the real name change nothing.
+    let hidden = "\u{200b}示例市\u{200e}速结通\u{2066}科技有限公司\u{2069}\0";
+    let (status, page) = app.get(&format!("/search?q={}", urlencode(hidden))).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("在列：查询到 1 条在列记录"), "{page}");
+    assert!(page.contains(&format!("<dd><bdi>{NAME}</bdi></dd>")));
+    let (status, json) = app
+        .get_json(&format!("/api/v1/entries?q={}", urlencode(hidden)))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(json["total"], 1, "{json}");
+    let (_, json) = app
+        .get_json(&format!("/api/v1/suggest?q={}", urlencode(hidden)))
+        .await;
+    assert_eq!(json["items"][0]["name"], NAME);
+    // A query of nothing but invisible characters is no query.
+    let (status, page) = app.get("/search?q=%E2%80%AE%00%E2%80%8B").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("未查询到"));
+}
