@@ -142,8 +142,8 @@ async fn load_demo(
     )
     .await;
     if let Err(e) = imported {
-        for p in &report.errors {
-            tracing::error!(problem = %p, "demo entries");
+        for line in report.lines() {
+            tracing::error!(problem = %line, "demo entries");
         }
         return Err(e).context("loading the demo entries");
     }

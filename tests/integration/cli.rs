@@ -6,7 +6,10 @@ use std::time::Duration;
 use crate::harness::{TestApp, content_dir};
 use crate::on_both_databases;
 
-on_both_databases!(the_binary_imports_a_file_and_serves_it);
+on_both_databases!(
+    the_binary_imports_a_file_and_serves_it,
+    import_errors_are_chinese_and_never_a_backtrace,
+);
 
 fn jingshi(db: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_jingshi"));
@@ -142,4 +145,59 @@ async fn the_binary_imports_a_file_and_serves_it(app: TestApp) {
     assert!(killed.success());
     let status = server.wait().unwrap();
     assert!(status.success(), "clean shutdown on SIGTERM: {status}");
+}
+
+/// Whether every line of `text` holds a Chinese character.
+fn all_chinese(text: &str) -> bool {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .all(|l| l.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
+}
+
+async fn import_errors_are_chinese_and_never_a_backtrace(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut many = String::from("name,category,reason,authority\n");
+    for _ in 0..250 {
+        many.push_str(",p2p,事由,机关\n");
+    }
+    let many_errors = dir.path().join("many.csv");
+    std::fs::write(&many_errors, many).unwrap();
+    let far = dir.path().join("far.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "name").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    wb.save(&far).unwrap();
+    let old_excel = dir.path().join("old.xls");
+    std::fs::write(&old_excel, b"\xd0\xcf\x11\xe0").unwrap();
+    let forged = crate::import_limits::overflowing_reference(dir.path());
+    let not_zip = dir.path().join("broken.xlsx");
+    std::fs::write(&not_zip, b"PK\x03\x04 not really").unwrap();
+    for (file, expected) in [
+        (
+            many_errors,
+            "……另有 50 处错误未列出（共 250 处，只列出前 200 处）",
+        ),
+        (far, "工作表声明的已用区域 A1:XFD1048576 超出上限"),
+        (old_excel, "旧版 .xls 文件请在 Excel 中另存为 .xlsx"),
+        (not_zip, "Excel 文件无法读取"),
+        // Refused whether calamine panics (debug) or wraps around (release).
+        (forged, "forged-xl-worksheets-sheet1.xml.xlsx: "),
+        (dir.path().join("missing.csv"), "无法打开文件"),
+    ] {
+        let out = jingshi(&app.db.url)
+            .env("RUST_BACKTRACE", "full")
+            .env("RUST_LIB_BACKTRACE", "1")
+            .args(["import", "entries"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{}: {stderr}", file.display());
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(stderr.contains("错误："), "{stderr}");
+        assert!(!stderr.to_lowercase().contains("backtrace"), "{stderr}");
+        assert!(!stderr.contains("Caused by"), "{stderr}");
+        assert!(all_chinese(&stderr), "{stderr}");
+    }
 }

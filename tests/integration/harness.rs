@@ -528,11 +528,9 @@ pub async fn import_file(
     let mut report = jingshi::import::Report::default();
     let result = import::import_file(store, file, &options, &mut report, &|_, _| {}).await;
     let mut text = String::new();
-    for w in &report.warnings {
-        text.push_str(&format!("警告 {w}\n"));
-    }
-    for e in &report.errors {
-        text.push_str(&format!("错误 {e}\n"));
+    for line in report.lines() {
+        text.push_str(&line);
+        text.push('\n');
     }
     (result, text)
 }

@@ -11,6 +11,7 @@ mod core;
 mod entries;
 mod hostile;
 mod import;
+mod import_limits;
 mod instances;
 mod migrate;
 mod outbox;
