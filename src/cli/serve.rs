@@ -1,6 +1,7 @@
 //! `jingshi serve [--demo]`: the public site.
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
@@ -10,7 +11,7 @@ use crate::clock::Clock;
 use crate::config::GlobalOpts;
 use crate::search::outbox::WorkerConfig;
 use crate::store::redact;
-use crate::web::Limits;
+use crate::web::{ConnectionLimits, Limits};
 
 #[derive(Debug, Args)]
 pub struct Opts {
@@ -34,6 +35,17 @@ pub struct Opts {
     /// Seconds a request may take before it answers 503 (服务繁忙).
     #[arg(long, env = "JINGSHI_REQUEST_TIMEOUT", default_value_t = 15)]
     pub request_timeout: u64,
+    /// Most connections open at once; at the cap, idle connections are closed to make room.
+    /// Keep it below the process's file-descriptor limit (`ulimit -n`, LimitNOFILE).
+    #[arg(long, env = "JINGSHI_MAX_CONNECTIONS", default_value_t = 512)]
+    pub max_connections: usize,
+    /// Seconds a client may take to send a request's headers (a connection that sends
+    /// nothing is closed after this).
+    #[arg(long, env = "JINGSHI_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a kept-alive connection may stay idle between requests.
+    #[arg(long, env = "JINGSHI_IDLE_TIMEOUT", default_value_t = 60)]
+    pub idle_timeout: u64,
 }
 
 pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
@@ -57,21 +69,27 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
         single_instance: opts.single_instance || opts.demo,
         clock: Clock::system(),
         worker: WorkerConfig {
-            sweep_every: std::time::Duration::from_secs(opts.sweep_minutes.max(1) * 60),
+            sweep_every: Duration::from_secs(opts.sweep_minutes.max(1) * 60),
         },
         limits: Limits {
-            request_timeout: std::time::Duration::from_secs(opts.request_timeout.max(1)),
+            request_timeout: Duration::from_secs(opts.request_timeout.max(1)),
+            connections: ConnectionLimits {
+                max_connections: opts.max_connections.max(1),
+                header_timeout: Duration::from_secs(opts.header_timeout.max(1)),
+                idle_timeout: Duration::from_secs(opts.idle_timeout.max(1)),
+            },
             ..Limits::default()
         },
     })
     .await?;
-    let listener = tokio::net::TcpListener::bind(&opts.bind)
+    let listener = crate::web::bind(&opts.bind)
         .await
         .with_context(|| format!("cannot listen on {}", opts.bind))?;
     tracing::info!(
         address = %listener.local_addr()?,
         database = %redact(&url),
         demo = opts.demo,
+        max_connections = opts.max_connections,
         "serving"
     );
     app.serve(listener, shutdown_signal()).await?;

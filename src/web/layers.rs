@@ -19,6 +19,7 @@ use tower_http::trace::TraceLayer;
 
 use super::AppState;
 use super::error::{ErrorPage, json_error};
+use super::server::ConnectionLimits;
 use crate::views;
 
 /// No inline script or style anywhere, so the policy can be strict.
@@ -26,13 +27,14 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
     font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
 
-/// Limits every request of an audience is held to.
+/// Limits every request of an audience is held to, and the connections it comes on.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Longest a request may take before it answers 503.
     pub request_timeout: Duration,
     /// Largest request body accepted (the public side takes no uploads).
     pub body: usize,
+    pub connections: ConnectionLimits,
 }
 
 impl Default for Limits {
@@ -40,6 +42,7 @@ impl Default for Limits {
         Limits {
             request_timeout: Duration::from_secs(15),
             body: 64 * 1024,
+            connections: ConnectionLimits::default(),
         }
     }
 }

@@ -6,6 +6,7 @@ mod layers;
 mod params;
 pub mod public;
 mod routes;
+mod server;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::store::Store;
 pub use error::{ApiError, Error};
 pub use layers::Limits;
 pub use routes::public_app;
+pub use server::{ConnectionLimits, bind, serve_router};
 
 /// What every handler may need; cloned per request (everything inside is shared).
 #[derive(Clone)]
@@ -70,13 +72,12 @@ impl AppState {
     }
 }
 
-/// Serves until `shutdown` resolves, then finishes in-flight requests.
+/// Serves the public site until `shutdown` resolves, then finishes in-flight requests.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, public_app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let connections = state.limits.connections;
+    serve_router(listener, public_app(state), connections, shutdown).await
 }

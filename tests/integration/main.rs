@@ -6,6 +6,7 @@ mod harness;
 
 mod api;
 mod cli;
+mod connections;
 mod content;
 mod core;
 mod entries;
