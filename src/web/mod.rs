@@ -31,7 +31,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Marks every page 示例数据.
     pub demo: bool,
-    /// Public base URL for absolute links in the API; relative links when `None`.
+    /// Public base URL for absolute links (the API, printed receipts); relative links when
+    /// `None`. Never taken from a request: a `Host` header is the client's to choose.
     pub base_url: Option<String>,
 }
 
@@ -45,28 +46,10 @@ impl AppState {
         }
     }
 
-    /// A site path as an absolute URL when a base URL is configured.
+    /// A site path as an absolute URL when a base URL is configured (`serve` always has one).
     pub fn url(&self, path: &str) -> String {
         match &self.base_url {
             Some(base) => format!("{base}{path}"),
-            None => path.to_string(),
-        }
-    }
-}
-
-impl AppState {
-    /// An absolute URL for a page, for printed receipts: the configured base URL, else the
-    /// host the request came to (a proxy's `X-Forwarded-Proto` telling the scheme).
-    pub fn absolute_url(&self, headers: &axum::http::HeaderMap, path: &str) -> String {
-        if self.base_url.is_some() {
-            return self.url(path);
-        }
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        match header("host") {
-            Some(host) => {
-                let scheme = header("x-forwarded-proto").unwrap_or("http");
-                format!("{scheme}://{host}{path}")
-            }
             None => path.to_string(),
         }
     }

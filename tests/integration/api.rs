@@ -94,7 +94,7 @@ async fn the_entries_api_answers_the_documented_shape(app: TestApp) {
     assert_eq!(item["category"], "p2p");
     assert_eq!(item["list"], "blacklist");
     assert_eq!(item["listed_on"], "2024-03-01");
-    assert_eq!(item["url"], format!("/entries/{id}"));
+    assert_eq!(item["url"], format!("http://{}/entries/{id}", app.addr));
 
     let (status, one) = app.get_json(&format!("/api/v1/entries/{id}")).await;
     assert_eq!(status, 200);

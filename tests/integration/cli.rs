@@ -87,11 +87,27 @@ async fn the_binary_imports_a_file_and_serves_it(app: TestApp) {
         let stderr = String::from_utf8_lossy(&refused.stderr);
         assert!(stderr.contains("--single-instance"), "{stderr}");
     }
+    // Reachable from other machines, the site must be told its public address: links are
+    // never made from a request's Host header.
+    let refused = jingshi(&app.db.url)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--single-instance", "--bind", "0.0.0.0:0"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("--base-url") && stderr.contains("JINGSHI_BASE_URL"),
+        "{stderr}"
+    );
     let mut server = jingshi(&app.db.url)
         .arg("--data-dir")
         .arg(dir.path())
         .arg("serve")
         .args(on_postgres.then_some("--single-instance"))
+        .args(["--base-url", "https://jingshi.example.gov.cn/"])
         .arg("--bind")
         .arg(format!("127.0.0.1:{port}"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -137,6 +153,18 @@ async fn the_binary_imports_a_file_and_serves_it(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(json["total"], 1);
+    let receipt = app
+        .client
+        .get(format!("{base}/search?q=abc"))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(receipt.contains("https://jingshi.example.gov.cn/search?q=abc"));
+    assert!(!receipt.contains("evil.example"));
 
     let killed = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])

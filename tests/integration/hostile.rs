@@ -1,4 +1,5 @@
-//! Hostile queries: the answer is never misleading.
+//! Hostile queries and headers: the answer is never misleading, and links never come from
+//! the request.
 
 use jingshi::domain::Publication;
 
@@ -6,7 +7,10 @@ use crate::entries::urlencode;
 use crate::harness::{TestApp, fake_entry};
 use crate::on_both_databases;
 
-on_both_databases!(a_query_with_bidi_controls_is_matched_and_shown_as_its_real_characters);
+on_both_databases!(
+    a_query_with_bidi_controls_is_matched_and_shown_as_its_real_characters,
+    a_host_header_never_reaches_a_page,
+);
 
 const NAME: &str = "示例市速结通科技有限公司";
 
@@ -63,4 +67,51 @@ async fn a_query_with_bidi_controls_is_matched_and_shown_as_its_real_characters(
     let (status, page) = app.get("/search?q=%E2%80%AE%00%E2%80%8B").await;
     assert_eq!(status, 200);
     assert!(!page.contains("未查询到"));
+}
+
+/// Absolute links come from the configured base URL only: a forged `Host` (or forwarded
+/// host) header never appears in a page, a receipt or an API answer.
+async fn a_host_header_never_reaches_a_page(app: TestApp) {
+    let id = app
+        .insert(&[fake_entry(NAME)], Publication::Published)
+        .await[0];
+    let q = urlencode("速结通");
+    for path in [
+        format!("/search?q={q}"),
+        "/".to_string(),
+        "/entries".to_string(),
+        format!("/entries/{id}"),
+        format!("/api/v1/entries?q={q}"),
+        format!("/api/v1/entries/{id}"),
+        format!("/api/v1/suggest?q={q}"),
+        "/no/such/page".to_string(),
+    ] {
+        let answer = app
+            .raw(
+                format!(
+                    "GET {path} HTTP/1.1\r\nHost: evil.example\r\n\
+                     X-Forwarded-Host: evil.example\r\nX-Forwarded-Proto: https\r\n\
+                     Connection: close\r\n\r\n"
+                )
+                .as_bytes(),
+            )
+            .await;
+        assert!(answer.status > 0, "{path}");
+        assert!(!answer.body.contains("evil.example"), "{path}");
+        assert!(!answer.headers.contains("evil.example"), "{path}");
+    }
+    let answer = app
+        .raw(
+            format!(
+                "GET /search?q={q} HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await;
+    assert!(
+        answer
+            .body
+            .contains(&format!("http://{}/search?q={q}", app.addr)),
+        "the receipt links to the configured address"
+    );
 }

@@ -1,5 +1,4 @@
 use axum::extract::State;
-use axum::http::HeaderMap;
 use maud::Markup;
 
 use crate::domain::dates::china_minute;
@@ -11,11 +10,7 @@ use crate::web::params::Params;
 
 const PER_PAGE: u32 = 20;
 
-pub async fn search(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    params: Params,
-) -> Result<Markup> {
+pub async fn search(State(state): State<AppState>, params: Params) -> Result<Markup> {
     let typed = params.q()?.unwrap_or("");
     let page_no = params.page()?;
     let tab = match params.get("tab") {
@@ -71,7 +66,7 @@ pub async fn search(
         })
         .collect();
     let model = SearchPage {
-        url: state.absolute_url(&headers, &format!("/search?q={}", urlencode(&q))),
+        url: state.url(&format!("/search?q={}", urlencode(&q))),
         searched: !query.is_empty(),
         hint: query.hint.clone(),
         hidden_removed: params.hidden_removed(),
