@@ -48,6 +48,8 @@ pub struct SearchPage {
     pub capped: bool,
     pub facets: Facets,
     pub degraded: bool,
+    /// Why results by part of a name may miss the newest entries (the index is behind).
+    pub index_lag: Option<String>,
     pub articles: Vec<ArticleHitView>,
     pub article_total: usize,
     pub page: u32,
@@ -222,6 +224,9 @@ pub fn page(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
         @if let Some(h) = &m.hint { p.hint role="note" { (h) } }
         @if m.degraded {
             p.hint role="note" { "检索服务暂时不可用，以下为简易查询结果（按名称、别名、代码和网址的连续文字匹配），可能不完整。" }
+        }
+        @if let Some(lag) = &m.index_lag {
+            p.hint.index-lag role="note" { (lag) }
         }
         @if searched {
             nav.tabs.no-print aria-label="结果类型" {

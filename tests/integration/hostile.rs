@@ -4,12 +4,13 @@
 use jingshi::domain::Publication;
 
 use crate::entries::urlencode;
-use crate::harness::{TestApp, fake_entry};
+use crate::harness::{TestApp, fake_entry, write_entries};
 use crate::on_both_databases;
 
 on_both_databases!(
     a_query_with_bidi_controls_is_matched_and_shown_as_its_real_characters,
     a_host_header_never_reaches_a_page,
+    while_the_index_is_behind_the_page_and_the_api_say_so,
 );
 
 const NAME: &str = "示例市速结通科技有限公司";
@@ -114,4 +115,76 @@ async fn a_host_header_never_reaches_a_page(app: TestApp) {
             .contains(&format!("http://{}/search?q={q}", app.addr)),
         "the receipt links to the configured address"
     );
+}
+
+/// Whether text holds a Chinese character.
+fn chinese(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// A fresh entry is found by its exact identity at once, and while the index has not caught
+/// up the page and the API say that parts of names may still miss it.
+async fn while_the_index_is_behind_the_page_and_the_api_say_so(app: TestApp) {
+    // Another instance holds the index: this one's worker cannot apply the outbox.
+    let ten_minutes = time::Duration::minutes(10);
+    let held = app
+        .store
+        .try_lease(
+            "search-index",
+            "another-instance",
+            app.clock.now(),
+            ten_minutes,
+        )
+        .await
+        .unwrap();
+    assert!(held);
+    let mut e = fake_entry("示例刚刚上架科技有限公司");
+    e.aliases = vec!["上架宝".into()];
+    write_entries(&app.store, &app.clock, &[e], Some(Publication::Published))
+        .await
+        .unwrap();
+    let whole = format!("/search?q={}", urlencode("示例刚刚上架科技有限公司"));
+    let (_, page) = app.get(&whole).await;
+    assert!(page.contains("在列：查询到 1 条在列记录"));
+    assert!(!page.contains("检索索引尚在同步"), "a moment is not a lag");
+
+    app.clock.advance(time::Duration::seconds(12));
+    let (_, page) = app.get(&whole).await;
+    assert!(
+        page.contains("在列：查询到 1 条在列记录"),
+        "exact names come from the database"
+    );
+    assert!(
+        page.contains("名单刚有更新，检索索引尚在同步（1 条变更待处理，最早的已等待 12 秒）"),
+        "{page}"
+    );
+    let (_, page) = app
+        .get(&format!("/search?q={}", urlencode("刚刚上架")))
+        .await;
+    assert!(page.contains("按名称的一部分或拼音查询，可能暂时查不到最新的条目"));
+    let (_, json) = app
+        .get_json(&format!("/api/v1/entries?q={}", urlencode("上架宝")))
+        .await;
+    assert_eq!(json["total"], 1, "{json}");
+    assert_eq!(json["index_behind"]["pending"], 1, "{json}");
+    assert_eq!(json["index_behind"]["lag_seconds"], 12);
+    assert_eq!(json["index_behind"]["rebuilding"], false);
+    assert!(chinese(json["index_behind"]["notice"].as_str().unwrap()));
+    let (_, json) = app.get_json("/api/v1/entries").await;
+    assert!(json.get("index_behind").is_none(), "only lookups say so");
+
+    app.store
+        .release_lease("search-index", "another-instance")
+        .await
+        .unwrap();
+    app.sync().await;
+    let (_, page) = app
+        .get(&format!("/search?q={}", urlencode("刚刚上架")))
+        .await;
+    assert!(page.contains("在列：查询到 1 条在列记录"));
+    assert!(!page.contains("检索索引尚在同步"));
+    let (_, json) = app
+        .get_json(&format!("/api/v1/entries?q={}", urlencode("上架宝")))
+        .await;
+    assert!(json.get("index_behind").is_none(), "{json}");
 }

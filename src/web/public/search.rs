@@ -35,6 +35,11 @@ pub async fn search(State(state): State<AppState>, params: Params) -> Result<Mar
     )
     .await?;
     let articles = lookup::find_articles(&state.store, &state.search, &query, today).await?;
+    let index_lag = if query.is_empty() {
+        None
+    } else {
+        lookup::index_lag(&state.store, &state.search, state.clock.now()).await?
+    };
     let article_total = articles.len();
     let articles = if tab == Tab::Articles {
         articles
@@ -78,6 +83,7 @@ pub async fn search(State(state): State<AppState>, params: Params) -> Result<Mar
         capped: found.capped,
         facets: found.facets,
         degraded: found.degraded,
+        index_lag: index_lag.map(|l| l.notice()),
         articles,
         article_total,
         page: page_no,
