@@ -1,5 +1,5 @@
-//! Hostile queries and headers: the answer is never misleading, and links never come from
-//! the request.
+//! Hostile queries, headers and requests: the answer is never misleading, links never come
+//! from the request, and every rejection is in Chinese.
 
 use jingshi::domain::Publication;
 
@@ -10,6 +10,7 @@ use crate::on_both_databases;
 on_both_databases!(
     a_query_with_bidi_controls_is_matched_and_shown_as_its_real_characters,
     a_host_header_never_reaches_a_page,
+    malformed_requests_get_chinese_answers,
     while_the_index_is_behind_the_page_and_the_api_say_so,
 );
 
@@ -120,6 +121,67 @@ async fn a_host_header_never_reaches_a_page(app: TestApp) {
 /// Whether text holds a Chinese character.
 fn chinese(s: &str) -> bool {
     s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// Every rejection that reaches the application (from a handler or from the HTTP layers) is
+/// a Chinese page, or a JSON error with a Chinese message; none is empty or English.
+async fn malformed_requests_get_chinese_answers(app: TestApp) {
+    let long = "a".repeat(20_000);
+    let big_body = "x".repeat(100 * 1024);
+    // (request line and headers, status); paths that are not UTF-8 once decoded are 400.
+    let requests: Vec<(String, u16)> = vec![
+        ("GET /no/such/page HTTP/1.1".into(), 404),
+        ("POST /search HTTP/1.1\r\nContent-Length: 0".into(), 405),
+        ("OPTIONS / HTTP/1.1".into(), 405),
+        ("PUT /entries/1 HTTP/1.1\r\nContent-Length: 0".into(), 405),
+        ("DELETE /api/v1/entries HTTP/1.1".into(), 405),
+        (
+            "POST /static/site.css HTTP/1.1\r\nContent-Length: 0".into(),
+            405,
+        ),
+        ("GET /static/nothing.css HTTP/1.1".into(), 404),
+        ("GET /entries/%FF%FE HTTP/1.1".into(), 400),
+        ("GET /pages/%FF HTTP/1.1".into(), 400),
+        ("GET /articles/%C0%AF HTTP/1.1".into(), 400),
+        ("GET /api/v1/entries/%FF HTTP/1.1".into(), 400),
+        ("GET /api/v1/articles/%00 HTTP/1.1".into(), 404),
+        ("GET /api/v1/nothing HTTP/1.1".into(), 404),
+        ("GET /entries?page=%FF HTTP/1.1".into(), 400),
+        ("GET /api/v1/entries?per_page=0 HTTP/1.1".into(), 400),
+        ("GET /search?tab=%E2%80%AEx HTTP/1.1".into(), 400),
+        (format!("GET /search?q={long} HTTP/1.1"), 414),
+        (format!("GET /api/v1/entries?q={long} HTTP/1.1"), 414),
+        (format!("GET /static/{long}.css HTTP/1.1"), 414),
+        (
+            format!(
+                "POST /search HTTP/1.1\r\nContent-Length: {}\r\n\r\n{big_body}",
+                big_body.len()
+            ),
+            413,
+        ),
+    ];
+    for (head, status) in requests {
+        let request = if head.contains("\r\n\r\n") {
+            head.replacen("\r\n", "\r\nHost: x\r\nConnection: close\r\n", 1)
+        } else {
+            format!("{head}\r\nHost: x\r\nConnection: close\r\n\r\n")
+        };
+        let answer = app.raw(request.as_bytes()).await;
+        let line: String = head.chars().take(60).collect();
+        assert_eq!(answer.status, status, "{line}");
+        assert!(chinese(&answer.body), "{line}: {}", answer.body);
+        if answer.headers.contains("content-type: application/json") {
+            let json: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+            assert!(
+                chinese(json["error"]["message"].as_str().unwrap()),
+                "{line}"
+            );
+        } else {
+            assert!(answer.headers.contains("content-type: text/html"), "{line}");
+            assert!(answer.body.contains(r#"lang="zh-CN""#), "{line}");
+        }
+        assert!(answer.headers.contains("cache-control: no-store"), "{line}");
+    }
 }
 
 /// A fresh entry is found by its exact identity at once, and while the index has not caught
