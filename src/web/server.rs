@@ -97,7 +97,9 @@ pub async fn serve_router(
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let max = limits.max_connections.max(1);
+    // More than a million would overflow the semaphore's count types, and no process has
+    // the descriptors for it.
+    let max = limits.max_connections.clamp(1, 1 << 20);
     let permits = Arc::new(Semaphore::new(max));
     let open = Registry::default();
     let (stopping, _) = watch::channel(false);
