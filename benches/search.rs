@@ -317,9 +317,11 @@ async fn main() -> anyhow::Result<()> {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(web::serve(
+    let connections = state.limits.connections;
+    tokio::spawn(web::serve_router(
         listener,
         web::public_app(state),
+        connections,
         std::future::pending(),
     ));
     let client = reqwest::Client::new();

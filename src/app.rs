@@ -139,15 +139,18 @@ impl App {
         let until = |mut told: watch::Receiver<bool>| async move {
             let _ = told.wait_for(|stop| *stop).await;
         };
-        let public_side = web::serve(
+        let connections = self.state.limits.connections;
+        let public_side = web::serve_router(
             public,
             web::public_app(self.state.clone()),
+            connections,
             until(told.clone()),
         );
         let admin_side = async {
             match admin {
                 Some(listener) => {
-                    web::serve(listener, web::admin::app(self.state.clone()), until(told)).await
+                    let admin = web::admin::app(self.state.clone());
+                    web::serve_router(listener, admin, connections, until(told)).await
                 }
                 None => Ok(()),
             }
@@ -278,8 +281,8 @@ async fn load_demo(
     )
     .await;
     if let Err(e) = imported {
-        for p in &report.errors {
-            tracing::error!(problem = %p, "demo entries");
+        for line in report.lines() {
+            tracing::error!(problem = %line, "demo entries");
         }
         return Err(e).context("loading the demo entries");
     }

@@ -1,7 +1,9 @@
+use std::process::ExitCode;
+
 use clap::Parser;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -9,5 +11,13 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    jingshi::cli::run(jingshi::cli::Cli::parse()).await
+    match jingshi::cli::run(jingshi::cli::Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // The message and its causes on one line. Never the `Debug` form, which adds a
+            // backtrace when RUST_BACKTRACE is set: staff read this output.
+            eprintln!("错误：{e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -2,13 +2,14 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::Subcommand;
 
 use crate::clock::Clock;
 use crate::config::GlobalOpts;
 use crate::content::{self, ContentImportError};
 use crate::domain::Publication;
-use crate::import::{self, ImportError, ImportOptions, Report};
+use crate::import::{self, ImportOptions, Report};
 use crate::site::Site;
 use crate::staff::Who;
 use crate::store::{Actor, Store};
@@ -27,13 +28,35 @@ pub enum What {
 }
 
 pub async fn run(global: &GlobalOpts, what: What) -> anyhow::Result<()> {
-    let store = Store::connect(&global.database_url()).await?;
+    quiet_panics();
+    let store = Store::connect(&global.database_url())
+        .await
+        .context("无法打开数据库")?;
     let result = match what {
         What::Entries { file, publish } => import_entries(&store, global, &file, publish).await,
         What::Content { dir } => import_content(&store, &dir).await,
     };
     store.close().await;
     result
+}
+
+/// Reports a panic (a bug, or a library tripping over a hostile file, which the reader then
+/// refuses) in one line, never with a backtrace, whatever RUST_BACKTRACE says: staff read
+/// this output.
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("");
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("内部错误：{message}（{at}）");
+    }));
 }
 
 /// The operating-system user who ran a command, for revisions and the audit log.
@@ -73,11 +96,8 @@ async fn import_entries(
         }
     };
     let result = import::import_file(store, file, &options, &mut report, &progress).await;
-    for w in &report.warnings {
-        eprintln!("警告 {w}");
-    }
-    for e in &report.errors {
-        eprintln!("错误 {e}");
+    for line in report.lines() {
+        eprintln!("{line}");
     }
     match result {
         Ok(outcome) => {
@@ -87,7 +107,6 @@ async fn import_entries(
             );
             Ok(())
         }
-        Err(ImportError::Read(e)) => anyhow::bail!("{}: {e}", file.display()),
         Err(e) => anyhow::bail!("{}: {e}", file.display()),
     }
 }

@@ -1,6 +1,8 @@
 //! `jingshi serve [--demo]`: the public site.
 
+use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
@@ -11,8 +13,8 @@ use crate::config::GlobalOpts;
 use crate::search::outbox::WorkerConfig;
 use crate::staff::session::SessionPolicy;
 use crate::store::redact;
-use crate::web::Limits;
 use crate::web::admin::AdminConfig;
+use crate::web::{ConnectionLimits, Limits};
 
 #[derive(Debug, Args)]
 pub struct Opts {
@@ -22,7 +24,9 @@ pub struct Opts {
     /// Start on a fresh demo database (<data-dir>/demo.db) loaded from <content-dir>/demo.
     #[arg(long)]
     pub demo: bool,
-    /// Public base URL (e.g. https://jingshi.example.gov.cn) for absolute links in the API.
+    /// Public base URL (e.g. https://jingshi.example.gov.cn) for absolute links in the API
+    /// and on printed lookups. Without it, links use the listen address, which must then be
+    /// a loopback address.
     #[arg(long, env = "JINGSHI_BASE_URL")]
     pub base_url: Option<String>,
     /// This is the only instance on its database (required for the embedded search index on
@@ -54,6 +58,17 @@ pub struct Opts {
     /// X-Forwarded-For); only set it when the proxy overwrites that header.
     #[arg(long, env = "JINGSHI_CLIENT_IP_HEADER")]
     pub client_ip_header: Option<String>,
+    /// Most connections open at once; at the cap, idle connections are closed to make room.
+    /// Keep it below the process's file-descriptor limit (`ulimit -n`, LimitNOFILE).
+    #[arg(long, env = "JINGSHI_MAX_CONNECTIONS", default_value_t = 512)]
+    pub max_connections: usize,
+    /// Seconds a client may take to send a request's headers (a connection that sends
+    /// nothing is closed after this).
+    #[arg(long, env = "JINGSHI_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a kept-alive connection may stay idle between requests.
+    #[arg(long, env = "JINGSHI_IDLE_TIMEOUT", default_value_t = 60)]
+    pub idle_timeout: u64,
 }
 
 pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
@@ -68,21 +83,38 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
     } else {
         INDEX
     };
+    // Bound first: without a configured base URL, links are made from the address itself.
+    let listener = crate::web::bind(&opts.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", opts.bind))?;
+    let address = listener.local_addr()?;
+    let base_url = base_url(opts.base_url.as_deref(), address)?;
+    if opts.base_url.is_none() && !opts.demo {
+        tracing::warn!(
+            %base_url,
+            "no --base-url (JINGSHI_BASE_URL): printed lookups link to the listen address"
+        );
+    }
     let app = App::start(AppConfig {
         database_url: url.clone(),
         search: global.search_config(index_dir),
         content_dir: global.content_dir.clone(),
         data_dir: global.data_dir.clone(),
         demo: opts.demo,
-        base_url: opts.base_url,
+        base_url: Some(base_url.clone()),
         single_instance: opts.single_instance || opts.demo,
         clock: Clock::system(),
         worker: WorkerConfig {
-            sweep_every: std::time::Duration::from_secs(opts.sweep_minutes.max(1) * 60),
+            sweep_every: Duration::from_secs(opts.sweep_minutes.max(1) * 60),
             ..WorkerConfig::default()
         },
         limits: Limits {
-            request_timeout: std::time::Duration::from_secs(opts.request_timeout.max(1)),
+            request_timeout: Duration::from_secs(opts.request_timeout.max(1)),
+            connections: ConnectionLimits {
+                max_connections: opts.max_connections.max(1),
+                header_timeout: Duration::from_secs(opts.header_timeout.max(1)),
+                idle_timeout: Duration::from_secs(opts.idle_timeout.max(1)),
+            },
             ..Limits::default()
         },
         admin: AdminConfig {
@@ -104,20 +136,24 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
         },
     })
     .await?;
-    let listener = tokio::net::TcpListener::bind(&opts.bind)
-        .await
-        .with_context(|| format!("cannot listen on {}", opts.bind))?;
     let admin = match opts.admin_bind.trim() {
         "none" | "" => None,
         bind => Some(
-            tokio::net::TcpListener::bind(bind)
+            crate::web::bind(bind)
                 .await
                 .with_context(|| format!("cannot listen on {bind} (admin side)"))?,
         ),
     };
-    tracing::info!(database = %redact(&url), demo = opts.demo, "serving");
+    tracing::info!(
+        %address,
+        %base_url,
+        database = %redact(&url),
+        demo = opts.demo,
+        max_connections = opts.max_connections,
+        "serving"
+    );
     // Printed, not logged: scripts read these lines.
-    println!("public site: http://{}/", listener.local_addr()?);
+    println!("public site: http://{address}/");
     match &admin {
         Some(a) => println!("admin side: http://{}/admin", a.local_addr()?),
         None => println!("admin side: off (--admin-bind none)"),
@@ -133,6 +169,37 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
     app.serve(listener, admin, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The public base URL without a trailing slash: the configured one, else the listen address
+/// when only this machine can reach it. A site reachable from elsewhere must be told its
+/// public address: absolute links (printed lookups, the API) never come from a request's
+/// `Host` header, which the client chooses.
+fn base_url(configured: Option<&str>, address: SocketAddr) -> anyhow::Result<String> {
+    let Some(configured) = configured.map(str::trim).filter(|s| !s.is_empty()) else {
+        if address.ip().is_loopback() {
+            return Ok(format!("http://{address}"));
+        }
+        anyhow::bail!(
+            "监听地址 {address} 可被其他机器访问，请用 --base-url（或环境变量 JINGSHI_BASE_URL）\
+             设置网站的公开地址，例如 https://jingshi.example.gov.cn：打印的查询结果和接口中的\
+             链接只使用这个地址，不使用请求中的 Host 头。"
+        );
+    };
+    let parsed = url::Url::parse(configured).ok().filter(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host().is_some()
+            && u.query().is_none()
+            && u.fragment().is_none()
+            && u.username().is_empty()
+    });
+    match parsed {
+        Some(u) => Ok(u.as_str().trim_end_matches('/').to_string()),
+        None => anyhow::bail!(
+            "--base-url “{configured}”不是有效的网站地址：应为 http:// 或 https:// 开头、\
+             不带查询参数的地址，例如 https://jingshi.example.gov.cn"
+        ),
+    }
 }
 
 /// Folders of the embedded search index under the data folder.
@@ -182,4 +249,35 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_come_from_the_configured_base_url_or_a_loopback_address_only() {
+        let public: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let local6: SocketAddr = "[::1]:8080".parse().unwrap();
+        assert_eq!(base_url(None, local).unwrap(), "http://127.0.0.1:8080");
+        assert_eq!(base_url(None, local6).unwrap(), "http://[::1]:8080");
+        let refused = base_url(None, public).unwrap_err().to_string();
+        assert!(refused.contains("--base-url"), "{refused}");
+        assert_eq!(
+            base_url(Some("https://jingshi.example.gov.cn/"), public).unwrap(),
+            "https://jingshi.example.gov.cn"
+        );
+        assert_eq!(
+            base_url(Some("https://example.gov.cn/jingshi/"), local).unwrap(),
+            "https://example.gov.cn/jingshi"
+        );
+        for bad in [
+            "jingshi.example.gov.cn",
+            "ftp://x.example",
+            "https://x.example/?a=1",
+        ] {
+            assert!(base_url(Some(bad), local).is_err(), "{bad}");
+        }
+    }
 }

@@ -118,6 +118,74 @@ impl Field {
     pub fn required(self) -> bool {
         matches!(self, Field::Name | Field::Reason | Field::Authority)
     }
+
+    /// The most characters the field may hold as typed, in an import cell or a form field
+    /// (for several-valued fields all values together, separators included). The limits keep
+    /// every accepted entry small enough for its pages, the API and the search index: one
+    /// 4.5 MB 列入事由, or 20,000 aliases, once turned the public lists into errors.
+    pub fn max_chars(self) -> usize {
+        match self {
+            Field::Reason => 5_000,
+            Field::Basis
+            | Field::Measures
+            | Field::Remedy
+            | Field::RemovalReason
+            | Field::Aliases
+            | Field::Websites => 2_000,
+            Field::Phones => 500,
+            Field::Address => 300,
+            Field::Name | Field::Authority | Field::RemovalAuthority => 200,
+            Field::DecisionNo => 100,
+            Field::CreditCode | Field::ListedOn | Field::PublicityEndsOn | Field::RemovedOn => 40,
+            Field::Category | Field::List | Field::Status => 20,
+        }
+    }
+
+    /// For several-valued fields: the most values an entry may have, and the most characters
+    /// of each.
+    pub fn max_values(self) -> Option<(usize, usize)> {
+        match self {
+            Field::Aliases => Some((50, 100)),
+            Field::Websites => Some((20, 500)),
+            Field::Phones => Some((20, 30)),
+            _ => None,
+        }
+    }
+
+    /// Refuses text longer than [`Field::max_chars`], in Chinese.
+    pub fn check_length(self, text: &str) -> Result<(), String> {
+        let n = text.chars().count();
+        let max = self.max_chars();
+        if n > max {
+            return Err(format!("{}过长：{n} 个字符，最多 {max} 个", self.label()));
+        }
+        Ok(())
+    }
+
+    /// Refuses too many values, or a value too long, for a several-valued field.
+    pub fn check_values(self, values: &[String]) -> Result<(), String> {
+        let Some((most, longest)) = self.max_values() else {
+            return Ok(());
+        };
+        if values.len() > most {
+            return Err(format!(
+                "{}最多 {most} 个，实有 {} 个",
+                self.label(),
+                values.len()
+            ));
+        }
+        for (i, v) in values.iter().enumerate() {
+            let n = v.chars().count();
+            if n > longest {
+                return Err(format!(
+                    "第 {} 个{}过长：{n} 个字符，最多 {longest} 个",
+                    i + 1,
+                    self.label()
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Everything staff maintain about a listed firm; what an import row or a form produces.
@@ -321,6 +389,29 @@ pub(crate) mod tests {
         assert_eq!(Field::from_header("\u{feff}主体名称"), Some(Field::Name));
         assert_eq!(Field::from_header(" Credit_Code "), Some(Field::CreditCode));
         assert_eq!(Field::from_header("序号"), None);
+    }
+
+    #[test]
+    fn field_sizes_are_limited_with_chinese_messages() {
+        assert!(Field::Reason.check_length(&"字".repeat(5_000)).is_ok());
+        assert_eq!(
+            Field::Reason.check_length(&"字".repeat(5_001)),
+            Err("列入事由过长：5001 个字符，最多 5000 个".to_string())
+        );
+        let many: Vec<String> = (0..51).map(|i| format!("别名{i}")).collect();
+        assert_eq!(
+            Field::Aliases.check_values(&many),
+            Err("别名最多 50 个，实有 51 个".to_string())
+        );
+        assert_eq!(
+            Field::Aliases.check_values(&["甲".into(), "乙".repeat(101)]),
+            Err("第 2 个别名过长：101 个字符，最多 100 个".to_string())
+        );
+        assert!(Field::Aliases.check_values(&many[..50]).is_ok());
+        assert!(Field::Reason.check_values(&many).is_ok(), "one value only");
+        for f in Field::ALL {
+            assert!(f.max_chars() >= 20, "{f:?}");
+        }
     }
 
     #[test]

@@ -1,11 +1,78 @@
 //! Normalisation of what people type and what staff import: names, multi-valued cells,
-//! web addresses (stored as bare hosts) and phone numbers.
+//! web addresses (stored as bare hosts) and phone numbers; and the one rule for invisible
+//! characters, which queries, imported cells and forms share.
 
 use unicode_normalization::UnicodeNormalization;
 
 /// Trims and collapses inner runs of whitespace; keeps the characters as written.
 pub fn clean_text(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// What kind of invisible character `c` is, when it is one: a character a reader cannot see
+/// that can still change what text says or how it displays. A right-to-left override
+/// (U+202E) makes `司公限有` display as `有限公司`, so a query or a name holding one can read as
+/// something it is not; NUL and other control characters break files and terminals.
+/// Whitespace (tab, line breaks) is not counted: it is visible as space and collapsed where a
+/// field is one line.
+pub fn hidden_kind(c: char) -> Option<&'static str> {
+    match c {
+        '\0' => Some("空字符"),
+        '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{061C}' => Some("文字方向控制符"),
+        '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{180E}' => {
+            Some("零宽字符")
+        }
+        '\u{E0000}'..='\u{E007F}' => Some("标签字符"),
+        c if c.is_control() && !c.is_whitespace() => Some("控制字符"),
+        _ => None,
+    }
+}
+
+/// An invisible character found in text that must not hold one (an imported cell, a form
+/// field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("含有不可见字符 U+{:04X}（{}），请删除后重试", u32::from(*.0), hidden_kind(*.0).unwrap_or("控制字符"))]
+pub struct HiddenChar(pub char);
+
+/// Refuses text holding an invisible character, naming the first one: for input that must
+/// not hold one (imported cells, staff forms).
+pub fn check_visible(s: &str) -> Result<(), HiddenChar> {
+    match s.chars().find(|c| hidden_kind(*c).is_some()) {
+        Some(c) => Err(HiddenChar(c)),
+        None => Ok(()),
+    }
+}
+
+/// One line of typed input (a lookup query, a form field), made safe to match and to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cleaned {
+    /// Invisible characters removed, whitespace collapsed and trimmed.
+    pub text: String,
+    /// Whether invisible characters were removed (worth telling the person who typed them).
+    pub removed: bool,
+}
+
+/// Removes invisible characters (see [`hidden_kind`]) and collapses whitespace, so that what
+/// is matched is what is shown: a query wrapped in U+202E is matched, and shown on the
+/// receipt, in the order its characters really have.
+pub fn clean_input(s: &str) -> Cleaned {
+    let mut removed = false;
+    let kept: String = s
+        .chars()
+        .filter(|c| {
+            let hidden = hidden_kind(*c).is_some();
+            removed |= hidden;
+            !hidden
+        })
+        .collect();
+    Cleaned {
+        text: clean_text(&kept),
+        removed,
+    }
 }
 
 /// The one fold for matching, used by import identity, the database lookup and both search
@@ -198,6 +265,41 @@ mod tests {
         assert_eq!(phone("+86 138 0000 0000").unwrap(), "13800000000");
         assert!(phone("电话").is_err());
         assert!(phone("12").is_err());
+    }
+
+    #[test]
+    fn invisible_characters_are_named_and_removed() {
+        for c in [
+            '\0',
+            '\u{7}',
+            '\u{7f}',
+            '\u{9b}',
+            '\u{202a}',
+            '\u{202e}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{200e}',
+            '\u{200f}',
+            '\u{200b}',
+            '\u{feff}',
+            '\u{e0041}',
+        ] {
+            assert!(hidden_kind(c).is_some(), "U+{:04X}", u32::from(c));
+            assert_eq!(check_visible(&format!("示例{c}公司")), Err(HiddenChar(c)));
+        }
+        for c in ['a', '中', ' ', '\t', '\n', '\r', '（', '\u{3000}'] {
+            assert_eq!(hidden_kind(c), None, "U+{:04X}", u32::from(c));
+        }
+        assert_eq!(
+            HiddenChar('\u{202e}').to_string(),
+            "含有不可见字符 U+202E（文字方向控制符），请删除后重试"
+        );
+        let reversed = clean_input("\u{202e}司公限有技科 \u{200b}\t通\u{202c}\0 ");
+        assert_eq!(reversed.text, "司公限有技科 通");
+        assert!(reversed.removed);
+        let plain = clean_input("  示例  公司 ");
+        assert_eq!(plain.text, "示例 公司");
+        assert!(!plain.removed);
     }
 
     #[test]

@@ -43,6 +43,58 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Problems printed (and kept) at most, per kind; the rest are only counted, so that a file
+/// with a million bad rows costs neither memory nor a flood of output.
+pub const MAX_SHOWN: usize = 200;
+
+/// Problems of one kind: the first [`MAX_SHOWN`], and how many there were in all.
+#[derive(Debug, Clone, Default)]
+pub struct Problems {
+    shown: Vec<Problem>,
+    total: usize,
+}
+
+impl Problems {
+    pub fn push(&mut self, p: Problem) {
+        self.total += 1;
+        if self.shown.len() < MAX_SHOWN {
+            self.shown.push(p);
+        }
+    }
+
+    pub fn extend(&mut self, problems: impl IntoIterator<Item = Problem>) {
+        for p in problems {
+            self.push(p);
+        }
+    }
+
+    /// Takes over another collection's problems and count.
+    pub fn absorb(&mut self, other: Problems) {
+        let left_out = other.total - other.shown.len();
+        self.extend(other.shown);
+        self.total += left_out;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// How many problems there were, shown or not.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// The problems kept, in the order found.
+    pub fn shown(&self) -> &[Problem] {
+        &self.shown
+    }
+
+    /// How many were counted but not kept.
+    pub fn left_out(&self) -> usize {
+        self.total - self.shown.len()
+    }
+}
+
 /// Why an import wrote nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -58,8 +110,29 @@ pub enum ImportError {
 /// The warnings and errors of an import, as people read them.
 #[derive(Debug, Default)]
 pub struct Report {
-    pub warnings: Vec<Problem>,
-    pub errors: Vec<Problem>,
+    pub warnings: Problems,
+    pub errors: Problems,
+}
+
+impl Report {
+    /// The report as printed: `警告 …` then `错误 …` lines, each kind followed by a count of
+    /// those left out.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (label, problems, unit) in
+            [("警告", &self.warnings, "条"), ("错误", &self.errors, "处")]
+        {
+            out.extend(problems.shown().iter().map(|p| format!("{label} {p}")));
+            if problems.left_out() > 0 {
+                out.push(format!(
+                    "……另有 {} {unit}{label}未列出（共 {} {unit}，只列出前 {MAX_SHOWN} {unit}）",
+                    problems.left_out(),
+                    problems.total(),
+                ));
+            }
+        }
+        out
+    }
 }
 
 /// How to import a file.
@@ -85,10 +158,10 @@ pub async fn import_file(
 ) -> Result<Outcome, ImportError> {
     let sheet = read_file(file)?;
     let checked = validate(&sheet, options.defaults, options.today);
-    report.warnings.extend(checked.warnings);
-    report.errors.extend(checked.errors);
+    report.warnings.absorb(checked.warnings);
+    report.errors.absorb(checked.errors);
     if !report.errors.is_empty() {
-        return Err(ImportError::Refused(report.errors.len()));
+        return Err(ImportError::Refused(report.errors.total()));
     }
     let rows = checked.entries;
     let mut tx = store.begin().await?;
@@ -96,7 +169,7 @@ pub async fn import_file(
     if !planned.errors.is_empty() {
         report.errors.extend(planned.errors);
         tx.rollback().await?;
-        return Err(ImportError::Refused(report.errors.len()));
+        return Err(ImportError::Refused(report.errors.total()));
     }
     let total = rows.len();
     let outcome = apply(

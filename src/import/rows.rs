@@ -1,15 +1,17 @@
 //! Validation of import rows into entries, with every problem named by row and column.
+//! Cells holding invisible characters, or longer than their field allows, are refused before
+//! anything else reads them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use time::Date;
 
-use super::Problem;
 use super::read::{Cell, Sheet};
+use super::{Problem, Problems};
 use crate::domain::credit_code::{CHECK_WARNING, CreditCode};
 use crate::domain::dates::{from_excel_serial, iso, parse_date};
 use crate::domain::entry::{EntryData, Field, PublicityDefaults};
-use crate::domain::normalize::{clean_text, phone, split_multi, website_host};
+use crate::domain::normalize::{check_visible, clean_text, phone, split_multi, website_host};
 use crate::domain::{Category, EntryStatus, ListKind};
 
 /// One valid row: its number, the entry it names by `id` (to correct a code or name), and the
@@ -26,12 +28,16 @@ pub struct ImportRow {
 pub struct Validated {
     /// Valid rows, in file order.
     pub entries: Vec<ImportRow>,
-    pub errors: Vec<Problem>,
-    pub warnings: Vec<Problem>,
+    pub errors: Problems,
+    pub warnings: Problems,
 }
 
 /// The optional column that names an existing entry by its number.
 const ID_HEADERS: [&str; 3] = ["id", "编号", "条目编号"];
+/// Longest text of the `id` column.
+const MAX_ID_CHARS: usize = 20;
+/// What a refused cell is read as, so that nothing else reads its content.
+static REFUSED: Cell = Cell::Empty;
 
 /// Cell text as a person would read it (numbers without a trailing `.0`).
 fn text_of(cell: &Cell) -> String {
@@ -50,6 +56,8 @@ struct RowCheck<'a> {
     headers: &'a HashMap<Field, String>,
     errors: Vec<Problem>,
     warnings: Vec<Problem>,
+    /// Fields whose cell was refused: one error per cell is enough.
+    refused: HashSet<Field>,
 }
 
 impl RowCheck<'_> {
@@ -67,8 +75,44 @@ impl RowCheck<'_> {
     }
 
     fn error(&mut self, field: Field, message: impl Into<String>) {
+        if self.refused.contains(&field) {
+            return;
+        }
         let p = self.problem(field, message.into());
         self.errors.push(p);
+    }
+
+    /// Refuses a cell holding invisible characters or more text than its field allows; the
+    /// cell then reads as empty.
+    fn screen<'c>(&mut self, field: Field, cell: &'c Cell) -> &'c Cell {
+        let Cell::Text(text) = cell else {
+            return cell;
+        };
+        let checked = check_visible(text)
+            .map_err(|e| e.to_string())
+            .and_then(|()| field.check_length(text.trim()));
+        match checked {
+            Ok(()) => cell,
+            Err(message) => {
+                self.error(field, message);
+                self.refused.insert(field);
+                &REFUSED
+            }
+        }
+    }
+
+    /// The values of a several-valued field, or none when there are too many or one is too
+    /// long.
+    fn values(&mut self, field: Field, text: &str) -> Vec<String> {
+        let values = split_multi(text);
+        match field.check_values(&values) {
+            Ok(()) => values,
+            Err(message) => {
+                self.error(field, message);
+                self.refused.insert(field);
+                Vec::new()
+            }
+        }
     }
 
     fn warn(&mut self, field: Field, message: impl Into<String>) {
@@ -116,7 +160,7 @@ fn map_headers(sheet: &Sheet, out: &mut Validated) -> (HashMap<usize, Field>, Op
         }
         let problem = |message: String| Problem {
             row: sheet.header_row,
-            column: Some(h.trim().to_string()),
+            column: Some(h.trim().chars().take(50).collect()),
             message,
         };
         match Field::from_header(h) {
@@ -147,11 +191,15 @@ fn map_headers(sheet: &Sheet, out: &mut Validated) -> (HashMap<usize, Field>, Op
 /// Validates every row of a sheet. `today` decides which dates lie in the future.
 pub fn validate(sheet: &Sheet, defaults: &PublicityDefaults, today: Date) -> Validated {
     let mut out = Validated::default();
+    out.errors.absorb(sheet.problems.clone());
     let (columns, id_column) = map_headers(sheet, &mut out);
     let headers: HashMap<Field, String> = columns
         .iter()
         .map(|(&i, &f)| (f, sheet.headers[i].trim().to_string()))
         .collect();
+    // Cells are screened in column order, so a row's problems read left to right.
+    let mut ordered: Vec<(usize, Field)> = columns.iter().map(|(&i, &f)| (i, f)).collect();
+    ordered.sort_unstable_by_key(|(i, _)| *i);
     let mut codes: HashMap<String, usize> = HashMap::new();
     let mut names: HashMap<String, usize> = HashMap::new();
 
@@ -159,16 +207,17 @@ pub fn validate(sheet: &Sheet, defaults: &PublicityDefaults, today: Date) -> Val
         if cells.iter().all(Cell::is_blank) {
             continue;
         }
-        let by_field: HashMap<Field, &Cell> = columns
-            .iter()
-            .filter_map(|(&i, &f)| cells.get(i).map(|c| (f, c)))
-            .collect();
         let mut check = RowCheck {
             row: *row_no,
             headers: &headers,
             errors: Vec::new(),
             warnings: Vec::new(),
+            refused: HashSet::new(),
         };
+        let by_field: HashMap<Field, &Cell> = ordered
+            .iter()
+            .filter_map(|&(i, f)| cells.get(i).map(|c| (f, check.screen(f, c))))
+            .collect();
         let id = id_column.and_then(|i| {
             let raw = cells.get(i).map(text_of).unwrap_or_default();
             if raw.is_empty() {
@@ -176,10 +225,15 @@ pub fn validate(sheet: &Sheet, defaults: &PublicityDefaults, today: Date) -> Val
             }
             let parsed = raw.parse::<i64>().ok().filter(|n| *n > 0);
             if parsed.is_none() {
+                let shown = if raw.chars().count() > MAX_ID_CHARS || check_visible(&raw).is_err() {
+                    String::new()
+                } else {
+                    format!("“{raw}”")
+                };
                 check.errors.push(Problem {
                     row: *row_no,
                     column: Some(sheet.headers[i].trim().to_string()),
-                    message: format!("“{raw}”不是有效的条目编号（应为正整数）"),
+                    message: format!("{shown}不是有效的条目编号（应为正整数）"),
                 });
             }
             parsed
@@ -207,8 +261,8 @@ pub fn validate(sheet: &Sheet, defaults: &PublicityDefaults, today: Date) -> Val
                 }),
             }
         }
-        out.errors.append(&mut check.errors);
-        out.warnings.append(&mut check.warnings);
+        out.errors.extend(check.errors);
+        out.warnings.extend(check.warnings);
     }
     if out.entries.is_empty() && out.errors.is_empty() {
         out.errors.push(Problem {
@@ -242,6 +296,7 @@ pub fn check_fields(
         headers: &headers,
         errors: Vec::new(),
         warnings: Vec::new(),
+        refused: HashSet::new(),
     };
     let entry = validate_row(&mut check, &by_field, defaults, today);
     let entry = entry.filter(|_| check.errors.is_empty());
@@ -259,8 +314,6 @@ fn validate_row(
     let name = clean_text(&text(Field::Name));
     if name.is_empty() {
         c.error(Field::Name, "主体名称不能为空");
-    } else if name.chars().count() > 200 {
-        c.error(Field::Name, "主体名称过长（最多200个字符）");
     }
     for f in [Field::Reason, Field::Authority] {
         if text(f).is_empty() {
@@ -332,7 +385,7 @@ fn validate_row(
     };
 
     let mut websites = Vec::new();
-    for w in split_multi(&text(Field::Websites)) {
+    for w in c.values(Field::Websites, &text(Field::Websites)) {
         match website_host(&w) {
             Ok(h) if !websites.contains(&h) => websites.push(h),
             Ok(_) => {}
@@ -340,7 +393,7 @@ fn validate_row(
         }
     }
     let mut phones = Vec::new();
-    for p in split_multi(&text(Field::Phones)) {
+    for p in c.values(Field::Phones, &text(Field::Phones)) {
         match phone(&p) {
             Ok(p) if !phones.contains(&p) => phones.push(p),
             Ok(_) => {}
@@ -400,6 +453,7 @@ fn validate_row(
         );
     }
     let publicity_ends_on = publicity.or_else(|| listed_on.and_then(|l| defaults.ends_on(list, l)));
+    let aliases = c.values(Field::Aliases, &text(Field::Aliases));
     let removal_authority = match clean_text(&text(Field::RemovalAuthority)) {
         s if s.is_empty() && status == EntryStatus::Removed => clean_text(&text(Field::Authority)),
         s => s,
@@ -407,7 +461,7 @@ fn validate_row(
 
     Some(EntryData {
         name,
-        aliases: split_multi(&text(Field::Aliases)),
+        aliases,
         credit_code,
         category,
         list,
@@ -473,7 +527,7 @@ mod tests {
             "好公司,,,其他,黑名单,事由,机关,2024-01-01,,在列,,\n",
             ",,9141,银行,白名单,,机关,2024-02-30,不是网址,已移出,,\n",
         ));
-        let lines: Vec<String> = v.errors.iter().map(ToString::to_string).collect();
+        let lines: Vec<String> = v.errors.shown().iter().map(ToString::to_string).collect();
         for expected in [
             "第3行 主体名称: 主体名称不能为空",
             "第3行 统一社会信用代码: 统一社会信用代码应为18位，实为4位",
@@ -501,12 +555,56 @@ mod tests {
     }
 
     #[test]
+    fn invisible_characters_and_oversized_cells_are_refused_by_row_and_column() {
+        let long = "字".repeat(5_001);
+        let aliases: Vec<String> = (0..60).map(|i| format!("别名{i}")).collect();
+        let v = run(&format!(
+            "示例{}司公,,,其他,,事由,机关,,,,,\n\
+             示例二公司,,,其他,,{long},机关,,,,,\n\
+             示例三公司,{},,其他,,事由\0,机关,,,,,\n\
+             示例四公司,{},,其他,,事由,机关,,,,,\n",
+            '\u{202e}',
+            aliases.join("；"),
+            aliases[..50].join("；"),
+        ));
+        let lines: Vec<String> = v.errors.shown().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            vec![
+                "第2行 主体名称: 含有不可见字符 U+202E（文字方向控制符），请删除后重试",
+                "第3行 列入事由: 列入事由过长：5001 个字符，最多 5000 个",
+                "第4行 列入事由: 含有不可见字符 U+0000（空字符），请删除后重试",
+                "第4行 别名: 别名最多 50 个，实有 60 个",
+            ]
+        );
+        assert_eq!(v.entries.len(), 1, "fifty aliases are fine");
+    }
+
+    #[test]
+    fn only_the_first_problems_are_kept_and_the_rest_counted() {
+        let body: String = (0..300).map(|_| ",,,其他,,事由,机关,,,,,\n").collect();
+        let v = run(&body);
+        assert_eq!(v.errors.total(), 300);
+        assert_eq!(v.errors.shown().len(), crate::import::MAX_SHOWN);
+        let report = crate::import::Report {
+            errors: v.errors,
+            ..crate::import::Report::default()
+        };
+        let lines = report.lines();
+        assert_eq!(lines.len(), crate::import::MAX_SHOWN + 1);
+        assert_eq!(
+            lines.last().unwrap(),
+            "……另有 100 处错误未列出（共 300 处，只列出前 200 处）"
+        );
+    }
+
+    #[test]
     fn a_failed_check_character_is_only_a_warning() {
         let v = run("某公司,,91350100M0001TGQXM,其他,,事由,机关,,,,,\n");
         assert!(v.errors.is_empty());
-        assert_eq!(v.warnings.len(), 1);
+        assert_eq!(v.warnings.total(), 1);
         assert_eq!(
-            v.warnings[0].to_string(),
+            v.warnings.shown()[0].to_string(),
             format!("第2行 统一社会信用代码: {CHECK_WARNING}")
         );
     }
@@ -518,7 +616,7 @@ mod tests {
             "乙公司,,91410100737459086M,其他,,事由,机关,,,,,\n",
         ));
         assert_eq!(
-            v.errors[0].to_string(),
+            v.errors.shown()[0].to_string(),
             "第3行 统一社会信用代码: 与第2行重复（同一文件中每个主体只能出现一次）"
         );
     }
@@ -527,7 +625,7 @@ mod tests {
     fn missing_required_columns_are_named() {
         let sheet = read_csv("name,aliases\n甲,\n".as_bytes()).unwrap();
         let v = validate(&sheet, &PublicityDefaults::default(), TODAY);
-        let lines: Vec<String> = v.errors.iter().map(ToString::to_string).collect();
+        let lines: Vec<String> = v.errors.shown().iter().map(ToString::to_string).collect();
         assert!(lines.contains(&"第1行: 缺少必填列“列入事由”（或 reason）".to_string()));
         assert!(lines.contains(&"第1行: 缺少必填列“认定机关”（或 authority）".to_string()));
     }
@@ -538,7 +636,7 @@ mod tests {
             "甲公司,,,其他,,事由,机关,2020-01-01,,已移出,2019-01-01,整改完成\n",
             "乙公司,,,其他,,事由,机关,2020-01-01,,在列,2021-01-01,\n",
         ));
-        let lines: Vec<String> = v.errors.iter().map(ToString::to_string).collect();
+        let lines: Vec<String> = v.errors.shown().iter().map(ToString::to_string).collect();
         assert!(
             lines.contains(
                 &"第2行 移出日期: 移出日期 2019-01-01 早于列入日期 2020-01-01".to_string()
@@ -565,7 +663,7 @@ mod tests {
             "钱满仓,,,其他,,事由,机关,,,,,\n",
         ));
         assert_eq!(
-            v.errors[0].to_string(),
+            v.errors.shown()[0].to_string(),
             "第3行 主体名称: 与第2行重复（同一文件中每个主体只能出现一次）"
         );
     }
@@ -581,7 +679,7 @@ mod tests {
         assert_eq!(v.entries[0].id, Some(7));
         assert_eq!(v.entries[1].id, None);
         assert_eq!(
-            v.errors[0].to_string(),
+            v.errors.shown()[0].to_string(),
             "第4行 编号: “x”不是有效的条目编号（应为正整数）"
         );
         assert!(v.warnings.is_empty(), "{:?}", v.warnings);

@@ -228,6 +228,70 @@ async fn fallback(
     Ok((rank_entries(q, entries), capped, true))
 }
 
+/// Changes waiting longer than this mean the index is behind (the worker normally applies
+/// them within a second).
+pub const INDEX_LAG_AFTER: time::Duration = time::Duration::seconds(5);
+/// Waiting changes are counted up to this many.
+pub const INDEX_LAG_COUNT: i64 = 10_000;
+
+/// The search index is behind the database: a rebuild is under way, or changes have waited
+/// longer than [`INDEX_LAG_AFTER`]. Exact identities still come from the database; parts of
+/// names, pinyin and homophones may miss the newest entries meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexLag {
+    /// The index is being built from the database.
+    pub rebuilding: bool,
+    /// Changes waiting (at most [`INDEX_LAG_COUNT`]).
+    pub pending: i64,
+    /// How long the oldest has waited, in seconds.
+    pub seconds: i64,
+}
+
+impl IndexLag {
+    /// What the page and the API say about it.
+    pub fn notice(&self) -> String {
+        let what = if self.rebuilding {
+            "检索索引正在重建".to_string()
+        } else {
+            let more = if self.pending >= INDEX_LAG_COUNT {
+                "以上"
+            } else {
+                ""
+            };
+            format!(
+                "名单刚有更新，检索索引尚在同步（{} 条{more}变更待处理，最早的已等待 {} 秒）",
+                self.pending, self.seconds
+            )
+        };
+        format!(
+            "{what}：按完整名称、别名、统一社会信用代码、网址或电话查询的结果已包含最新数据；\
+             按名称的一部分或拼音查询，可能暂时查不到最新的条目。"
+        )
+    }
+}
+
+/// Whether the search index is behind the database, as of `now`.
+pub async fn index_lag(
+    store: &Store,
+    search: &SearchService,
+    now: time::OffsetDateTime,
+) -> Result<Option<IndexLag>, StoreError> {
+    let waiting = store.outbox_lag(INDEX_LAG_COUNT).await?;
+    let rebuilding = search.needs_rebuild();
+    let (pending, seconds) = match waiting {
+        Some(w) => (w.pending, (now - w.oldest).whole_seconds().max(0)),
+        None => (0, 0),
+    };
+    if rebuilding || seconds >= INDEX_LAG_AFTER.whole_seconds() {
+        return Ok(Some(IndexLag {
+            rebuilding,
+            pending,
+            seconds,
+        }));
+    }
+    Ok(None)
+}
+
 /// Looks a query up: the verdict, and one page of hits after `filters`, with totals and
 /// facets over all matches.
 pub async fn find_entries(

@@ -2,7 +2,7 @@
 //! name, folded so that width, case, spaces and punctuation do not matter.
 
 use crate::domain::credit_code::{self, CHECK_WARNING, CreditCode};
-use crate::domain::normalize::{fold, website_host};
+use crate::domain::normalize::{clean_input, fold, website_host};
 
 /// Longest query accepted, in characters; longer ones are a 400, not a scan.
 pub const MAX_QUERY_CHARS: usize = 100;
@@ -16,6 +16,8 @@ pub enum QueryKind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LookupQuery {
+    /// What was typed, cleaned of invisible characters and extra whitespace: what is matched,
+    /// and what a receipt shows.
     pub raw: String,
     /// Folded text to look for; empty when nothing searchable is left.
     pub key: String,
@@ -40,7 +42,7 @@ fn looks_like_web_address(s: &str) -> bool {
 }
 
 pub fn understand(raw: &str) -> LookupQuery {
-    let raw = raw.trim().to_string();
+    let raw = clean_input(raw).text;
     if CreditCode::looks_like_code(&raw) {
         let compact = credit_code::compact(&raw);
         let hint = match CreditCode::parse(&raw) {
@@ -107,5 +109,16 @@ mod tests {
         assert_eq!(q.kind, QueryKind::Text);
         assert_eq!(q.key, "jdj理财");
         assert_eq!(understand("%_%").key, "");
+    }
+
+    #[test]
+    fn invisible_characters_never_reach_the_match() {
+        let q = understand("\u{202e}91 410100 737459086 m\u{202c}");
+        assert_eq!(q.kind, QueryKind::CreditCode);
+        assert_eq!(q.raw, "91 410100 737459086 m");
+        let q = understand("\u{200b}www.\u{200e}example.com\0");
+        assert_eq!(q.kind, QueryKind::Website);
+        assert_eq!(q.key, "examplecom");
+        assert_eq!(understand("\u{202e}司公限有\u{202c}").raw, "司公限有");
     }
 }

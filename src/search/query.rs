@@ -9,6 +9,7 @@ use crate::lookup::understand::{QueryKind, understand};
 
 #[derive(Debug, Clone)]
 pub struct AnalyzedQuery {
+    /// The query as matched: invisible characters removed, whitespace collapsed.
     pub raw: String,
     pub kind: QueryKind,
     /// Folded, simplified text.
@@ -28,8 +29,11 @@ pub struct AnalyzedQuery {
 }
 
 impl AnalyzedQuery {
-    pub fn new(raw: &str) -> AnalyzedQuery {
-        let mut looked = understand(raw);
+    pub fn new(typed: &str) -> AnalyzedQuery {
+        let mut looked = understand(typed);
+        // Everything below reads the cleaned text, never what was typed.
+        let raw = looked.raw.clone();
+        let raw = raw.as_str();
         let folded = fold(raw);
         if folded.chars().count() == 1 && folded.chars().all(is_cjk) {
             // One character matches thousands of names; a name needs at least two.

@@ -176,6 +176,8 @@ queries! {
         fn article(slug: &str) -> Option<Article>;
         fn pending_outbox(limit: i64) -> Vec<OutboxItem>;
         fn outbox_status() -> (i64, Vec<ParkedItem>);
+        /// The oldest waiting outbox item and how many wait (up to `cap`).
+        fn outbox_lag(cap: i64) -> Option<OutboxLag>;
         fn count_rows(table: &schema::Table) -> i64;
         fn user(id: i64) -> Option<User>;
         fn user_by_name(username: &str) -> Option<User>;
@@ -509,6 +511,14 @@ pub struct OutboxItem {
     pub entity_id: i64,
     /// Failed attempts so far.
     pub attempts: i64,
+}
+
+/// Changes waiting for the search index: when the oldest was written, and how many wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxLag {
+    pub oldest: OffsetDateTime,
+    /// Counted up to the cap the caller gave.
+    pub pending: i64,
 }
 
 /// An outbox item taken out of the queue after repeated failures, with the last error.

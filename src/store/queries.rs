@@ -19,7 +19,7 @@ use super::visibility::{
 use super::{
     Actor, Article, ArticleFilter, AuditFilter, AuditRecord, ChangeFilter, ChangeState, Entity,
     Entry, EntryFilter, EntrySort, KEYS_VERSION, ListCount, NewAttachment, NewChange,
-    OutboxItem, Page, PageWrite, ParkedItem, Revision, StaffFilter, Transition, UserChange,
+    OutboxItem, OutboxLag, Page, PageWrite, ParkedItem, Revision, StaffFilter, Transition, UserChange,
 };
 use crate::domain::article::{ArticleData, PageData};
 use crate::domain::entry::EntryData;
@@ -857,6 +857,28 @@ pub async fn outbox_failed(
     .execute(&mut *c)
     .await?;
     Ok(())
+}
+
+/// How far the search index is behind: when the oldest waiting (not parked) outbox item was
+/// written, and how many wait, counted up to `cap`; `None` when nothing waits. Two short
+/// reads (the oldest by primary key, a bounded count), cheap enough for every lookup.
+pub async fn outbox_lag(c: &mut Conn, cap: i64) -> Result<Option<OutboxLag>> {
+    let oldest: Option<OffsetDateTime> = sqlx::query_scalar(
+        "SELECT created_at FROM search_outbox WHERE parked_at IS NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(oldest) = oldest else {
+        return Ok(None);
+    };
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM search_outbox WHERE parked_at IS NULL LIMIT $1) \
+         AS waiting",
+    )
+    .bind(cap)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(Some(OutboxLag { oldest, pending }))
 }
 
 /// Waiting and parked outbox items, and the parked ones with their errors (newest first).

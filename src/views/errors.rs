@@ -17,6 +17,7 @@ pub fn describe(status: StatusCode) -> (&'static str, &'static str) {
         StatusCode::BAD_REQUEST => ("请求有误", "请求的参数有误，请检查后重试。"),
         StatusCode::REQUEST_TIMEOUT => ("请求超时", "请求未能及时完成，请稍后再试。"),
         StatusCode::PAYLOAD_TOO_LARGE => ("提交内容过大", "提交的内容超过了允许的大小。"),
+        StatusCode::URI_TOO_LONG => ("网址过长", "请求的网址过长，请缩短查询内容后重试。"),
         StatusCode::SERVICE_UNAVAILABLE => ("系统繁忙", "系统繁忙，请稍后再试。"),
         StatusCode::CONFLICT => ("无法完成操作", "该内容已被他人修改，请重新载入后再操作。"),
         StatusCode::UNPROCESSABLE_ENTITY => ("内容有误", "提交的内容有误，请修改后重试。"),

@@ -41,6 +41,8 @@ pub struct SearchPage {
     pub searched: bool,
     /// A note about the query (a failed credit-code check, say).
     pub hint: Option<String>,
+    /// Invisible characters (such as a right-to-left override) were removed from the query.
+    pub hidden_removed: bool,
     pub tab: Tab,
     pub filters: Filters,
     pub verdict: Verdict,
@@ -54,6 +56,8 @@ pub struct SearchPage {
     pub capped: bool,
     pub facets: Facets,
     pub degraded: bool,
+    /// Why results by part of a name may miss the newest entries (the index is behind).
+    pub index_lag: Option<String>,
     pub articles: Vec<ArticleHitView>,
     pub article_total: usize,
     pub page: u32,
@@ -200,7 +204,7 @@ fn verdict(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
             Verdict::Listed => div.verdict.verdict-listed role="status" {
                 p.verdict-head {
                     strong.verdict-word { "在列" } span.visually-hidden { "：" }
-                    "查询到与“" (m.q) "”相符的在列记录 " (more) (listed.len()) " 条："
+                    "查询到与“" bdi { (m.q) } "”相符的在列记录 " (more) (listed.len()) " 条："
                 }
                 (named_list(ctx, &listed))
                 @if !removed.is_empty() {
@@ -215,7 +219,7 @@ fn verdict(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
             Verdict::Removed => div.verdict.verdict-removed role="status" {
                 p.verdict-head {
                     strong.verdict-word { "已移出" } span.visually-hidden { "：" }
-                    "查询到与“" (m.q) "”相符的记录 " (removed.len()) " 条，均已移出名单，目前不在列："
+                    "查询到与“" bdi { (m.q) } "”相符的记录 " (removed.len()) " 条，均已移出名单，目前不在列："
                 }
                 (named_list(ctx, &removed))
                 (removed_note())
@@ -223,7 +227,7 @@ fn verdict(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
             Verdict::Similar => div.verdict.verdict-similar role="status" {
                 p.verdict-head {
                     strong.verdict-word { "未查询到一致的记录" } span.visually-hidden { "：" }
-                    "名单中没有与“" (m.q) "”一致或包含该名称的记录。"
+                    "名单中没有与“" bdi { (m.q) } "”一致或包含该名称的记录。"
                 }
                 p.verdict-note {
                     "下方列出 " (m.similar_total) " 个读音或写法相近的名称，它们不是查询结论，请核对是否为同一主体。"
@@ -232,7 +236,7 @@ fn verdict(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
             Verdict::None => div.verdict.verdict-none role="status" {
                 p.verdict-head {
                     strong.verdict-word { "未查询到" } span.visually-hidden { "：" }
-                    "名单中没有与“" (m.q) "”相符的记录。"
+                    "名单中没有与“" bdi { (m.q) } "”相符的记录。"
                 }
             },
         }
@@ -439,7 +443,7 @@ fn lookup_details(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
             h2 #details-title { "查询凭证" }
             div.details-body {
                 dl.receipt-facts {
-                    div { dt { "查询内容" } dd { (m.q) } }
+                    div { dt { "查询内容" } dd { bdi { (m.q) } } }
                     div { dt { "查询时间" } dd {
                         @for (i, part) in m.looked_up_at.split(' ').enumerate() {
                             @if i > 0 { " " } span.nowrap { (part) }
@@ -483,7 +487,7 @@ fn articles_tab(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
     html! {
         section aria-label="相关文章" {
             @if m.articles.is_empty() {
-                p.verdict.verdict-none role="status" { "没有找到包含“" (m.q) "”的文章。" }
+                p.verdict.verdict-none role="status" { "没有找到包含“" bdi { (m.q) } "”的文章。" }
             } @else {
                 ul.article-list.long {
                     @for a in &m.articles {
@@ -509,9 +513,15 @@ pub fn page(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
         // description for screen readers).
         h1.search-title.visually-hidden[m.searched] { "名单查询" }
         div.answered[m.searched] { (super::components::lookup_form(ctx, &m.q, false)) }
+        @if m.hidden_removed {
+            p.hint role="note" { "查询内容中含有不可见的控制字符（如文字方向控制符），已删除后按下方“查询内容”所示文字查询。" }
+        }
         @if let Some(h) = &m.hint { p.hint role="note" { (h) } }
         @if m.degraded {
             p.hint role="note" { "检索服务暂时不可用，以下为简易查询结果（按名称、别名、代码和网址的连续文字匹配），可能不完整。" }
+        }
+        @if let Some(lag) = &m.index_lag {
+            p.hint.index-lag role="note" { (lag) }
         }
         @if m.searched {
             nav.tabs.no-print aria-label="结果类型" {

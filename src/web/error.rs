@@ -128,6 +128,7 @@ pub fn json_error(status: StatusCode, message: &str) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::REQUEST_TIMEOUT => "timeout",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::URI_TOO_LONG => "uri_too_long",
         s if s.is_server_error() => "internal",
         _ => "error",
     };

@@ -18,6 +18,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use super::error::{ErrorPage, json_error};
+use super::server::ConnectionLimits;
 use super::{AppState, PageRequest};
 use crate::views;
 
@@ -26,13 +27,14 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
     font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
 
-/// Limits every request of an audience is held to.
+/// Limits every request of an audience is held to, and the connections it comes on.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Longest a request may take before it answers 503.
     pub request_timeout: Duration,
     /// Largest request body accepted (the public side takes no uploads).
     pub body: usize,
+    pub connections: ConnectionLimits,
 }
 
 impl Default for Limits {
@@ -40,9 +42,14 @@ impl Default for Limits {
         Limits {
             request_timeout: Duration::from_secs(15),
             body: 64 * 1024,
+            connections: ConnectionLimits::default(),
         }
     }
 }
+/// Longest request target (path and query) accepted; longer ones answer 414 in Chinese. (A
+/// target longer than 64 KiB never gets here: hyper answers it with an empty 414 itself.)
+const MAX_URI_BYTES: usize = 16 * 1024;
+
 /// Largest response body that gets an ETag; larger ones (exports) are streamed untouched.
 const ETAG_LIMIT: u64 = 4 * 1024 * 1024;
 
@@ -218,7 +225,17 @@ pub fn common(router: Router) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// What every audience's handlers run inside: panics caught, ETags, the time and body limits.
+/// Refuses an overlong request target before any handler parses it.
+async fn uri_limit(req: Request, next: Next) -> Response {
+    let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > MAX_URI_BYTES {
+        return StatusCode::URI_TOO_LONG.into_response();
+    }
+    next.run(req).await
+}
+
+/// What every audience's handlers run inside: panics caught, ETags, the time, body and
+/// target limits.
 fn limited(router: Router, limits: Limits) -> Router {
     router
         .layer(CatchPanicLayer::new())
@@ -228,6 +245,7 @@ fn limited(router: Router, limits: Limits) -> Router {
             limits.request_timeout,
         ))
         .layer(RequestBodyLimitLayer::new(limits.body))
+        .layer(from_fn(uri_limit))
 }
 
 /// Public pages: Chinese error pages, short public caching.
@@ -235,6 +253,17 @@ pub fn pages(router: Router, state: AppState) -> Router {
     limited(router, state.limits)
         .layer(from_fn_with_state(state, html_errors))
         .layer(from_fn(|req, next| cache_policy(PUBLIC_CACHE, req, next)))
+}
+
+/// Static assets: their handler sets the cache policy; errors (an unknown file, a method
+/// other than GET) are Chinese pages that are not stored.
+pub fn statics(router: Router, state: AppState) -> Router {
+    router
+        .layer(from_fn(uri_limit))
+        .layer(from_fn_with_state(state, html_errors))
+        .layer(from_fn(|req, next| {
+            cache_policy(CachePolicy::NoStore, req, next)
+        }))
 }
 
 /// The JSON API: JSON errors, short public caching.

@@ -11,8 +11,8 @@ pub mod page;
 pub(crate) mod params;
 pub mod public;
 mod routes;
+mod server;
 
-use std::future::Future;
 use std::sync::Arc;
 
 use crate::clock::Clock;
@@ -24,6 +24,7 @@ pub use error::{ApiError, Error};
 pub use layers::Limits;
 pub use page::PageRequest;
 pub use routes::public_app;
+pub use server::{ConnectionLimits, bind, serve_router};
 
 /// What every handler may need; cloned per request (everything inside is shared).
 #[derive(Clone)]
@@ -35,7 +36,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Marks every page 示例数据.
     pub demo: bool,
-    /// Public base URL for absolute links in the API; relative links when `None`.
+    /// Public base URL for absolute links (the API, printed receipts); relative links when
+    /// `None`. Never taken from a request: a `Host` header is the client's to choose.
     pub base_url: Option<String>,
     /// The header a trusted reverse proxy sets to the client's address, if any.
     pub client_ip_header: Option<axum::http::HeaderName>,
@@ -58,44 +60,11 @@ impl AppState {
         }
     }
 
-    /// A site path as an absolute URL when a base URL is configured.
+    /// A site path as an absolute URL when a base URL is configured (`serve` always has one).
     pub fn url(&self, path: &str) -> String {
         match &self.base_url {
             Some(base) => format!("{base}{path}"),
             None => path.to_string(),
         }
     }
-}
-
-impl AppState {
-    /// An absolute URL for a page, for printed receipts: the configured base URL, else the
-    /// host the request came to (a proxy's `X-Forwarded-Proto` telling the scheme).
-    pub fn absolute_url(&self, headers: &axum::http::HeaderMap, path: &str) -> String {
-        if self.base_url.is_some() {
-            return self.url(path);
-        }
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        match header("host") {
-            Some(host) => {
-                let scheme = header("x-forwarded-proto").unwrap_or("http");
-                format!("{scheme}://{host}{path}")
-            }
-            None => path.to_string(),
-        }
-    }
-}
-
-/// Serves a router until `shutdown` resolves, then finishes in-flight requests. Handlers can
-/// read the peer address (`ConnectInfo`).
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: axum::Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

@@ -1,5 +1,5 @@
 //! Query-string parameters, read leniently (a malformed query string never fails the
-//! request) and validated one by one with Chinese messages.
+//! request), cleaned of invisible characters and validated one by one with Chinese messages.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -8,6 +8,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use super::error::{Error, Result};
+use crate::domain::normalize::clean_input;
 use crate::domain::{Category, EntryStatus, ListKind};
 use crate::lookup::{Filters, MAX_QUERY_CHARS};
 
@@ -15,21 +16,20 @@ use crate::lookup::{Filters, MAX_QUERY_CHARS};
 /// `after`) or narrowed with filters, so no request makes the database skip a million rows.
 pub const MAX_OFFSET: u32 = 10_000;
 
-/// The last value of each key, trimmed; empty values are absent.
+/// The last value of each key, cleaned (invisible characters such as bidi controls and NUL
+/// removed, whitespace collapsed); empty values are absent.
 #[derive(Debug, Default)]
-pub struct Params(HashMap<String, String>);
+pub struct Params {
+    values: HashMap<String, String>,
+    /// Some value held invisible characters, now removed.
+    hidden_removed: bool,
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        let query = parts.uri.query().unwrap_or("");
-        Ok(Params(
-            url::form_urlencoded::parse(query.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.trim().to_string()))
-                .filter(|(_, v)| !v.is_empty())
-                .collect(),
-        ))
+        Ok(Params::parse(parts.uri.query().unwrap_or("")))
     }
 }
 
@@ -38,8 +38,28 @@ pub const MAX_PER_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 100_000;
 
 impl Params {
+    pub fn parse(query: &str) -> Params {
+        let mut params = Params::default();
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            let cleaned = clean_input(&v);
+            params.hidden_removed |= cleaned.removed;
+            if cleaned.text.is_empty() {
+                params.values.remove(k.as_ref());
+            } else {
+                params.values.insert(k.into_owned(), cleaned.text);
+            }
+        }
+        params
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// Whether invisible characters were removed from a value: the page says so, since
+    /// what it shows then differs from what a browser displayed.
+    pub fn hidden_removed(&self) -> bool {
+        self.hidden_removed
     }
 
     /// The lookup text, at most [`MAX_QUERY_CHARS`] characters.
@@ -140,5 +160,23 @@ impl Params {
                 .map(Some)
                 .ok_or_else(|| Error::BadRequest("参数“after”应为非负整数。".into())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_cleaned_of_invisible_characters() {
+        // U+202E then the name reversed: what a browser shows is not what was sent.
+        let p = Params::parse("q=%E2%80%AE%E5%8F%B8%E5%85%AC%00&page=2%E2%80%8B&empty=%E2%80%8F");
+        assert_eq!(p.get("q"), Some("司公"));
+        assert_eq!(p.page().unwrap(), 2);
+        assert_eq!(p.get("empty"), None);
+        assert!(p.hidden_removed());
+        let plain = Params::parse("q=+%E7%A4%BA%E4%BE%8B++a+&q=b");
+        assert_eq!(plain.get("q"), Some("b"), "the last value counts");
+        assert!(!plain.hidden_removed());
     }
 }

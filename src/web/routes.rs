@@ -47,8 +47,8 @@ pub fn public_app(state: AppState) -> Router {
     layers::common(
         Router::new()
             .merge(layers::api(api, state.limits))
-            .merge(layers::pages(pages, state))
-            .merge(statics),
+            .merge(layers::statics(statics, state.clone()))
+            .merge(layers::pages(pages, state)),
     )
 }
 

@@ -196,7 +196,7 @@ async fn the_receipt_prints_a_readable_url_and_a_qr_code_and_its_title_names_the
     let page = page(&site, "钱满仓").await;
     assert!(page.contains("<title>“钱满仓”的查询结果：在列 - "));
     let details = &page[page.find("查询凭证").expect("lookup details")..];
-    assert!(details.contains("<dd>钱满仓</dd>"), "the query");
+    assert!(details.contains("<dd><bdi>钱满仓</bdi></dd>"), "the query");
     assert!(details.contains("（北京时间）"), "the time");
     assert!(details.contains("<dt>查询结论</dt><dd>在列</dd>"));
     assert!(details.contains(concat!(

@@ -96,7 +96,7 @@ async fn the_entries_api_answers_the_documented_shape(app: TestApp) {
     assert_eq!(item["category"], "p2p");
     assert_eq!(item["list"], "blacklist");
     assert_eq!(item["listed_on"], "2024-03-01");
-    assert_eq!(item["url"], format!("/entries/{id}"));
+    assert_eq!(item["url"], format!("http://{}/entries/{id}", app.addr));
     assert_eq!(item["match"], "exact");
     let (_, list) = app.get_json("/api/v1/entries").await;
     assert!(list["verdict"].is_null(), "no verdict without a query");

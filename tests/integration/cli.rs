@@ -6,7 +6,10 @@ use std::time::Duration;
 use crate::harness::{TestApp, content_dir};
 use crate::on_both_databases;
 
-on_both_databases!(the_binary_imports_a_file_and_serves_it);
+on_both_databases!(
+    the_binary_imports_a_file_and_serves_it,
+    import_errors_are_chinese_and_never_a_backtrace,
+);
 
 fn jingshi(db: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_jingshi"));
@@ -76,7 +79,7 @@ async fn the_binary_imports_a_file_and_serves_it(app: TestApp) {
         let refused = jingshi(&app.db.url)
             .arg("--data-dir")
             .arg(dir.path())
-            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(["serve", "--bind", "127.0.0.1:0", "--admin-bind", "none"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .output()
             .unwrap();
@@ -84,13 +87,38 @@ async fn the_binary_imports_a_file_and_serves_it(app: TestApp) {
         let stderr = String::from_utf8_lossy(&refused.stderr);
         assert!(stderr.contains("--single-instance"), "{stderr}");
     }
+    // Reachable from other machines, the site must be told its public address: links are
+    // never made from a request's Host header.
+    let refused = jingshi(&app.db.url)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "serve",
+            "--single-instance",
+            "--bind",
+            "0.0.0.0:0",
+            "--admin-bind",
+            "none",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("--base-url") && stderr.contains("JINGSHI_BASE_URL"),
+        "{stderr}"
+    );
     let mut server = jingshi(&app.db.url)
         .arg("--data-dir")
         .arg(dir.path())
         .arg("serve")
         .args(on_postgres.then_some("--single-instance"))
+        .args(["--base-url", "https://jingshi.example.gov.cn/"])
         .arg("--bind")
         .arg(format!("127.0.0.1:{port}"))
+        // Tests run side by side: no fixed admin port.
+        .args(["--admin-bind", "127.0.0.1:0"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -134,6 +162,18 @@ async fn the_binary_imports_a_file_and_serves_it(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(json["total"], 1);
+    let receipt = app
+        .client
+        .get(format!("{base}/search?q=abc"))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(receipt.contains("https://jingshi.example.gov.cn/search?q=abc"));
+    assert!(!receipt.contains("evil.example"));
 
     let killed = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
@@ -358,4 +398,59 @@ async fn serve_demo_prints_both_addresses_and_demo_accounts_that_sign_in() {
     assert_eq!(users.status().as_u16(), 200);
     let _ = server.kill();
     let _ = server.wait();
+}
+
+/// Whether every line of `text` holds a Chinese character.
+fn all_chinese(text: &str) -> bool {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .all(|l| l.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
+}
+
+async fn import_errors_are_chinese_and_never_a_backtrace(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut many = String::from("name,category,reason,authority\n");
+    for _ in 0..250 {
+        many.push_str(",p2p,事由,机关\n");
+    }
+    let many_errors = dir.path().join("many.csv");
+    std::fs::write(&many_errors, many).unwrap();
+    let far = dir.path().join("far.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "name").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    wb.save(&far).unwrap();
+    let old_excel = dir.path().join("old.xls");
+    std::fs::write(&old_excel, b"\xd0\xcf\x11\xe0").unwrap();
+    let forged = crate::import_limits::overflowing_reference(dir.path());
+    let not_zip = dir.path().join("broken.xlsx");
+    std::fs::write(&not_zip, b"PK\x03\x04 not really").unwrap();
+    for (file, expected) in [
+        (
+            many_errors,
+            "……另有 50 处错误未列出（共 250 处，只列出前 200 处）",
+        ),
+        (far, "工作表声明的已用区域 A1:XFD1048576 超出上限"),
+        (old_excel, "旧版 .xls 文件请在 Excel 中另存为 .xlsx"),
+        (not_zip, "Excel 文件无法读取"),
+        // Refused whether calamine panics (debug) or wraps around (release).
+        (forged, "forged-xl-worksheets-sheet1.xml.xlsx: "),
+        (dir.path().join("missing.csv"), "无法打开文件"),
+    ] {
+        let out = jingshi(&app.db.url)
+            .env("RUST_BACKTRACE", "full")
+            .env("RUST_LIB_BACKTRACE", "1")
+            .args(["import", "entries"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{}: {stderr}", file.display());
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(stderr.contains("错误："), "{stderr}");
+        assert!(!stderr.to_lowercase().contains("backtrace"), "{stderr}");
+        assert!(!stderr.contains("Caused by"), "{stderr}");
+        assert!(all_chinese(&stderr), "{stderr}");
+    }
 }

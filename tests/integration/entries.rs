@@ -220,7 +220,7 @@ async fn the_lookup_finds_parts_of_names_aliases_codes_and_hosts(app: TestApp) {
 async fn a_lookup_with_no_hit_says_absence_is_not_proof_of_safety(app: TestApp) {
     let (status, page) = app.get("/search?q=钱多多").await;
     assert_eq!(status, 200);
-    assert!(page.contains("名单中没有与“钱多多”相符的记录。"));
+    assert!(page.contains("名单中没有与“<bdi>钱多多</bdi>”相符的记录。"));
     assert!(page.contains("未列入名单不代表该平台合法合规。"));
     assert!(page.contains("110"));
     assert!(page.contains("查询时间"));

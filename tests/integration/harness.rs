@@ -352,12 +352,15 @@ impl TestApp {
                 (config, Some(dir))
             }
         };
+        // Bound first, as `serve` does: links are made from the configured base URL only,
+        // which defaults to the listen address.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
         let mut config = Self::config(&db, search, clock.clone());
+        config.base_url = Some(format!("http://{addr}"));
         tweak(&mut config);
         let app = App::start(config).await.expect("app starts");
         let state = app.state.clone();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let admin_addr = admin.local_addr().unwrap();
         tokio::spawn(app.serve(listener, Some(admin), std::future::pending()));
@@ -451,6 +454,71 @@ impl TestApp {
     pub fn today(&self) -> time::Date {
         self.clock.today()
     }
+
+    /// Sends `request` as it is (any bytes, any headers) on a fresh connection and reads the
+    /// answer until the server closes it.
+    pub async fn raw(&self, request: &[u8]) -> RawAnswer {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut bytes = Vec::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.read_to_end(&mut bytes),
+        )
+        .await
+        .expect("the server answers and closes within 10 s")
+        .unwrap();
+        RawAnswer::parse(&bytes)
+    }
+}
+
+/// An HTTP/1.1 answer read off the wire.
+#[derive(Debug)]
+pub struct RawAnswer {
+    pub status: u16,
+    /// Header lines, lower-cased.
+    pub headers: String,
+    pub body: String,
+}
+
+impl RawAnswer {
+    fn parse(bytes: &[u8]) -> RawAnswer {
+        let split = bytes
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or(bytes.len());
+        let head = String::from_utf8_lossy(&bytes[..split]).to_lowercase();
+        let mut body = bytes.get(split + 4..).unwrap_or_default().to_vec();
+        if head.contains("transfer-encoding: chunked") {
+            body = dechunk(&body);
+        }
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        RawAnswer {
+            status,
+            headers: head,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+}
+
+fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = eol + 2;
+        out.extend_from_slice(&rest[start..(start + size).min(rest.len())]);
+        rest = rest.get(start + size + 2..).unwrap_or_default();
+    }
+    out
 }
 
 /// Writes entries through the import's identity rules, in one transaction.
@@ -545,11 +613,9 @@ pub async fn import_file(
     let mut report = jingshi::import::Report::default();
     let result = import::import_file(store, file, &options, &mut report, &|_, _| {}).await;
     let mut text = String::new();
-    for w in &report.warnings {
-        text.push_str(&format!("警告 {w}\n"));
-    }
-    for e in &report.errors {
-        text.push_str(&format!("错误 {e}\n"));
+    for line in report.lines() {
+        text.push_str(&line);
+        text.push('\n');
     }
     (result, text)
 }

@@ -24,6 +24,13 @@ async fn the_copy_schema_names_every_table_and_column(app: TestApp) {
     );
 }
 
+/// An API answer as text, without the site's own address in its links: two sites on two
+/// addresses give the same answer.
+async fn answer(site: &TestApp, path: &str) -> String {
+    let json = site.get_json(path).await.1.to_string();
+    json.replace(&format!("http://{}", site.addr), "")
+}
+
 fn jingshi() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_jingshi"));
     c.env("RUST_LOG", "warn");
@@ -92,9 +99,9 @@ async fn migrate_data_moves_the_demo_database_to_postgres_and_can_run_again() {
     }
     store.close().await;
     let moved = TestApp::on_db(target).await;
-    let (_, from_sqlite) = source.get_json("/api/v1/entries?per_page=100").await;
-    let (_, from_postgres) = moved.get_json("/api/v1/entries?per_page=100").await;
-    assert_eq!(from_sqlite, from_postgres);
+    let all = "/api/v1/entries?per_page=100";
+    assert_eq!(answer(&source, all).await, answer(&moved, all).await);
+    let (_, from_sqlite) = source.get_json(all).await;
     let id = from_sqlite["items"][0]["id"].as_i64().unwrap();
     assert_eq!(
         source.get(&format!("/entries/{id}")).await.1,
@@ -208,8 +215,8 @@ async fn a_sqlite_backup_restores_to_the_same_site() {
         "/api/v1/articles?per_page=100",
     ] {
         assert_eq!(
-            app.get_json(path).await.1,
-            restored.get_json(path).await.1,
+            answer(&app, path).await,
+            answer(&restored, path).await,
             "{path}"
         );
     }

@@ -6,7 +6,7 @@ use maud::{Markup, html};
 use super::entries::change_item;
 use super::{AdminCtx, csrf_field, layout};
 use crate::domain::dates::china_minute;
-use crate::import::{Decision, Problem};
+use crate::import::{Decision, Problems};
 use crate::store::{Change, ChangeSet};
 
 pub fn form(ctx: &AdminCtx<'_>, error: Option<&str>) -> Markup {
@@ -46,8 +46,23 @@ pub struct PreviewPage<'a> {
     pub file_name: &'a str,
     pub token: &'a str,
     pub rows: Vec<PreviewRow>,
-    pub errors: &'a [Problem],
-    pub warnings: &'a [Problem],
+    pub errors: &'a Problems,
+    pub warnings: &'a Problems,
+}
+
+/// Rows listed one by one at most; a large file's preview stays a page a browser can show.
+const ROWS_SHOWN: usize = 1000;
+
+/// Problems of one kind, then how many were left out.
+fn problems(label: &str, list: &Problems) -> Markup {
+    html! {
+        ul.problems {
+            @for p in list.shown() { li { (label) " " (p.to_string()) } }
+            @if list.left_out() > 0 {
+                li { "……另有 " (list.left_out()) " 处未列出（共 " (list.total()) " 处）" }
+            }
+        }
+    }
 }
 
 pub fn preview(ctx: &AdminCtx<'_>, m: &PreviewPage<'_>) -> Markup {
@@ -73,19 +88,19 @@ pub fn preview(ctx: &AdminCtx<'_>, m: &PreviewPage<'_>) -> Markup {
                     " " a href="/admin/uploads" { "取消" }
                 }
             } @else {
-                p.form-error role="alert" { "文件有 " (m.errors.len()) " 处错误，整个文件不能导入，未写入任何内容。请修改后重新上传。" }
-                ul.problems { @for p in m.errors { li { "错误 " (p.to_string()) } } }
+                p.form-error role="alert" { "文件有 " (m.errors.total()) " 处错误，整个文件不能导入，未写入任何内容。请修改后重新上传。" }
+                (problems("错误", m.errors))
             }
             @if !m.warnings.is_empty() {
                 h2 { "提示" }
-                ul.problems { @for p in m.warnings { li { "警告 " (p.to_string()) } } }
+                (problems("警告", m.warnings))
             }
             h2 { "逐行结果" }
             div.table-wrap {
                 table {
                     thead { tr { th scope="col" { "行号" } th scope="col" { "主体名称" } th scope="col" { "结果" } } }
                     tbody {
-                        @for r in &m.rows {
+                        @for r in m.rows.iter().take(ROWS_SHOWN) {
                             tr {
                                 td { (r.row) }
                                 td { (r.name) }
@@ -101,6 +116,9 @@ pub fn preview(ctx: &AdminCtx<'_>, m: &PreviewPage<'_>) -> Markup {
                         }
                     }
                 }
+            }
+            @if m.rows.len() > ROWS_SHOWN {
+                p.muted { "只列出前 " (ROWS_SHOWN) " 行，另有 " (m.rows.len() - ROWS_SHOWN) " 行未列出。" }
             }
         },
     )

@@ -152,7 +152,7 @@ pub async fn receive(
         &Who::user(&staff.user, &address),
         Action::UploadPreview,
         &display,
-        &format!("{} 行，{} 处错误", rows.len(), errors.len()),
+        &format!("{} 行，{} 处错误", rows.len(), errors.total()),
         state.clock.now(),
     )
     .await?;

@@ -3,7 +3,7 @@ use axum::extract::{Path, State};
 use serde::Serialize;
 
 use crate::domain::dates::iso;
-use crate::lookup::{self, AnalyzedQuery};
+use crate::lookup::{self, AnalyzedQuery, IndexLag};
 use crate::store::{Entry, EntrySort, Public};
 use crate::web::error::visible;
 use crate::web::params::{Params, limit_offset};
@@ -59,9 +59,33 @@ pub struct EntryPage {
     /// Present only when the search engine could not answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     notice: Option<&'static str>,
+    /// Present only on a lookup while the search index is behind the database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index_behind: Option<IndexBehind>,
     /// With `after`: the `after` of the next page, when there may be one.
     #[serde(skip_serializing_if = "Option::is_none")]
     next_after: Option<i64>,
+}
+
+/// The search index is behind: exact identities (whole name, alias, credit code, website,
+/// phone) are current, parts of names and pinyin may miss the newest entries.
+#[derive(Serialize)]
+pub struct IndexBehind {
+    rebuilding: bool,
+    pending: i64,
+    lag_seconds: i64,
+    notice: String,
+}
+
+impl From<IndexLag> for IndexBehind {
+    fn from(l: IndexLag) -> Self {
+        IndexBehind {
+            rebuilding: l.rebuilding,
+            pending: l.pending,
+            lag_seconds: l.seconds,
+            notice: l.notice(),
+        }
+    }
 }
 
 pub async fn list_entries(
@@ -75,13 +99,15 @@ pub async fn list_entries(
     let today = state.clock.today();
     let mut next_after = None;
     let mut verdict = None;
+    let mut index_behind = None;
     let (total, items, degraded) = match params.q()? {
         // A lookup: the same answer as the search page.
         Some(q) => {
+            let query = AnalyzedQuery::new(q);
             let found = lookup::find_entries(
                 &state.store,
                 &state.search,
-                &AnalyzedQuery::new(q),
+                &query,
                 &filters,
                 page,
                 per_page,
@@ -89,6 +115,11 @@ pub async fn list_entries(
             )
             .await?;
             verdict = Some(found.verdict.key());
+            if !query.is_empty() {
+                index_behind = lookup::index_lag(&state.store, &state.search, state.clock.now())
+                    .await?
+                    .map(IndexBehind::from);
+            }
             let items = found
                 .hits
                 .into_iter()
@@ -124,6 +155,7 @@ pub async fn list_entries(
         per_page,
         items,
         notice: degraded.then_some("检索服务暂时不可用，结果来自简易查询，可能不完整"),
+        index_behind,
         next_after,
     }))
 }

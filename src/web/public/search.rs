@@ -1,5 +1,4 @@
 use axum::extract::State;
-use axum::http::HeaderMap;
 use maud::Markup;
 
 use crate::domain::dates::china_minute;
@@ -16,10 +15,9 @@ const PER_PAGE: u32 = 20;
 pub async fn search(
     State(state): State<AppState>,
     page_request: PageRequest,
-    headers: HeaderMap,
     params: Params,
 ) -> Result<Markup> {
-    let q = params.q()?.unwrap_or("").to_string();
+    let typed = params.q()?.unwrap_or("");
     let page_no = params.page()?;
     let tab = match params.get("tab") {
         None | Some("entries") => Tab::Entries,
@@ -27,7 +25,9 @@ pub async fn search(
         Some(_) => return Err(Error::BadRequest("参数“tab”无法识别。".into())),
     };
     let filters = params.filters()?;
-    let query = AnalyzedQuery::new(&q);
+    let query = AnalyzedQuery::new(typed);
+    // The receipt states the query exactly as it was matched.
+    let q = query.raw.clone();
     let today = state.clock.today();
     let entry_page = if tab == Tab::Entries { page_no } else { 1 };
     let found = lookup::find_entries(
@@ -41,6 +41,11 @@ pub async fn search(
     )
     .await?;
     let articles = lookup::find_articles(&state.store, &state.search, &query, today).await?;
+    let index_lag = if query.is_empty() {
+        None
+    } else {
+        lookup::index_lag(&state.store, &state.search, state.clock.now()).await?
+    };
     let article_total = articles.len();
     let articles = if tab == Tab::Articles {
         articles
@@ -73,10 +78,11 @@ pub async fn search(
         })
         .collect();
     let model = SearchPage {
-        url: state.absolute_url(&headers, &format!("/search?q={}", urlencode(&q))),
-        readable_url: state.absolute_url(&headers, &format!("/search?q={}", readable_query(&q))),
+        url: state.url(&format!("/search?q={}", urlencode(&q))),
+        readable_url: state.url(&format!("/search?q={}", readable_query(&q))),
         searched: !query.is_empty(),
         hint: query.hint.clone(),
+        hidden_removed: params.hidden_removed(),
         q,
         tab,
         filters,
@@ -88,6 +94,7 @@ pub async fn search(
         capped: found.capped,
         facets: found.facets,
         degraded: found.degraded,
+        index_lag: index_lag.map(|l| l.notice()),
         articles,
         article_total,
         page: page_no,
