@@ -1582,70 +1582,81 @@ pub async fn withdraw(
     })
 }
 
-fn push_staff_entry_filter(qb: &mut QueryBuilder<Db>, f: &StaffFilter) {
+/// The two lists staff browse.
+#[derive(Clone, Copy)]
+enum StaffList {
+    Entries,
+    Articles,
+}
+
+/// Appends the staff list filter for `list`: the publication state and the folded text for
+/// both; list, category and status for entries; the kind for articles.
+fn push_staff_filter(qb: &mut QueryBuilder<Db>, list: StaffList, f: &StaffFilter) {
     qb.push(" WHERE 1 = 1");
     if let Some(p) = f.publication {
         qb.push(" AND publication = ").push_bind(p);
     }
-    if let Some(l) = f.list {
-        qb.push(" AND list_kind = ").push_bind(l);
-    }
-    if let Some(cat) = f.category {
-        qb.push(" AND category = ").push_bind(cat);
-    }
-    if let Some(s) = f.status {
-        qb.push(" AND status = ").push_bind(s);
+    match list {
+        StaffList::Entries => {
+            if let Some(l) = f.list {
+                qb.push(" AND list_kind = ").push_bind(l);
+            }
+            if let Some(cat) = f.category {
+                qb.push(" AND category = ").push_bind(cat);
+            }
+            if let Some(s) = f.status {
+                qb.push(" AND status = ").push_bind(s);
+            }
+        }
+        StaffList::Articles => {
+            if let Some(k) = f.kind {
+                qb.push(" AND kind = ").push_bind(k);
+            }
+        }
     }
     if let Some(q) = &f.q {
         qb.push(" AND search_text LIKE ");
         qb.push_bind(format!("%{}%", like_escape(q)));
         qb.push(" ESCAPE '\\'");
     }
+}
+
+/// One page of a staff list (every publication state), newest change first, and how many
+/// match in all.
+async fn staff_page<R, T>(
+    c: &mut Conn,
+    list: StaffList,
+    mut qb: QueryBuilder<Db>,
+    f: &StaffFilter,
+    what: &'static str,
+) -> Result<(i64, Vec<T>)>
+where
+    R: for<'r> FromRow<'r, DbRow>,
+    T: From<R>,
+{
+    let mut count = QueryBuilder::<Db>::new(match list {
+        StaffList::Entries => "SELECT COUNT(*) FROM entries",
+        StaffList::Articles => "SELECT COUNT(*) FROM articles",
+    });
+    push_staff_filter(&mut count, list, f);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *c).await?;
+    push_staff_filter(&mut qb, list, f);
+    qb.push(" ORDER BY updated_at DESC, id DESC LIMIT ")
+        .push_bind(f.limit)
+        .push(" OFFSET ")
+        .push_bind(f.offset);
+    let rows = qb.build().fetch_all(&mut *c).await?;
+    Ok((total, decode::<R, T>(&rows, what)))
 }
 
 /// Entries in every publication state, for staff, newest change first.
 pub async fn staff_entries(c: &mut Conn, f: &StaffFilter) -> Result<(i64, Vec<Entry>)> {
-    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM entries");
-    push_staff_entry_filter(&mut count, f);
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *c).await?;
-    let mut qb = entry_select();
-    push_staff_entry_filter(&mut qb, f);
-    qb.push(" ORDER BY updated_at DESC, id DESC LIMIT ")
-        .push_bind(f.limit)
-        .push(" OFFSET ")
-        .push_bind(f.offset);
-    let rows = qb.build().fetch_all(&mut *c).await?;
-    Ok((total, decode::<EntryRow, Entry>(&rows, "entry")))
-}
-
-fn push_staff_article_filter(qb: &mut QueryBuilder<Db>, f: &StaffFilter) {
-    qb.push(" WHERE 1 = 1");
-    if let Some(p) = f.publication {
-        qb.push(" AND publication = ").push_bind(p);
-    }
-    if let Some(k) = f.kind {
-        qb.push(" AND kind = ").push_bind(k);
-    }
-    if let Some(q) = &f.q {
-        qb.push(" AND search_text LIKE ");
-        qb.push_bind(format!("%{}%", like_escape(q)));
-        qb.push(" ESCAPE '\\'");
-    }
+    staff_page::<EntryRow, Entry>(c, StaffList::Entries, entry_select(), f, "entry").await
 }
 
 /// Articles in every publication state, for staff.
 pub async fn staff_articles(c: &mut Conn, f: &StaffFilter) -> Result<(i64, Vec<Article>)> {
-    let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM articles");
-    push_staff_article_filter(&mut count, f);
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *c).await?;
-    let mut qb = article_select();
-    push_staff_article_filter(&mut qb, f);
-    qb.push(" ORDER BY updated_at DESC, id DESC LIMIT ")
-        .push_bind(f.limit)
-        .push(" OFFSET ")
-        .push_bind(f.offset);
-    let rows = qb.build().fetch_all(&mut *c).await?;
-    Ok((total, decode::<ArticleRow, Article>(&rows, "article")))
+    staff_page::<ArticleRow, Article>(c, StaffList::Articles, article_select(), f, "article").await
 }
 
 pub async fn article_by_id(c: &mut Conn, id: i64) -> Result<Option<Article>> {

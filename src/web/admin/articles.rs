@@ -25,7 +25,7 @@ use crate::web::attachments::{MAX_SIZE, clean_name, path_of, sniff};
 use crate::web::client::ClientAddr;
 use crate::web::params::{Params, limit_offset};
 use crate::web::{AppState, Error};
-use crate::workflow::{self, By, Draft, Expected, Proposal, slug};
+use crate::workflow::{self, By, Draft, Proposal, slug};
 
 const PER_PAGE: u32 = 30;
 
@@ -585,60 +585,4 @@ pub async fn attachment(
     let id = raw.parse::<i64>().map_err(|_| Error::NotFound)?;
     let a = state.store.attachment(id).await?.ok_or(Error::NotFound)?;
     crate::web::attachments::serve(&state, &a).await
-}
-
-pub async fn restore(
-    State(state): State<AppState>,
-    staff: Staff,
-    ClientAddr(address): ClientAddr,
-    Path((raw, revision)): Path<(String, String)>,
-) -> Result<Response, Error> {
-    let article = load(&state, &raw).await?;
-    let revision_id: i64 = revision.parse().map_err(|_| Error::NotFound)?;
-    let revisions = state.store.revisions(Entity::Article, article.id).await?;
-    let snaps = super::history::snapshots(&revisions, &crate::store::snapshot(&article.data));
-    let data: ArticleData = snaps
-        .iter()
-        .find(|(r, _)| r.id == revision_id)
-        .and_then(|(_, json)| serde_json::from_str(json).ok())
-        .ok_or(Error::NotFound)?;
-    let when = revisions
-        .iter()
-        .find(|r| r.id == revision_id)
-        .map(|r| crate::domain::dates::china_minute(r.changed_at))
-        .unwrap_or_default();
-    let by = By {
-        user: &staff.user,
-        address: &address,
-    };
-    let reload = format!("/admin/articles/{}", article.id);
-    let note = format!("恢复为 {when} 的版本");
-    match workflow::save(
-        &state.store,
-        &state.clock,
-        by,
-        Draft {
-            entity: Entity::Article,
-            id: Some(article.id),
-            proposal: &Proposal::Article(data),
-            note: &note,
-            expected: Expected::Live {
-                version: article.version,
-            },
-        },
-    )
-    .await
-    {
-        Ok(_) => Ok(done(
-            &state,
-            &staff,
-            "已按所选版本生成修改草稿，请核对后提交审核。",
-            &reload,
-        )
-        .await),
-        Err(e) => {
-            refusal(e, &reload)?;
-            Ok(axum::response::Redirect::to(&reload).into_response())
-        }
-    }
 }

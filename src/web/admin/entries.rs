@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::{Staff, done};
 use crate::domain::entry::{EntryData, Field};
@@ -580,62 +580,6 @@ pub async fn withdraw(
                 &reason,
                 &errors,
             )))
-        }
-    }
-}
-
-pub async fn restore(
-    State(state): State<AppState>,
-    staff: Staff,
-    ClientAddr(address): ClientAddr,
-    Path((raw, revision)): Path<(String, String)>,
-) -> Result<Response, Error> {
-    let entry = load(&state, &raw).await?;
-    let revision_id: i64 = revision.parse().map_err(|_| Error::NotFound)?;
-    let revisions = state.store.revisions(Entity::Entry, entry.id).await?;
-    let snapshots = super::history::snapshots(&revisions, &crate::store::snapshot(&entry.data));
-    let data: EntryData = snapshots
-        .iter()
-        .find(|(r, _)| r.id == revision_id)
-        .and_then(|(_, json)| serde_json::from_str(json).ok())
-        .ok_or(Error::NotFound)?;
-    let when = revisions
-        .iter()
-        .find(|r| r.id == revision_id)
-        .map(|r| crate::domain::dates::china_minute(r.changed_at))
-        .unwrap_or_default();
-    let by = By {
-        user: &staff.user,
-        address: &address,
-    };
-    let reload = format!("/admin/entries/{}", entry.id);
-    let note = format!("恢复为 {when} 的版本");
-    match workflow::save(
-        &state.store,
-        &state.clock,
-        by,
-        Draft {
-            entity: Entity::Entry,
-            id: Some(entry.id),
-            proposal: &Proposal::Entry(data),
-            note: &note,
-            expected: Expected::Live {
-                version: entry.version,
-            },
-        },
-    )
-    .await
-    {
-        Ok(_) => Ok(done(
-            &state,
-            &staff,
-            "已按所选版本生成修改草稿，请核对后提交审核。",
-            &reload,
-        )
-        .await),
-        Err(e) => {
-            refusal(e, &reload)?;
-            Ok(Redirect::to(&reload).into_response())
         }
     }
 }

@@ -2,16 +2,19 @@
 //! (fields, and a line diff of an article's Markdown), and any one restored as a new change.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
-use super::Staff;
+use super::entries::refusal;
+use super::{Staff, done};
 use crate::domain::article::ArticleData;
+use crate::domain::dates::china_minute;
 use crate::domain::entry::EntryData;
 use crate::store::{Entity, Revision, snapshot};
 use crate::views::admin::history::{self as views, HistoryPage};
+use crate::web::client::ClientAddr;
 use crate::web::params::Params;
 use crate::web::{AppState, Error};
-use crate::workflow::diff;
+use crate::workflow::{self, By, Draft, Expected, Proposal, diff};
 
 /// Each revision (newest first) with the content it left: its own snapshot, or — for
 /// revisions kept before snapshots were — the `previous` of the next newer one, or the live
@@ -107,4 +110,109 @@ pub async fn article(
         body,
     };
     Ok(views::page(&staff.ctx(&state, "/admin/articles"), &page).into_response())
+}
+
+/// The item a revision is restored into.
+struct Restoring {
+    entity: Entity,
+    id: i64,
+    version: i64,
+    /// Its live content, as a snapshot.
+    current: String,
+    /// Its admin page.
+    page: String,
+}
+
+/// Restores one revision as a new change of the item, which then goes through review.
+async fn restore(
+    state: &AppState,
+    staff: &Staff,
+    address: &str,
+    item: Restoring,
+    revision: &str,
+    proposal: impl Fn(&str) -> Option<Proposal>,
+) -> Result<Response, Error> {
+    let revision_id: i64 = revision.parse().map_err(|_| Error::NotFound)?;
+    let revisions = state.store.revisions(item.entity, item.id).await?;
+    let (chosen, content) = snapshots(&revisions, &item.current)
+        .into_iter()
+        .find(|(r, _)| r.id == revision_id)
+        .ok_or(Error::NotFound)?;
+    let proposal = proposal(&content).ok_or(Error::NotFound)?;
+    let note = format!("恢复为 {} 的版本", china_minute(chosen.changed_at));
+    let saved = workflow::save(
+        &state.store,
+        &state.clock,
+        By {
+            user: &staff.user,
+            address,
+        },
+        Draft {
+            entity: item.entity,
+            id: Some(item.id),
+            proposal: &proposal,
+            note: &note,
+            expected: Expected::Live {
+                version: item.version,
+            },
+        },
+    )
+    .await;
+    match saved {
+        Ok(_) => Ok(done(
+            state,
+            staff,
+            "已按所选版本生成修改草稿，请核对后提交审核。",
+            &item.page,
+        )
+        .await),
+        Err(e) => {
+            refusal(e, &item.page)?;
+            Ok(Redirect::to(&item.page).into_response())
+        }
+    }
+}
+
+pub async fn restore_entry(
+    State(state): State<AppState>,
+    staff: Staff,
+    ClientAddr(address): ClientAddr,
+    Path((raw, revision)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let entry = super::entries::load(&state, &raw).await?;
+    let item = Restoring {
+        entity: Entity::Entry,
+        id: entry.id,
+        version: entry.version,
+        current: snapshot(&entry.data),
+        page: format!("/admin/entries/{}", entry.id),
+    };
+    restore(&state, &staff, &address, item, &revision, |json| {
+        serde_json::from_str::<EntryData>(json)
+            .ok()
+            .map(Proposal::Entry)
+    })
+    .await
+}
+
+pub async fn restore_article(
+    State(state): State<AppState>,
+    staff: Staff,
+    ClientAddr(address): ClientAddr,
+    Path((raw, revision)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let article = super::articles::load(&state, &raw).await?;
+    let item = Restoring {
+        entity: Entity::Article,
+        id: article.id,
+        version: article.version,
+        current: snapshot(&article.data),
+        page: format!("/admin/articles/{}", article.id),
+    };
+    restore(&state, &staff, &address, item, &revision, |json| {
+        serde_json::from_str::<ArticleData>(json)
+            .ok()
+            .map(Proposal::Article)
+    })
+    .await
 }

@@ -126,7 +126,7 @@ pub fn routes() -> Vec<AdminRoute> {
         route(
             "/admin/entries/{id}/restore/{revision}",
             editor,
-            post(entries::restore),
+            post(history::restore_entry),
         ),
         route("/admin/articles", editor, get(articles::list)),
         route(
@@ -153,7 +153,7 @@ pub fn routes() -> Vec<AdminRoute> {
         route(
             "/admin/articles/{id}/restore/{revision}",
             editor,
-            post(articles::restore),
+            post(history::restore_article),
         ),
         route(
             "/admin/articles/{id}/attachments",
