@@ -2,7 +2,7 @@
 
 use maud::{Markup, PreEscaped, html};
 
-use super::{AdminCtx, FieldErrors, csrf_field, field, layout};
+use super::{AdminCtx, FieldErrors, csrf_field, error_summary, field, layout, title_with_errors};
 use crate::staff::password::MIN_LEN;
 use crate::store::User;
 
@@ -16,11 +16,30 @@ pub struct AccountPage<'a> {
 
 pub fn page(ctx: &AdminCtx<'_>, m: &AccountPage<'_>) -> Markup {
     let u = m.user;
+    let fields = [
+        (
+            "old_password",
+            "f-old_password".to_string(),
+            "原密码".to_string(),
+        ),
+        ("password", "f-password".into(), "新密码".into()),
+        (
+            "password_again",
+            "f-password_again".into(),
+            "再次输入新密码".into(),
+        ),
+        (
+            "password_current",
+            "f-password_current".into(),
+            "确认密码".into(),
+        ),
+    ];
     layout(
         ctx,
-        "我的账户",
+        &title_with_errors(&m.errors, "我的账户"),
         html! {
             h1 { "我的账户" }
+            (error_summary(&m.errors, &fields))
             dl.record {
                 div { dt { "用户名" } dd { (u.username) } }
                 @if !u.display_name.is_empty() { div { dt { "姓名" } dd { (u.display_name) } } }
@@ -71,11 +90,11 @@ pub struct TotpEnrolPage<'a> {
 pub fn totp_enrol(ctx: &AdminCtx<'_>, m: &TotpEnrolPage<'_>) -> Markup {
     layout(
         ctx,
-        "启用两步验证",
+        &title_with_errors(&m.errors, "启用两步验证"),
         html! {
             h1 { "启用两步验证" }
             @if m.required {
-                p.form-error role="alert" { "系统要求管理员使用两步验证。请先完成设置，才能继续使用管理功能。" }
+                div.form-error role="alert" { "系统要求管理员使用两步验证。请先完成设置，才能继续使用管理功能。" }
             }
             ol.steps {
                 li { "在手机上安装支持 TOTP 的验证器应用（如各类“身份验证器”应用）。" }
@@ -98,7 +117,7 @@ pub fn totp_enrol(ctx: &AdminCtx<'_>, m: &TotpEnrolPage<'_>) -> Markup {
 pub fn recovery_codes(ctx: &AdminCtx<'_>, codes: &[String]) -> Markup {
     layout(
         ctx,
-        "恢复码",
+        "两步验证已启用：恢复码",
         html! {
             h1 { "两步验证已启用" }
             p { strong { "请立即抄写或打印以下恢复码，并妥善保管。" }

@@ -4,7 +4,10 @@
 use maud::{Markup, html};
 
 use super::entries::publication_badge;
-use super::{AdminCtx, FieldErrors, csrf_field, layout};
+use super::{
+    AdminCtx, FieldErrors, csrf_field, error_summary, field, layout, table_region, text_area,
+    title_with_errors,
+};
 use crate::domain::ArticleKind;
 use crate::domain::dates::china_minute;
 use crate::store::{Article, Attachment, Change, Entry, Revision};
@@ -31,23 +34,27 @@ pub fn list(ctx: &AdminCtx<'_>, m: &ArticleListPage) -> Markup {
         "文章",
         html! {
             h1 { "文章" }
-            p { a.button href="/admin/articles/new" { "新建文章" } }
+            p.no-print { a.button href="/admin/articles/new" { "新建文章" } }
             p.result-count role="status" { "共 " strong { (m.total) } " 篇" }
-            div.table-wrap {
-                table {
-                    caption.visually-hidden { "文章" }
-                    thead { tr { th scope="col" { "标题" } th scope="col" { "类别" } th scope="col" { "发布" } th scope="col" { "最近修改" } } }
-                    tbody {
-                        @for a in &m.articles {
-                            tr {
-                                td { a href={ "/admin/articles/" (a.id) } { (a.data.title) } }
-                                td { (a.data.kind.label()) }
-                                td { (publication_badge(a.publication)) }
-                                td.nowrap { (china_minute(a.updated_at)) }
+            @if m.articles.is_empty() {
+                p.empty { "还没有文章。" }
+            } @else {
+                (table_region("文章列表", html! {
+                    table.list {
+                        caption.visually-hidden { "文章（第 " (m.page) " 页）" }
+                        thead { tr { th.wide scope="col" { "标题" } th scope="col" { "类别" } th scope="col" { "发布" } th scope="col" { "最近修改" } } }
+                        tbody {
+                            @for a in &m.articles {
+                                tr {
+                                    td { a href={ "/admin/articles/" (a.id) } { (a.data.title) } }
+                                    td { (a.data.kind.label()) }
+                                    td { (publication_badge(a.publication)) }
+                                    td.nowrap { (china_minute(a.updated_at)) }
+                                }
                             }
                         }
                     }
-                }
+                }))
             }
             (pagination(&base, m.page, m.total, m.per_page))
         },
@@ -93,20 +100,41 @@ fn input(
     value: &str,
     hint: Option<&str>,
 ) -> Markup {
-    super::field(errors, name, label, "text", value, hint)
+    field(errors, name, label, "text", value, hint)
+}
+
+/// The fields of the article form in their order, for the summary of messages.
+fn article_fields() -> Vec<(&'static str, String, String)> {
+    [
+        ("kind", "f-kind", "类别"),
+        ("title", "f-title", "标题"),
+        ("slug", "f-slug", "地址名"),
+        ("summary", "f-summary", "摘要"),
+        ("body_md", "f-body", "正文"),
+        ("tags", "f-tags", "标签"),
+        ("doc_no", "f-doc_no", "文号"),
+        ("published_on", "f-published_on", "发布日期"),
+        ("related", "f-find", "相关名单条目"),
+        ("note", "f-note", "更新说明"),
+    ]
+    .into_iter()
+    .map(|(name, id, label)| (name, id.to_string(), label.to_string()))
+    .collect()
 }
 
 pub fn form(ctx: &AdminCtx<'_>, m: &ArticleFormPage<'_>) -> Markup {
     let f = &m.form;
-    let err = |k: &str| m.errors.get(k);
+    let body_hint =
+        "**加粗**、## 小标题、- 列表；插入图片：先在文章页面上传附件，再复制其插入代码。";
     layout(
         ctx,
-        m.title,
+        &title_with_errors(
+            &m.errors,
+            &super::entries::item_title(m.title, &m.action, Some(&f.title)),
+        ),
         html! {
             h1 { (m.title) }
-            @if !m.errors.is_empty() {
-                p.form-error role="alert" { "有 " (m.errors.0.len()) " 处需要修改，见下方各栏的提示。" }
-            }
+            (error_summary(&m.errors, &article_fields()))
             form method="post" action=(m.action) {
                 (csrf_field(ctx.csrf))
                 @for (name, value) in &m.expected { input type="hidden" name=(name) value=(value); }
@@ -126,17 +154,8 @@ pub fn form(ctx: &AdminCtx<'_>, m: &ArticleFormPage<'_>) -> Markup {
                     p { "地址名：" code { (f.slug) } " " span.help { "（已创建的文章不能修改地址名）" } }
                     input type="hidden" name="slug" value=(f.slug);
                 }
-                div.form-field.has-error[err("summary").is_some()] {
-                    label for="f-summary" { "摘要" }
-                    textarea #f-summary name="summary" rows="2" { (f.summary) }
-                    @if let Some(e) = err("summary") { p.field-error { (e) } }
-                }
-                div.form-field.has-error[err("body_md").is_some()] {
-                    label for="f-body" { "正文（Markdown）" }
-                    textarea #f-body name="body_md" rows="16" aria-describedby="f-body-hint" { (f.body_md) }
-                    @if let Some(e) = err("body_md") { p.field-error { (e) } }
-                    p.help #f-body-hint { "**加粗**、## 小标题、- 列表；插入图片：先在文章页面上传附件，再复制其插入代码。" }
-                }
+                (text_area(&m.errors, "summary", "f-summary", html! { "摘要" }, &f.summary, 2, None))
+                (text_area(&m.errors, "body_md", "f-body", html! { "正文（Markdown）" }, &f.body_md, 16, Some(body_hint)))
                 @if let Some(body) = &m.preview {
                     section.preview aria-label="正文预览" {
                         h2 { "预览" }
@@ -145,11 +164,7 @@ pub fn form(ctx: &AdminCtx<'_>, m: &ArticleFormPage<'_>) -> Markup {
                 }
                 (input(&m.errors, "tags", "标签", &f.tags, Some("多个用“、”或逗号分隔")))
                 (input(&m.errors, "doc_no", "文号", &f.doc_no, None))
-                div.form-field.has-error[err("published_on").is_some()] {
-                    label for="f-published_on" { "发布日期" }
-                    input #f-published_on type="date" name="published_on" value=(f.published_on);
-                    @if let Some(e) = err("published_on") { p.field-error { (e) } }
-                }
+                (field(&m.errors, "published_on", "发布日期", "date", &f.published_on, None))
                 fieldset {
                     legend { "相关名单条目" }
                     @if f.related.is_empty() { p.help { "尚未关联条目。" } }
@@ -173,9 +188,10 @@ pub fn form(ctx: &AdminCtx<'_>, m: &ArticleFormPage<'_>) -> Markup {
                     @if !m.find.is_empty() && m.found.is_empty() { p.help { "没有找到匹配的条目。" } }
                 }
                 (super::entries::note_field(&f.note, m.note_required, &m.errors))
-                button.secondary type="submit" name="step" value="preview" { "预览" }
-                " "
-                button type="submit" name="step" value="save" { "保存草稿" }
+                div.form-actions {
+                    button.secondary type="submit" name="step" value="preview" { "预览" }
+                    button type="submit" name="step" value="save" { "保存草稿" }
+                }
             }
         },
     )
@@ -209,7 +225,7 @@ pub fn show(ctx: &AdminCtx<'_>, m: &ArticlePage<'_>) -> Markup {
                 p { a href={ "/articles/" (a.data.slug) } { "公开页面" } }
             }
             @if let Some(at) = a.withdrawn_at {
-                p.form-error { "已于 " (china_minute(at)) " 撤回：" (a.withdrawal_reason) }
+                div.form-error { "已于 " (china_minute(at)) " 撤回：" (a.withdrawal_reason) }
             }
             @if let Some(c) = m.open {
                 section.block.open-change {
@@ -218,7 +234,7 @@ pub fn show(ctx: &AdminCtx<'_>, m: &ArticlePage<'_>) -> Markup {
                     p { a.button href={ "/admin/changes/" (c.id) } { "查看并处理这项修改" } }
                 }
             }
-            section.block {
+            section.block.no-print {
                 h2 { "操作" }
                 ul.admin-links {
                     li { a href={ "/admin/articles/" (a.id) "/edit" } { "编辑" } }
@@ -245,11 +261,15 @@ pub fn show(ctx: &AdminCtx<'_>, m: &ArticlePage<'_>) -> Markup {
                         }
                     }
                 }
-                @if let Some(e) = m.errors.get("file") { p.field-error role="alert" { (e) } }
-                form method="post" action=(upload) enctype="multipart/form-data" {
-                    div.form-field {
+                form.no-print method="post" action=(upload) enctype="multipart/form-data" {
+                    div.form-field.has-error[m.errors.get("file").is_some()] {
                         label for="f-file" { "上传附件（PDF 或图片，最大 10 MB）" }
-                        input #f-file type="file" name="file" accept=".pdf,.png,.jpg,.jpeg,.gif,.webp";
+                        @if let Some(e) = m.errors.get("file") {
+                            p.field-error #f-file-error role="alert" { span.visually-hidden { "错误：" } (e) }
+                        }
+                        input #f-file type="file" name="file" accept=".pdf,.png,.jpg,.jpeg,.gif,.webp"
+                            aria-invalid=[m.errors.get("file").map(|_| "true")]
+                            aria-describedby=[m.errors.get("file").map(|_| "f-file-error")];
                     }
                     button type="submit" { "上传" }
                 }
@@ -275,22 +295,27 @@ pub fn withdraw_confirm(
     reason: &str,
     errors: &FieldErrors,
 ) -> Markup {
+    let fields = [("reason", "f-reason".to_string(), "撤回原因".to_string())];
+    let label = html! { "撤回原因 " span.required { "（必填，公众可见）" } };
     layout(
         ctx,
-        "撤回文章",
+        &title_with_errors(errors, &format!("撤回文章：{}", a.data.title)),
         html! {
+            nav.breadcrumb aria-label="位置" { a href="/admin/articles" { "文章" } " › " a href={ "/admin/articles/" (a.id) } { (a.data.title) } " › 撤回" }
             h1 { "确认撤回“" (a.data.title) "”？" }
-            p { "撤回后，文章内容不再公开；原地址显示“本文已撤回”及撤回时间和原因。" }
+            (error_summary(errors, &fields))
+            div.warning-box {
+                p { strong { "此操作立即生效。" } }
+                p { "撤回后，文章内容不再公开；原地址显示“本文已撤回”及撤回时间和原因。" }
+            }
             form method="post" action={ "/admin/articles/" (a.id) "/withdraw" } {
                 (csrf_field(ctx.csrf))
                 input type="hidden" name="version" value=(a.version);
-                div.form-field.has-error[errors.get("reason").is_some()] {
-                    label for="f-reason" { "撤回原因（必填，公众可见）" }
-                    textarea #f-reason name="reason" rows="2" { (reason) }
-                    @if let Some(e) = errors.get("reason") { p.field-error { (e) } }
+                (text_area(errors, "reason", "f-reason", label, reason, 2, None))
+                div.form-actions {
+                    button.danger type="submit" { "确认撤回" }
+                    a href={ "/admin/articles/" (a.id) } { "取消，返回文章" }
                 }
-                button.danger type="submit" { "确认撤回" }
-                " " a href={ "/admin/articles/" (a.id) } { "取消" }
             }
         },
     )

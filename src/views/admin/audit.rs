@@ -2,7 +2,7 @@
 
 use maud::{Markup, html};
 
-use super::{AdminCtx, layout};
+use super::{AdminCtx, layout, table_region};
 use crate::domain::dates::china_minute;
 use crate::staff::audit::{Action, label_of};
 use crate::store::AuditEntry;
@@ -39,7 +39,7 @@ pub fn page(ctx: &AdminCtx<'_>, m: &AuditPage) -> Markup {
         html! {
             h1 { "审计日志" }
             p.help { "记录所有登录、账户变更、导入和发布操作，只能追加，不能修改或删除。时间为北京时间。" }
-            form.filters method="get" action="/admin/audit" {
+            form.filters.no-print method="get" action="/admin/audit" {
                 div.field {
                     label for="f-actor" { "操作人" }
                     select #f-actor name="actor" {
@@ -70,9 +70,12 @@ pub fn page(ctx: &AdminCtx<'_>, m: &AuditPage) -> Markup {
                 }
             }
             p.result-count role="status" { "共 " strong { (m.total) } " 条 · " a href=(csv) { "下载 CSV" } }
-            div.table-wrap {
+            @if m.entries.is_empty() {
+                p.empty { "没有符合条件的记录。" a href="/admin/audit" { "清除条件" } }
+            } @else {
+            (table_region("审计记录", html! {
                 table.audit {
-                    caption.visually-hidden { "审计记录" }
+                    caption.visually-hidden { "审计记录（第 " (m.page) " 页）" }
                     thead { tr { th scope="col" { "时间" } th scope="col" { "操作人" } th scope="col" { "来源地址" }
                         th scope="col" { "操作" } th scope="col" { "对象" } th scope="col" { "摘要" } } }
                     tbody {
@@ -88,6 +91,7 @@ pub fn page(ctx: &AdminCtx<'_>, m: &AuditPage) -> Markup {
                         }
                     }
                 }
+            }))
             }
             (pagination(&base, m.page, m.total, m.per_page))
         },

@@ -15,10 +15,10 @@ pub struct Dashboard {
     pub published: Vec<Change>,
 }
 
-fn block(title: &str, empty: &str, items: &[Change]) -> Markup {
+fn block(id: &str, title: &str, empty: &str, items: &[Change]) -> Markup {
     html! {
-        section.block {
-            h2 { (title) " " span.muted { "（" (items.len()) "）" } }
+        section.block aria-labelledby=(id) {
+            h2 #(id) { (title) " " span.muted { "（" (items.len()) " 项）" } }
             @if items.is_empty() {
                 p.muted { (empty) }
             } @else {
@@ -38,18 +38,18 @@ pub fn page(ctx: &AdminCtx<'_>, d: &Dashboard) -> Markup {
         html! {
             h1 { "工作台" }
             p { "您好，" (user.shown_name()) "（" (user.role.label()) "）。" }
-            p.quick {
-                a.button href="/admin/entries/new" { "新建条目" } " "
-                a.button href="/admin/articles/new" { "新建文章" } " "
-                a href="/admin/uploads" { "上传表格" }
+            p.quick.form-actions.no-print {
+                a.button href="/admin/entries/new" { "新建条目" }
+                a.button href="/admin/articles/new" { "新建文章" }
+                a href="/admin/uploads" { "上传表格批量导入" }
             }
             @if user.role.allows(Role::Reviewer) {
-                (block("待我审核", "没有待审核的修改。", &d.to_review))
+                (block("to-review", "待我审核", "没有待审核的修改。", &d.to_review))
             }
-            (block("退回给我的", "没有被退回的修改。", &d.returned))
-            (block("我的草稿", "没有未提交的草稿。", &d.drafts))
-            (block("定时发布", "没有定时发布的修改。", &d.scheduled))
-            (block("最近发布", "最近没有发布。", &d.published))
+            (block("returned", "退回给我的", "没有被退回的修改。", &d.returned))
+            (block("drafts", "我的草稿", "没有未提交的草稿。", &d.drafts))
+            (block("scheduled", "定时发布", "没有定时发布的修改。", &d.scheduled))
+            (block("published", "最近发布", "最近没有发布。", &d.published))
         },
     )
 }

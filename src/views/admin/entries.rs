@@ -5,7 +5,10 @@ use std::collections::HashMap;
 
 use maud::{Markup, html};
 
-use super::{AdminCtx, FieldErrors, csrf_field, layout};
+use super::{
+    AdminCtx, FieldErrors, csrf_field, error_summary, field, layout, table_region, text_area,
+    title_with_errors,
+};
 use crate::domain::dates::{china_minute, iso};
 use crate::domain::entry::Field;
 use crate::domain::{Category, EntryStatus, ListKind, Publication, Role};
@@ -66,12 +69,11 @@ pub fn list(ctx: &AdminCtx<'_>, m: &EntryListPage) -> Markup {
         "名单条目",
         html! {
             h1 { "名单条目" }
-            p {
+            p.form-actions.no-print {
                 a.button href="/admin/entries/new" { "新建条目" }
-                " "
                 a href="/admin/uploads" { "上传表格批量导入" }
             }
-            form.filters method="get" action="/admin/entries" {
+            form.filters.no-print method="get" action="/admin/entries" {
                 div.field {
                     label for="f-q" { "名称、代码或网址" }
                     input #f-q type="search" name="q" value=(m.q);
@@ -98,24 +100,31 @@ pub fn list(ctx: &AdminCtx<'_>, m: &EntryListPage) -> Markup {
                 }
             }
             p.result-count role="status" { "共 " strong { (m.total) } " 条" }
-            div.table-wrap {
-                table {
-                    caption.visually-hidden { "名单条目" }
-                    thead { tr { th scope="col" { "编号" } th scope="col" { "主体名称" } th scope="col" { "名单类型" }
-                        th scope="col" { "状态" } th scope="col" { "发布" } th scope="col" { "最近修改" } } }
-                    tbody {
-                        @for e in &m.entries {
-                            tr {
-                                td { (e.id) }
-                                td { a href={ "/admin/entries/" (e.id) } { (e.data.name) } }
-                                td { (e.data.list.label()) }
-                                td { (e.data.status.label()) }
-                                td { (publication_badge(e.publication)) }
-                                td.nowrap { (china_minute(e.updated_at)) }
+            @if m.entries.is_empty() {
+                p.empty {
+                    @if m.query.is_empty() { "还没有名单条目。可以新建条目，或上传表格批量导入。" }
+                    @else { "没有符合条件的条目。请减少筛选条件，或 " a href="/admin/entries" { "清除条件" } "。" }
+                }
+            } @else {
+                (table_region("名单条目列表", html! {
+                    table.list {
+                        caption.visually-hidden { "名单条目（第 " (m.page) " 页）" }
+                        thead { tr { th scope="col" { "编号" } th.wide scope="col" { "主体名称" } th scope="col" { "名单类型" }
+                            th scope="col" { "状态" } th scope="col" { "发布" } th scope="col" { "最近修改" } } }
+                        tbody {
+                            @for e in &m.entries {
+                                tr {
+                                    td { (e.id) }
+                                    td { a href={ "/admin/entries/" (e.id) } { (e.data.name) } }
+                                    td { (e.data.list.label()) }
+                                    td { (e.data.status.label()) }
+                                    td { (publication_badge(e.publication)) }
+                                    td.nowrap { (china_minute(e.updated_at)) }
+                                }
                             }
                         }
                     }
-                }
+                }))
             }
             (pagination(&base, m.page, m.total, m.per_page))
         },
@@ -146,16 +155,28 @@ fn text_field(m: &EntryFormPage<'_>, f: Field, kind: &str, hint: Option<&str>) -
         .iter()
         .find(|(field, _)| field == name)
         .map(|(_, w)| w.as_str());
-    let described = match (error, warning, hint) {
-        (Some(_), _, _) => Some(format!("{id}-error")),
-        (None, Some(_), _) => Some(format!("{id}-warning")),
-        (None, None, Some(_)) => Some(format!("{id}-hint")),
-        _ => None,
-    };
+    let described: Vec<String> = [
+        error.map(|_| format!("{id}-error")),
+        warning.map(|_| format!("{id}-warning")),
+        hint.map(|_| format!("{id}-hint")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let described = (!described.is_empty()).then(|| described.join(" "));
     let required = f.required();
     html! {
         div.form-field.has-error[error.is_some()] {
             label for=(id) { (f.label()) @if required { " " span.required { "（必填）" } } }
+            @if let Some(h) = hint {
+                p.help id={ (id) "-hint" } { (h) }
+            }
+            @if let Some(e) = error {
+                p.field-error id={ (id) "-error" } { span.visually-hidden { "错误：" } (e) }
+            }
+            @if let Some(w) = warning {
+                p.field-warning id={ (id) "-warning" } { "提示：" (w) }
+            }
             @if kind == "textarea" {
                 textarea #(id) name=(name) rows="3" aria-invalid=[error.map(|_| "true")]
                     aria-describedby=[described.as_deref()] { (value) }
@@ -163,15 +184,18 @@ fn text_field(m: &EntryFormPage<'_>, f: Field, kind: &str, hint: Option<&str>) -
                 input #(id) type=(kind) name=(name) value=(value) aria-invalid=[error.map(|_| "true")]
                     aria-describedby=[described.as_deref()];
             }
-            @if let Some(e) = error {
-                p.field-error id={ (id) "-error" } { (e) }
-            } @else if let Some(w) = warning {
-                p.field-warning id={ (id) "-warning" } { "提示：" (w) }
-            } @else if let Some(h) = hint {
-                p.help id={ (id) "-hint" } { (h) }
-            }
         }
     }
+}
+
+/// The fields of the entry form in their order, for the summary of messages.
+fn entry_fields() -> Vec<(&'static str, String, String)> {
+    let mut v: Vec<_> = Field::ALL
+        .into_iter()
+        .map(|f| (f.key(), format!("f-{}", f.key()), f.label().to_string()))
+        .collect();
+    v.push(("note", "f-note".into(), "更新说明".into()));
+    v
 }
 
 fn select_field<T: Copy + PartialEq>(
@@ -196,12 +220,13 @@ pub fn form(ctx: &AdminCtx<'_>, m: &EntryFormPage<'_>) -> Markup {
     let multi = "可填多个，每行一个，或用“；”“、”分隔";
     layout(
         ctx,
-        m.title,
+        &title_with_errors(
+            &m.errors,
+            &item_title(m.title, &m.action, m.values.get("name")),
+        ),
         html! {
             h1 { (m.title) }
-            @if !m.errors.is_empty() {
-                p.form-error role="alert" { "有 " (m.errors.0.len()) " 处需要修改，见下方各栏的提示。" }
-            }
+            (error_summary(&m.errors, &entry_fields()))
             form method="post" action=(m.action) {
                 (csrf_field(ctx.csrf))
                 @for (name, value) in &m.expected { input type="hidden" name=(name) value=(value); }
@@ -235,9 +260,10 @@ pub fn form(ctx: &AdminCtx<'_>, m: &EntryFormPage<'_>) -> Markup {
                     (text_field(m, Field::RemovalAuthority, "text", Some("留空时同认定机关")))
                 }
                 (note_field(&m.note, m.note_required, &m.errors))
-                button type="submit" { "保存草稿" }
-                " "
-                span.help { "保存后在条目页面“提交审核”；审核通过后才会公开。" }
+                div.form-actions {
+                    button type="submit" aria-describedby="save-hint" { "保存草稿" }
+                    span.help #save-hint { "保存后在条目页面“提交审核”；审核通过后才会公开。" }
+                }
             }
         },
     )
@@ -245,15 +271,8 @@ pub fn form(ctx: &AdminCtx<'_>, m: &EntryFormPage<'_>) -> Markup {
 
 /// The change note (更新说明) field.
 pub fn note_field(note: &str, required: bool, errors: &FieldErrors) -> Markup {
-    let error = errors.get("note");
-    html! {
-        div.form-field.has-error[error.is_some()] {
-            label for="f-note" { "更新说明" @if required { " " span.required { "（必填，公众可见）" } } }
-            textarea #f-note name="note" rows="2" aria-invalid=[error.map(|_| "true")]
-                aria-describedby=[error.map(|_| "f-note-error")] { (note) }
-            @if let Some(e) = error { p.field-error #f-note-error { (e) } }
-        }
-    }
+    let label = html! { "更新说明" @if required { " " span.required { "（必填，公众可见）" } } };
+    text_area(errors, "note", "f-note", label, note, 2, None)
 }
 
 pub struct EntryPage<'a> {
@@ -277,7 +296,7 @@ pub fn show(ctx: &AdminCtx<'_>, m: &EntryPage<'_>) -> Markup {
                 p { a href={ "/entries/" (e.id) } { "公开页面" } "（在公开网站上）" }
             }
             @if let Some(at) = e.withdrawn_at {
-                p.form-error { "已于 " (china_minute(at)) " 撤回：" (e.withdrawal_reason) }
+                div.form-error { "已于 " (china_minute(at)) " 撤回：" (e.withdrawal_reason) }
             }
             @match m.open {
                 Some(c) => {
@@ -289,7 +308,7 @@ pub fn show(ctx: &AdminCtx<'_>, m: &EntryPage<'_>) -> Markup {
                 }
                 None => {}
             }
-            section.block {
+            section.block.no-print {
                 h2 { "操作" }
                 ul.admin-links {
                     li { a href={ "/admin/entries/" (e.id) "/edit" } { "编辑" } }
@@ -355,13 +374,31 @@ pub fn removal(ctx: &AdminCtx<'_>, m: &RemovalPage<'_>) -> Markup {
     } else {
         "移出名单"
     };
-    let err = |f: &str| m.errors.get(f);
+    let fields = [
+        (
+            "removed_on",
+            "f-removed_on".to_string(),
+            "移出日期".to_string(),
+        ),
+        (
+            "removal_reason",
+            "f-removal_reason".into(),
+            "移出原因".into(),
+        ),
+        (
+            "removal_authority",
+            "f-removal_authority".into(),
+            "移出机关".into(),
+        ),
+        ("note", "f-note".into(), "更新说明".into()),
+    ];
     layout(
         ctx,
-        title,
+        &title_with_errors(&m.errors, &format!("{title}：{}", d.name)),
         html! {
-            nav.breadcrumb aria-label="位置" { a href={ "/admin/entries/" (m.entry.id) } { (d.name) } " › " (title) }
+            nav.breadcrumb aria-label="位置" { a href="/admin/entries" { "名单条目" } " › " a href={ "/admin/entries/" (m.entry.id) } { (d.name) } " › " (title) }
             h1 { (title) "：" (d.name) }
+            (error_summary(&m.errors, &fields))
             p { "移出后，该主体在公开页面显示为“已移出”（不在列），并继续作历史公示至公示期满。提交后需经审核才生效。" }
             form method="post" action={ "/admin/entries/" (m.entry.id) "/remove" } {
                 (csrf_field(ctx.csrf))
@@ -372,22 +409,16 @@ pub fn removal(ctx: &AdminCtx<'_>, m: &RemovalPage<'_>) -> Markup {
                         label for="f-relist" { "移出有误，恢复为“在列”" }
                     }
                 }
-                div.form-field.has-error[err("removed_on").is_some()] {
-                    label for="f-removed_on" { "移出日期" }
-                    input #f-removed_on type="date" name="removed_on" value=(m.removed_on);
-                    @if let Some(e) = err("removed_on") { p.field-error { (e) } }
-                }
-                div.form-field.has-error[err("removal_reason").is_some()] {
-                    label for="f-removal_reason" { "移出原因" }
-                    input #f-removal_reason type="text" name="removal_reason" value=(m.reason);
-                    @if let Some(e) = err("removal_reason") { p.field-error { (e) } }
-                }
-                div.form-field {
-                    label for="f-removal_authority" { "移出机关" }
-                    input #f-removal_authority type="text" name="removal_authority" value=(m.authority);
-                }
+                (field(&m.errors, "removed_on", "移出日期", "date", &m.removed_on, None))
+                (field(&m.errors, "removal_reason", "移出原因", "text", &m.reason,
+                    Some("如：整改完成、信用修复、公示期满")))
+                (field(&m.errors, "removal_authority", "移出机关", "text", &m.authority,
+                    Some("留空时同认定机关")))
                 (note_field(&m.note, true, &m.errors))
-                button type="submit" { "保存草稿" }
+                div.form-actions {
+                    button type="submit" { "保存草稿" }
+                    a href={ "/admin/entries/" (m.entry.id) } { "取消" }
+                }
             }
         },
     )
@@ -399,25 +430,44 @@ pub fn withdraw_confirm(
     reason: &str,
     errors: &FieldErrors,
 ) -> Markup {
+    let fields = [("reason", "f-reason".to_string(), "撤回原因".to_string())];
+    let label = html! { "撤回原因 " span.required { "（必填，记入历史）" } };
     layout(
         ctx,
-        "撤回条目",
+        &title_with_errors(errors, &format!("撤回条目：{}", entry.data.name)),
         html! {
+            nav.breadcrumb aria-label="位置" { a href="/admin/entries" { "名单条目" } " › " a href={ "/admin/entries/" (entry.id) } { (entry.data.name) } " › 撤回" }
             h1 { "确认撤回“" (entry.data.name) "”？" }
-            p { "撤回后该条目立即停止公示：公开地址回答“已停止公示”，不显示名称；搜索和接口中不再出现。记录和历史全部保留，可通过新的修改重新发布。" }
+            (error_summary(errors, &fields))
+            div.warning-box {
+                p { strong { "此操作立即生效。" } }
+                p { "撤回后该条目立即停止公示：公开地址回答“已停止公示”，不显示名称；搜索和接口中不再出现。记录和历史全部保留，可通过新的修改重新发布。" }
+            }
             form method="post" action={ "/admin/entries/" (entry.id) "/withdraw" } {
                 (csrf_field(ctx.csrf))
                 input type="hidden" name="version" value=(entry.version);
-                div.form-field.has-error[errors.get("reason").is_some()] {
-                    label for="f-reason" { "撤回原因（必填，记入历史）" }
-                    textarea #f-reason name="reason" rows="2" { (reason) }
-                    @if let Some(e) = errors.get("reason") { p.field-error { (e) } }
+                (text_area(errors, "reason", "f-reason", label, reason, 2, None))
+                div.form-actions {
+                    button.danger type="submit" { "确认撤回" }
+                    a href={ "/admin/entries/" (entry.id) } { "取消，返回条目" }
                 }
-                button.danger type="submit" { "确认撤回" }
-                " " a href={ "/admin/entries/" (entry.id) } { "取消" }
             }
         },
     )
+}
+
+/// The title of a form page: an edit form names what it edits (`编辑条目 #48：名称`), so that
+/// two open tabs, the history and a screen reader tell them apart.
+pub fn item_title(title: &str, action: &str, name: Option<&String>) -> String {
+    let id = action
+        .strip_suffix("/edit")
+        .and_then(|p| p.rsplit('/').next())
+        .filter(|id| id.bytes().all(|b| b.is_ascii_digit()));
+    match (id, name.filter(|n| !n.trim().is_empty())) {
+        (Some(id), Some(name)) => format!("{title} #{id}：{name}"),
+        (Some(id), None) => format!("{title} #{id}"),
+        _ => title.to_string(),
+    }
 }
 
 /// Dates as the form shows them.
@@ -436,7 +486,7 @@ pub fn change_item(c: &Change) -> Markup {
         li {
             a href={ "/admin/changes/" (c.id) } { (change_title(c)) }
             " " span.muted { (if c.entity == "article" { "文章" } else { "条目" }) " · " (state_of(c).label()) " · " (c.author) " · " (china_minute(c.updated_at)) }
-            @if !c.review_comment.is_empty() { br; span.field-error { "退回意见：" (c.review_comment) } }
+            @if !c.review_comment.is_empty() { br; span.review-comment { "退回意见：" (c.review_comment) } }
             @if let Some(at) = c.publish_at { @if c.state == "scheduled" { br; span { "定时：" (china_minute(at)) } } }
         }
     }

@@ -13,13 +13,17 @@ pub fn form(
 ) -> Markup {
     layout(
         ctx,
-        "登录",
+        if error.is_some() {
+            "错误：登录"
+        } else {
+            "登录"
+        },
         html! {
             div.narrow {
                 h1 { "内部管理登录" }
                 @if let Some(n) = notice { p.flash role="status" { (n) } }
-                @if let Some(e) = error { p.form-error role="alert" { (e) } }
-                form method="post" action="/admin/login" {
+                @if let Some(e) = error { div.form-error #login-error role="alert" { (e) } }
+                form method="post" action="/admin/login" aria-describedby=[error.map(|_| "login-error")] {
                     (csrf_field(ctx.csrf))
                     input type="hidden" name="next" value=(next);
                     div.form-field {
@@ -43,18 +47,25 @@ pub fn form(
 pub fn totp_form(ctx: &AdminCtx<'_>, error: Option<&str>) -> Markup {
     layout(
         ctx,
-        "两步验证",
+        if error.is_some() {
+            "错误：两步验证"
+        } else {
+            "两步验证"
+        },
         html! {
             div.narrow {
                 h1 { "两步验证" }
                 p { "请输入手机验证器应用中显示的 6 位验证码；如手机不在身边，可输入一个恢复码。" }
-                @if let Some(e) = error { p.form-error role="alert" { (e) } }
                 form method="post" action="/admin/login/totp" {
                     (csrf_field(ctx.csrf))
-                    div.form-field {
+                    div.form-field.has-error[error.is_some()] {
                         label for="f-code" { "验证码或恢复码" }
+                        @if let Some(e) = error {
+                            p.field-error #f-code-error role="alert" { span.visually-hidden { "错误：" } (e) }
+                        }
                         input #f-code type="text" name="code" inputmode="numeric"
-                            autocomplete="one-time-code" required;
+                            autocomplete="one-time-code" required
+                            aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "f-code-error")];
                     }
                     button type="submit" { "验证" }
                 }

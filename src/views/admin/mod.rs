@@ -85,7 +85,10 @@ pub fn layout(ctx: &AdminCtx<'_>, title: &str, body: Markup) -> Markup {
                                     @if user.role.allows(*role) {
                                         li {
                                             @if ctx.path == *href {
-                                                a href=(href) aria-current="page" { (label) }
+                                                // A section's index page is titled by its
+                                                // label; inside the section, the link marks
+                                                // where the page belongs, not the page.
+                                                a href=(href) aria-current=(if title.trim_start_matches("错误：") == *label { "page" } else { "true" }) { (label) }
                                             } @else {
                                                 a href=(href) { (label) }
                                             }
@@ -132,6 +135,29 @@ impl FieldErrors {
     }
 }
 
+/// The ids a control is described by: its message (when it has one), then its hint.
+fn described_by(id: &str, error: bool, hint: bool) -> Option<String> {
+    match (error, hint) {
+        (true, true) => Some(format!("{id}-error {id}-hint")),
+        (true, false) => Some(format!("{id}-error")),
+        (false, true) => Some(format!("{id}-hint")),
+        (false, false) => None,
+    }
+}
+
+/// A field's hint and message, between its label and its control (where the eye and a
+/// screen magnifier are when the field is reached), with the ids the control points at.
+fn messages(id: &str, error: Option<&str>, hint: Option<&str>) -> Markup {
+    html! {
+        @if let Some(h) = hint {
+            p.help id={ (id) "-hint" } { (h) }
+        }
+        @if let Some(e) = error {
+            p.field-error id={ (id) "-error" } { span.visually-hidden { "错误：" } (e) }
+        }
+    }
+}
+
 /// A labelled input with its message next to it (and linked to it for screen readers).
 pub fn field(
     errors: &FieldErrors,
@@ -143,11 +169,7 @@ pub fn field(
 ) -> Markup {
     let id = format!("f-{name}");
     let error = errors.get(name);
-    let described = match (error.is_some(), hint.is_some()) {
-        (true, _) => Some(format!("{id}-error")),
-        (false, true) => Some(format!("{id}-hint")),
-        (false, false) => None,
-    };
+    let described = described_by(&id, error.is_some(), hint.is_some());
     let autocomplete = match (kind, name) {
         ("password", "old_password" | "password_current") => "current-password",
         ("password", _) => "new-password",
@@ -156,6 +178,7 @@ pub fn field(
     html! {
         div.form-field.has-error[error.is_some()] {
             label for=(id) { (label) }
+            (messages(&id, error, hint))
             @if kind == "password" {
                 input #(id) type="password" name=(name) autocomplete=(autocomplete)
                     aria-invalid=[error.map(|_| "true")] aria-describedby=[described.as_deref()];
@@ -163,12 +186,76 @@ pub fn field(
                 input #(id) type=(kind) name=(name) value=(value) autocomplete=(autocomplete)
                     aria-invalid=[error.map(|_| "true")] aria-describedby=[described.as_deref()];
             }
-            @if let Some(e) = error {
-                p.field-error id={ (id) "-error" } { (e) }
-            } @else if let Some(h) = hint {
-                p.help id={ (id) "-hint" } { (h) }
+        }
+    }
+}
+
+/// A labelled text area (with the given id) and its message, linked as [`field`] does.
+pub fn text_area(
+    errors: &FieldErrors,
+    name: &'static str,
+    id: &str,
+    label: Markup,
+    value: &str,
+    rows: u8,
+    hint: Option<&str>,
+) -> Markup {
+    let error = errors.get(name);
+    let described = described_by(id, error.is_some(), hint.is_some());
+    html! {
+        div.form-field.has-error[error.is_some()] {
+            label for=(id) { (label) }
+            (messages(id, error, hint))
+            textarea #(id) name=(name) rows=(rows) aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[described.as_deref()] { (value) }
+        }
+    }
+}
+
+/// The box at the top of a form shown again with messages: how many, and a link to each
+/// field (in the order of `fields`: name, control id, label), so that nobody has to hunt.
+pub fn error_summary(errors: &FieldErrors, fields: &[(&str, String, String)]) -> Markup {
+    if errors.is_empty() {
+        return html! {};
+    }
+    let listed: Vec<_> = fields
+        .iter()
+        .filter_map(|(name, id, label)| errors.get(name).map(|e| (id, label, e)))
+        .collect();
+    let unlisted: Vec<&str> = errors
+        .0
+        .iter()
+        .filter(|(k, _)| !fields.iter().any(|(name, _, _)| name == *k))
+        .map(|(_, e)| e.as_str())
+        .collect();
+    html! {
+        div.error-summary role="alert" aria-labelledby="error-summary-title" {
+            h2 #error-summary-title { "有 " (errors.0.len()) " 处需要修改" }
+            ul {
+                @for (id, label, e) in &listed {
+                    li { a href={ "#" (id) } { (label) "：" (e) } }
+                }
+                @for e in &unlisted { li { (e) } }
             }
         }
+    }
+}
+
+/// The title of a page shown again with messages says so first (it is what a screen reader
+/// announces on arrival).
+pub fn title_with_errors(errors: &FieldErrors, title: &str) -> String {
+    if errors.is_empty() {
+        title.to_string()
+    } else {
+        format!("错误：{title}")
+    }
+}
+
+/// A table in a region of its own that scrolls sideways on a narrow screen (and can be
+/// scrolled with the keyboard), named for screen readers.
+pub fn table_region(label: &str, table: Markup) -> Markup {
+    html! {
+        div.table-wrap role="region" aria-label=(label) tabindex="0" { (table) }
     }
 }
 

@@ -212,6 +212,10 @@ async fn submit_form(
     form: FormData,
     existing: Option<&Article>,
 ) -> Result<Response, Error> {
+    let form: FormData = form
+        .into_iter()
+        .map(|(k, v)| (k, super::unix_newlines(&v)))
+        .collect();
     let new = existing.is_none();
     let step = get(&form, "step").to_string();
     let related_refs: Vec<String> = form

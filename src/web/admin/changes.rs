@@ -17,7 +17,7 @@ use crate::domain::entry::EntryData;
 use crate::staff::settings;
 use crate::store::{Change, Entity};
 use crate::views::admin::FieldErrors;
-use crate::views::admin::changes::{ChangePage, page};
+use crate::views::admin::changes::{ChangePage, discard_confirm, page};
 use crate::web::client::ClientAddr;
 use crate::web::{AppState, Error};
 use crate::workflow::{self, By, diff};
@@ -140,6 +140,20 @@ pub async fn submit(
     };
     let r = workflow::submit(&state.store, &state.clock, by, c.id, version_of(&form)).await;
     step(&state, &staff, &c, r, "已提交审核。").await
+}
+
+/// Asks before a draft is thrown away; a change past that point has nothing to discard.
+pub async fn discard_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(raw): Path<String>,
+) -> Result<Response, Error> {
+    let c = load(&state, &raw).await?;
+    if !matches!(c.state.as_str(), "draft" | "rejected") {
+        return Err(Error::Conflict("这项修改已提交或已处理，不能放弃。".into()));
+    }
+    let ctx = staff.ctx(&state, "/admin");
+    Ok(discard_confirm(&ctx, &c).into_response())
 }
 
 pub async fn discard(

@@ -105,7 +105,7 @@ fn check(
 ) -> Result<(EntryData, Vec<(String, String)>), FieldErrors> {
     let values: HashMap<Field, String> = Field::ALL
         .into_iter()
-        .filter_map(|f| form.get(f.key()).map(|v| (f, v.clone())))
+        .filter_map(|f| form.get(f.key()).map(|v| (f, super::unix_newlines(v))))
         .collect();
     let (entry, errors, warnings) =
         check_fields(&values, &state.site.publicity_months, state.clock.today());

@@ -166,7 +166,7 @@ pub fn routes() -> Vec<AdminRoute> {
         route(
             "/admin/changes/{id}/discard",
             editor,
-            post(changes::discard),
+            get(changes::discard_form).post(changes::discard),
         ),
         route(
             "/admin/changes/{id}/approve",
@@ -617,6 +617,13 @@ async fn not_found() -> StatusCode {
 /// The site's assets under the admin paths (the public listener is another origin).
 async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
     super::routes::asset(&file, &headers)
+}
+
+/// A text area's value with the line breaks browsers send (CR LF, HTML's rule for form
+/// submission) made plain LF, so that stored text and its line diffs do not change with the
+/// browser it was last saved from.
+pub(super) fn unix_newlines(text: &str) -> String {
+    text.replace("\r\n", "\n")
 }
 
 /// Redirects after a successful form post, leaving a one-time message for the next page.
