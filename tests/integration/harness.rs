@@ -383,13 +383,13 @@ impl TestApp {
 
     /// Waits until the worker has built a new index.
     pub async fn wait_until_indexed(&self) {
-        for _ in 0..600 {
+        for _ in 0..3000 {
             if !self.search.needs_rebuild() {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        panic!("the search index was not built within 12 s");
+        panic!("the search index was not built within 60 s");
     }
 
     /// The database this app runs on, to start another app like it.

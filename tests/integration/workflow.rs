@@ -537,11 +537,17 @@ async fn an_upload_is_previewed_and_a_bad_file_writes_nothing(app: TestApp) {
         .await;
     assert_eq!(preview.status, 422);
     assert!(
-        preview.body.contains("第3行 主体名称: 主体名称不能为空"),
+        preview.body.contains(
+            "<td class=\"nowrap\">第 3 行</td><td class=\"nowrap\">主体名称</td><td>主体名称不能为空</td>"
+        ),
         "{}",
         preview.body
     );
-    assert!(preview.body.contains("第3行 业态: 无法识别“银行”"));
+    assert!(
+        preview
+            .body
+            .contains("<td class=\"nowrap\">业态</td><td>无法识别“银行”")
+    );
     assert!(!preview.body.contains("确认导入"));
     let (total, _) = app
         .store
