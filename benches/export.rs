@@ -21,7 +21,7 @@ use jingshi::store::{Actor, Store};
 
 /// Entry `i` of the benchmark: every column filled, a fifth removed.
 fn entry(i: usize) -> EntryData {
-    let removed = i % 5 == 0;
+    let removed = i.is_multiple_of(5);
     EntryData {
         name: format!("示例{i}号网络科技有限公司"),
         aliases: vec![format!("示例{i}号"), format!("示例{i}号理财APP")],
@@ -72,7 +72,16 @@ async fn fill(store: &Store, n: usize) -> anyhow::Result<()> {
         let mut tx = store.begin().await?;
         let plan = import::plan(&mut tx, &rows, published).await?;
         anyhow::ensure!(plan.errors.is_empty(), "{:?}", plan.errors.first());
-        import::apply(&mut tx, &rows, &plan, published, &actor, clock.now(), &|_| {}).await?;
+        import::apply(
+            &mut tx,
+            &rows,
+            &plan,
+            published,
+            &actor,
+            clock.now(),
+            &|_| {},
+        )
+        .await?;
         tx.commit().await?;
         eprint!("\r{} / {n}", (start + 20_000).min(n));
     }
@@ -118,7 +127,10 @@ async fn main() -> anyhow::Result<()> {
         let format = Format::parse(&args[2]);
         return child(Path::new(&args[1]), format, Path::new(&args[3])).await;
     }
-    let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let n: usize = args
+        .iter()
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let temp = tempfile::tempdir()?;
     let dir = std::env::var("JINGSHI_BENCH_DIR")
         .map(PathBuf::from)
@@ -132,15 +144,28 @@ async fn main() -> anyhow::Result<()> {
         // Number the events once, as the first download would.
         store.settle_feed(Clock::system().today()).await?;
         store.close().await;
-        println!("database load: {n} entries in {:.1} s", started.elapsed().as_secs_f64());
+        println!(
+            "database load: {n} entries in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
     }
     println!("entries: {n}");
     let me = std::env::current_exe()?;
-    for format in [None, Some(Format::Csv), Some(Format::Xlsx), Some(Format::Json)] {
+    for format in [
+        None,
+        Some(Format::Csv),
+        Some(Format::Xlsx),
+        Some(Format::Json),
+    ] {
         let ext = format.map_or("none", Format::ext);
         let out = dir.join(format!("export.{ext}"));
         let output = Command::new(&me)
-            .args(["--child", &db.display().to_string(), ext, &out.display().to_string()])
+            .args([
+                "--child",
+                &db.display().to_string(),
+                ext,
+                &out.display().to_string(),
+            ])
             .output()?;
         anyhow::ensure!(
             output.status.success(),

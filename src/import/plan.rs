@@ -14,8 +14,8 @@ use time::OffsetDateTime;
 use super::Problem;
 use super::rows::ImportRow;
 use crate::domain::Publication;
-use crate::domain::entry::Field;
 use crate::domain::dates::china_date;
+use crate::domain::entry::Field;
 use crate::store::{Actor, Entity, Entry, Result, Tx, change_of, snapshot};
 
 /// What importing a row does.

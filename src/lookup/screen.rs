@@ -73,17 +73,13 @@ impl Counterparty {
                 continue;
             }
             if text.chars().count() > MAX_QUERY_CHARS {
-                return Err(format!(
-                    "{}过长：最多 {MAX_QUERY_CHARS} 个字符",
-                    id.label()
-                ));
+                return Err(format!("{}过长：最多 {MAX_QUERY_CHARS} 个字符", id.label()));
             }
             match id {
                 Identifier::Name => {}
                 Identifier::CreditCode => match CreditCode::parse(&text) {
-                    Ok(p) if !p.check_ok => warnings.push(
-                        "统一社会信用代码校验位有误，仍按该代码查询，请核对".to_string(),
-                    ),
+                    Ok(p) if !p.check_ok => warnings
+                        .push("统一社会信用代码校验位有误，仍按该代码查询，请核对".to_string()),
                     Ok(_) => {}
                     Err(e) => return Err(format!("统一社会信用代码有误：{e}")),
                 },
@@ -162,11 +158,16 @@ pub async fn screen(
         }
     }
     hits.sort_by(|a, b| {
-        (a.best.2.kind(), a.entry.data.status, std::cmp::Reverse(a.best.2.score)).cmp(&(
-            b.best.2.kind(),
-            b.entry.data.status,
-            std::cmp::Reverse(b.best.2.score),
-        ))
+        (
+            a.best.2.kind(),
+            a.entry.data.status,
+            std::cmp::Reverse(a.best.2.score),
+        )
+            .cmp(&(
+                b.best.2.kind(),
+                b.entry.data.status,
+                std::cmp::Reverse(b.best.2.score),
+            ))
     });
     let verdict = Verdict::of(hits.iter().map(|h| (h.best.2.kind(), h.entry.data.status)));
     Ok(Screened { verdict, hits })

@@ -50,6 +50,9 @@ pub enum NotReady {
 
 type Outcome = Option<Result<FileInfo, String>>;
 
+/// Generations under way: for each file, the version being made and its outcome.
+type Building = HashMap<(Dataset, Format), (String, watch::Receiver<Outcome>)>;
+
 struct Shared {
     dir: PathBuf,
     /// Drawn at start: this instance's files.
@@ -57,7 +60,7 @@ struct Shared {
     base_url: Option<String>,
     store: Store,
     /// Generations under way, by file and version.
-    building: Mutex<HashMap<(Dataset, Format), (String, watch::Receiver<Outcome>)>>,
+    building: Mutex<Building>,
 }
 
 /// The download files of one instance; cheap to clone.
@@ -135,9 +138,7 @@ impl Downloads {
         let mut out = Vec::new();
         for dataset in Dataset::ALL {
             for format in Format::ALL {
-                let info = self
-                    .current_or_build(today, dataset, format, &version)
-                    .ok();
+                let info = self.current_or_build(today, dataset, format, &version).ok();
                 out.push((dataset, format, info));
             }
         }
@@ -262,6 +263,10 @@ fn digest(path: &Path) -> anyhow::Result<(u64, String)> {
         size += n as u64;
         hasher.update(&buf[..n]);
     }
-    let hex = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let hex = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok((size, hex))
 }

@@ -211,7 +211,7 @@ enum Sink {
 }
 
 enum Table {
-    Csv(csv::Writer<BufWriter<File>>),
+    Csv(Box<csv::Writer<BufWriter<File>>>),
     Xlsx(Box<XlsxSheet>),
 }
 
@@ -247,11 +247,13 @@ impl Sink {
                 out.write_all("\u{feff}".as_bytes())?;
                 let mut w = csv::Writer::from_writer(out);
                 w.write_record(&headers)?;
-                Sink::Table(Table::Csv(w))
+                Sink::Table(Table::Csv(Box::new(w)))
             }
             Format::Xlsx => {
                 drop(out);
-                Sink::Table(Table::Xlsx(Box::new(XlsxSheet::new(path, dataset, headers)?)))
+                Sink::Table(Table::Xlsx(Box::new(XlsxSheet::new(
+                    path, dataset, headers,
+                )?)))
             }
             Format::Json => {
                 let generated = rfc3339(time::OffsetDateTime::now_utc());

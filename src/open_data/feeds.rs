@@ -6,10 +6,10 @@ use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
 use time::OffsetDateTime;
 
 use crate::domain::ArticleKind;
+use crate::domain::ChangeKind;
 use crate::domain::dates::{iso, rfc3339};
 use crate::site::Site;
 use crate::store::{Article, ChangeEvent, Entry as ListEntry, Public};
-use crate::domain::ChangeKind;
 
 /// Items per feed.
 pub const FEED_ITEMS: i64 = 50;
@@ -126,7 +126,11 @@ pub fn articles(
             }
         })
         .collect();
-    let updated = items.iter().map(|a| a.updated_at).max().unwrap_or(empty_since);
+    let updated = items
+        .iter()
+        .map(|a| a.updated_at)
+        .max()
+        .unwrap_or(empty_since);
     feed(site, FeedKind::Articles(kind), url, updated, entries)
 }
 

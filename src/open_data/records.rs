@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, KnownFormat, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 
 use crate::domain::dates::{iso, rfc3339};
 use crate::domain::{Category, ChangeKind, EntryStatus, ListKind};
@@ -51,7 +51,10 @@ fn change_kind_schema() -> RefOr<Schema> {
 /// A date (`2024-03-01`), or null.
 fn date_schema() -> RefOr<Schema> {
     ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null]))
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::String,
+            Type::Null,
+        ]))
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
         .into()
 }

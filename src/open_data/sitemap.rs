@@ -64,7 +64,11 @@ pub fn index(files: impl IntoIterator<Item = String>) -> String {
          <sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     for loc in files {
-        let _ = writeln!(out, "<sitemap><loc>{}</loc></sitemap>", escape(loc.as_str()));
+        let _ = writeln!(
+            out,
+            "<sitemap><loc>{}</loc></sitemap>",
+            escape(loc.as_str())
+        );
     }
     out.push_str("</sitemapindex>\n");
     out

@@ -56,7 +56,10 @@ impl FeedState {
     /// Whether the feed is complete as of `today`: every committed event has its position and
     /// every publicity that ended before today is recorded.
     pub fn settled(&self, today: Date) -> bool {
-        !self.unsequenced && self.ended_through.is_some_and(|d| d >= today.previous_day().unwrap_or(d))
+        !self.unsequenced
+            && self
+                .ended_through
+                .is_some_and(|d| d >= today.previous_day().unwrap_or(d))
     }
 }
 

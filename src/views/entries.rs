@@ -8,10 +8,10 @@ use super::components::{
 };
 use super::layout::excerpt;
 use super::{Meta, PageCtx, layout, page};
-use crate::open_data::feeds::FeedKind;
 use crate::domain::dates::{CHINA, china_minute, iso};
 use crate::domain::entry::Field;
 use crate::domain::{Category, EntryStatus, ListKind};
+use crate::open_data::feeds::FeedKind;
 use crate::store::{Article, Entry, EntrySort, Public, Revision};
 
 pub struct EntryList {

@@ -85,7 +85,7 @@ pub fn downloads(ctx: &PageCtx<'_>, m: &DownloadsView) -> Markup {
     }
 }
 
-fn method_rows<'a>(doc: &'a OpenApi) -> Vec<(&'static str, &'a str, &'a Operation)> {
+fn method_rows(doc: &OpenApi) -> Vec<(&'static str, &str, &Operation)> {
     let mut rows = Vec::new();
     for (path, item) in &doc.paths.paths {
         for (method, op) in [("GET", &item.get), ("POST", &item.post)] {

@@ -198,8 +198,14 @@ mod tests {
                 retry_after: Duration::from_secs(60)
             })
         );
-        assert!(limiter.check("192.0.2.2", t0).is_ok(), "others are counted apart");
-        assert!(limiter.check("192.0.2.1", t0 + WINDOW).is_ok(), "a new minute");
+        assert!(
+            limiter.check("192.0.2.2", t0).is_ok(),
+            "others are counted apart"
+        );
+        assert!(
+            limiter.check("192.0.2.1", t0 + WINDOW).is_ok(),
+            "a new minute"
+        );
     }
 
     #[test]
@@ -210,7 +216,10 @@ mod tests {
         assert!(limiter.check("2001:db8:1:2::ffff", t0).is_err());
         assert!(limiter.check("2001:db8:1:3::1", t0).is_ok());
         assert!(limiter.check("::ffff:192.0.2.9", t0).is_ok());
-        assert!(limiter.check("192.0.2.9", t0).is_err(), "mapped IPv4 is IPv4");
+        assert!(
+            limiter.check("192.0.2.9", t0).is_err(),
+            "mapped IPv4 is IPv4"
+        );
     }
 
     #[test]

@@ -89,8 +89,14 @@ async fn the_changes_feed_shows_a_removal_and_a_withdrawal_in_order(app: TestApp
     withdraw(&app, ids[1]).await;
 
     let events = all_changes(&app).await;
-    let cursors: Vec<i64> = events.iter().map(|e| e["cursor"].as_i64().unwrap()).collect();
-    assert!(cursors.windows(2).all(|w| w[0] < w[1]), "in order: {cursors:?}");
+    let cursors: Vec<i64> = events
+        .iter()
+        .map(|e| e["cursor"].as_i64().unwrap())
+        .collect();
+    assert!(
+        cursors.windows(2).all(|w| w[0] < w[1]),
+        "in order: {cursors:?}"
+    );
     assert_eq!(events.len(), 5, "{events:#?}");
     assert_eq!(kinds_of(&events, ids[0]), ["listed", "updated", "removed"]);
     assert_eq!(kinds_of(&events, ids[1]), ["listed", "withdrawn"]);
@@ -166,20 +172,31 @@ async fn an_entry_past_its_publicity_leaves_the_feed_without_its_details(app: Te
     assert_eq!(again.len(), 2);
     // The staff still see it in the entry's history.
     let revisions = app.store.revisions(Entity::Entry, id).await.unwrap();
-    assert!(revisions[0].note.starts_with("公示期满"), "{:?}", revisions[0]);
+    assert!(
+        revisions[0].note.starts_with("公示期满"),
+        "{:?}",
+        revisions[0]
+    );
 }
 
 async fn updated_since_lists_only_the_entries_changed_since(app: TestApp) {
     let old = fake_entry("示例早已列入有限公司");
-    app.insert(&[old.clone()], Publication::Published).await;
+    app.insert(std::slice::from_ref(&old), Publication::Published)
+        .await;
     app.clock.advance(Duration::hours(2));
     let since = jingshi::domain::dates::rfc3339(app.clock.now());
     app.clock.advance(Duration::minutes(1));
     let new_id = app
-        .insert(&[fake_entry("示例新近列入有限公司")], Publication::Published)
+        .insert(
+            &[fake_entry("示例新近列入有限公司")],
+            Publication::Published,
+        )
         .await[0];
     let (status, page) = app
-        .get_json(&format!("/api/v1/entries?updated_since={}", urlencode(&since)))
+        .get_json(&format!(
+            "/api/v1/entries?updated_since={}",
+            urlencode(&since)
+        ))
         .await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["total"], 1);
@@ -191,7 +208,10 @@ async fn updated_since_lists_only_the_entries_changed_since(app: TestApp) {
         .await
         .unwrap();
     let (_, page) = app
-        .get_json(&format!("/api/v1/entries?after=0&updated_since={}", urlencode(&since)))
+        .get_json(&format!(
+            "/api/v1/entries?after=0&updated_since={}",
+            urlencode(&since)
+        ))
         .await;
     assert_eq!(page["total"], 2);
     let today = jingshi::domain::dates::iso(app.today());
@@ -200,10 +220,17 @@ async fn updated_since_lists_only_the_entries_changed_since(app: TestApp) {
         .await;
     assert!(page["total"].as_i64().unwrap() >= 2);
     for bad in ["yesterday", "2026-13-01"] {
-        assert_eq!(app.get_json(&format!("/api/v1/entries?updated_since={bad}")).await.0, 400);
+        assert_eq!(
+            app.get_json(&format!("/api/v1/entries?updated_since={bad}"))
+                .await
+                .0,
+            400
+        );
     }
     assert_eq!(
-        app.get_json(&format!("/api/v1/entries?q=示例&updated_since={today}")).await.0,
+        app.get_json(&format!("/api/v1/entries?q=示例&updated_since={today}"))
+            .await
+            .0,
         400
     );
 }
@@ -215,9 +242,14 @@ fn urlencode(s: &str) -> String {
 async fn the_visibility_rule_in_rust_says_what_the_sql_says(app: TestApp) {
     let today = app.today();
     let mut cases: Vec<(EntryData, Publication)> = Vec::new();
-    for (i, ends) in [None, Some(today), Some(today - Duration::days(1)), Some(today + Duration::days(1))]
-        .into_iter()
-        .enumerate()
+    for (i, ends) in [
+        None,
+        Some(today),
+        Some(today - Duration::days(1)),
+        Some(today + Duration::days(1)),
+    ]
+    .into_iter()
+    .enumerate()
     {
         for p in [Publication::Published, Publication::Draft] {
             let mut e = fake_entry(&format!("示例可见性{i}{}有限公司", p.key()));
@@ -231,7 +263,12 @@ async fn the_visibility_rule_in_rust_says_what_the_sql_says(app: TestApp) {
             app.store.public_entry(id, today).await.unwrap(),
             Visibility::Public(_)
         );
-        assert_eq!(admits(*p, e.publicity_ends_on, today), sql, "{} {p:?}", e.name);
+        assert_eq!(
+            admits(*p, e.publicity_ends_on, today),
+            sql,
+            "{} {p:?}",
+            e.name
+        );
     }
 }
 

@@ -30,10 +30,19 @@ async fn feed(app: &TestApp, path: &str) -> Feed {
         "{path}"
     );
     let text = res.text().await.unwrap();
-    let feed: Feed = text.parse().unwrap_or_else(|e| panic!("{path}: {e}\n{text}"));
-    assert!(text.contains("xmlns=\"http://www.w3.org/2005/Atom\""), "{text}");
+    let feed: Feed = text
+        .parse()
+        .unwrap_or_else(|e| panic!("{path}: {e}\n{text}"));
+    assert!(
+        text.contains("xmlns=\"http://www.w3.org/2005/Atom\""),
+        "{text}"
+    );
     assert!(!feed.id.is_empty() && !feed.title.value.is_empty());
-    assert!(feed.links.iter().any(|l| l.rel == "self" && l.href.ends_with(path)));
+    assert!(
+        feed.links
+            .iter()
+            .any(|l| l.rel == "self" && l.href.ends_with(path))
+    );
     for e in &feed.entries {
         assert!(!e.id.is_empty() && !e.title.value.is_empty(), "{path}");
         assert!(e.links.iter().any(|l| l.rel == "alternate"), "{path}");
@@ -48,7 +57,11 @@ async fn the_feeds_parse_as_atom_and_hold_public_items_only(app: TestApp) {
     removed.removal_reason = "整改完成".into();
     let ids = app
         .insert(
-            &[fake_entry("示例新列入有限公司"), removed, fake_entry("示例将撤回有限公司")],
+            &[
+                fake_entry("示例新列入有限公司"),
+                removed,
+                fake_entry("示例将撤回有限公司"),
+            ],
             Publication::Published,
         )
         .await;
@@ -69,16 +82,36 @@ async fn the_feeds_parse_as_atom_and_hold_public_items_only(app: TestApp) {
         user: &user,
         address: "127.0.0.1",
     };
-    workflow::withdraw(&app.store, &app.clock, by, Entity::Entry, ids[2], version, "撤销")
-        .await
-        .unwrap();
+    workflow::withdraw(
+        &app.store,
+        &app.clock,
+        by,
+        Entity::Entry,
+        ids[2],
+        version,
+        "撤销",
+    )
+    .await
+    .unwrap();
     write_articles(
         &app,
         &[
-            (article("a-warning", ArticleKind::Warning, "警惕高息理财"), Publication::Published),
-            (article("a-case", ArticleKind::Case, "张某集资诈骗案"), Publication::Published),
-            (article("a-notice", ArticleKind::Notice, "关于名单调整的通知"), Publication::Published),
-            (article("a-draft", ArticleKind::Warning, "未发布的提示"), Publication::Draft),
+            (
+                article("a-warning", ArticleKind::Warning, "警惕高息理财"),
+                Publication::Published,
+            ),
+            (
+                article("a-case", ArticleKind::Case, "张某集资诈骗案"),
+                Publication::Published,
+            ),
+            (
+                article("a-notice", ArticleKind::Notice, "关于名单调整的通知"),
+                Publication::Published,
+            ),
+            (
+                article("a-draft", ArticleKind::Warning, "未发布的提示"),
+                Publication::Draft,
+            ),
         ],
     )
     .await;
@@ -90,20 +123,44 @@ async fn the_feeds_parse_as_atom_and_hold_public_items_only(app: TestApp) {
     assert_eq!(feed(&app, "/feeds/notices.xml").await.entries.len(), 1);
 
     let changes = feed(&app, "/feeds/changes.xml").await;
-    let titles: Vec<&str> = changes.entries.iter().map(|e| e.title.value.as_str()).collect();
-    assert!(titles.contains(&"列入黑名单：示例新列入有限公司"), "{titles:?}");
-    assert!(titles.contains(&"移出名单：示例新列入有限公司"), "{titles:?}");
-    assert!(titles.contains(&"列入黑名单：示例已移出有限公司"), "{titles:?}");
+    let titles: Vec<&str> = changes
+        .entries
+        .iter()
+        .map(|e| e.title.value.as_str())
+        .collect();
+    assert!(
+        titles.contains(&"列入黑名单：示例新列入有限公司"),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"移出名单：示例新列入有限公司"),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"列入黑名单：示例已移出有限公司"),
+        "{titles:?}"
+    );
     let all = titles.join("\n");
-    assert!(!all.contains("示例将撤回有限公司"), "withdrawn: nothing named");
+    assert!(
+        !all.contains("示例将撤回有限公司"),
+        "withdrawn: nothing named"
+    );
     assert!(!all.contains("示例草稿有限公司"));
     assert_eq!(titles[0], "移出名单：示例新列入有限公司", "newest first");
 
     // Pages name their feeds.
     let (_, home) = app.get("/").await;
     assert!(home.contains("rel=\"alternate\" type=\"application/atom+xml\""));
-    for path in ["/feeds/warnings.xml", "/feeds/cases.xml", "/feeds/notices.xml", "/feeds/changes.xml"] {
-        assert!(home.contains(&format!("href=\"{path}\"")), "home links {path}");
+    for path in [
+        "/feeds/warnings.xml",
+        "/feeds/cases.xml",
+        "/feeds/notices.xml",
+        "/feeds/changes.xml",
+    ] {
+        assert!(
+            home.contains(&format!("href=\"{path}\"")),
+            "home links {path}"
+        );
     }
     let (_, list) = app.get("/warnings").await;
     assert!(list.contains("href=\"/feeds/warnings.xml\""));
@@ -126,7 +183,11 @@ async fn the_sitemap_lists_every_public_page_and_nothing_else(app: TestApp) {
     ended.publicity_ends_on = Some(app.today() - Duration::days(1));
     let public = app
         .insert(
-            &[fake_entry("示例公开甲有限公司"), fake_entry("示例公开乙有限公司"), ended],
+            &[
+                fake_entry("示例公开甲有限公司"),
+                fake_entry("示例公开乙有限公司"),
+                ended,
+            ],
             Publication::Published,
         )
         .await;
@@ -136,15 +197,31 @@ async fn the_sitemap_lists_every_public_page_and_nothing_else(app: TestApp) {
     write_articles(
         &app,
         &[
-            (article("public-one", ArticleKind::Warning, "公开的提示"), Publication::Published),
-            (article("draft-one", ArticleKind::Case, "未发布的案例"), Publication::Draft),
+            (
+                article("public-one", ArticleKind::Warning, "公开的提示"),
+                Publication::Published,
+            ),
+            (
+                article("draft-one", ArticleKind::Case, "未发布的案例"),
+                Publication::Draft,
+            ),
         ],
     )
     .await;
 
-    let res = app.client.get(app.url("/sitemap.xml")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/sitemap.xml"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/xml"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/xml")
+    );
     let xml = res.text().await.unwrap();
     assert!(xml.contains("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"));
     let urls = locs(&xml);
@@ -173,7 +250,10 @@ async fn the_sitemap_lists_every_public_page_and_nothing_else(app: TestApp) {
         let path = url.strip_prefix(&base).unwrap();
         assert_eq!(app.get(path).await.0, 200, "{path}");
     }
-    for hidden in [format!("/entries/{}", public[2]), format!("/entries/{draft}")] {
+    for hidden in [
+        format!("/entries/{}", public[2]),
+        format!("/entries/{draft}"),
+    ] {
         assert!(!xml.contains(&format!("{hidden}<")), "{hidden}");
     }
 
@@ -194,7 +274,10 @@ async fn pages_name_their_canonical_url_and_a_card_for_chat_apps() {
     let id = app.insert(&[e], Publication::Published).await[0];
     let (_, page) = app.get(&format!("/entries/{id}")).await;
     let url = app.url(&format!("/entries/{id}"));
-    assert!(page.contains(&format!("<link rel=\"canonical\" href=\"{url}\">")), "{page}");
+    assert!(
+        page.contains(&format!("<link rel=\"canonical\" href=\"{url}\">")),
+        "{page}"
+    );
     assert!(page.contains(&format!("<meta property=\"og:url\" content=\"{url}\">")));
     assert!(page.contains("<meta property=\"og:title\" content=\"示例分享卡片有限公司\">"));
     assert!(page.contains("<meta property=\"og:type\" content=\"article\">"));
@@ -208,7 +291,9 @@ async fn pages_name_their_canonical_url_and_a_card_for_chat_apps() {
     assert!(elder.contains(&format!("<link rel=\"canonical\" href=\"{url}\">")));
 
     // The JSON link of a filtered list keeps its filters.
-    let (_, list) = app.get("/entries?list=warning&status=removed&year=2024&sort=name").await;
+    let (_, list) = app
+        .get("/entries?list=warning&status=removed&year=2024&sort=name")
+        .await;
     assert!(
         list.contains("href=\"/api/v1/entries?list=warning&amp;status=removed&amp;year=2024\""),
         "{list}"

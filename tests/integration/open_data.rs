@@ -64,8 +64,11 @@ async fn an_export_imports_into_an_empty_database_as_the_same_entries(app: TestA
     let published = varied_entries();
     app.insert(&published, Publication::Published).await;
     // Never public, or not any more: none of these may leave the site.
-    app.insert(&[fake_entry("示例草稿从未公开有限公司")], Publication::Draft)
-        .await;
+    app.insert(
+        &[fake_entry("示例草稿从未公开有限公司")],
+        Publication::Draft,
+    )
+    .await;
     let mut ended = fake_entry("示例公示期满有限公司");
     ended.publicity_ends_on = Some(app.today() - Duration::days(1));
     app.insert(&[ended], Publication::Published).await;
@@ -95,7 +98,10 @@ async fn an_export_imports_into_an_empty_database_as_the_same_entries(app: TestA
             let header = text.lines().next().unwrap().trim_start_matches('\u{feff}');
             let labels: Vec<&str> = Field::ALL.iter().map(|f| f.label()).collect();
             assert!(header.starts_with(&labels.join(",")), "{header}");
-            assert!(text.contains("\"'=HYPERLINK("), "a formula is neutralised: {text}");
+            assert!(
+                text.contains("\"'=HYPERLINK("),
+                "a formula is neutralised: {text}"
+            );
             assert!(text.contains("'@复议"));
             assert!(text.contains("'+86 示例路"));
             assert!(text.contains("https://jingshi.example/entries/"));
@@ -138,8 +144,11 @@ async fn get_download(app: &TestApp, path: &str) -> reqwest::Response {
 async fn downloads_are_listed_and_made_again_when_the_data_changes(app: TestApp) {
     let mut ending = fake_entry("示例明日期满有限公司");
     ending.publicity_ends_on = Some(app.today());
-    app.insert(&[fake_entry("示例第一家有限公司"), ending], Publication::Published)
-        .await;
+    app.insert(
+        &[fake_entry("示例第一家有限公司"), ending],
+        Publication::Published,
+    )
+    .await;
 
     let res = get_download(&app, "/data/entries.csv").await;
     assert_eq!(res.status(), 200);
@@ -152,9 +161,16 @@ async fn downloads_are_listed_and_made_again_when_the_data_changes(app: TestApp)
             .unwrap()
             .starts_with("attachment; filename=\"jingshi-entries-")
     );
-    let sha = res.headers()["x-content-sha256"].to_str().unwrap().to_string();
+    let sha = res.headers()["x-content-sha256"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let body = res.bytes().await.unwrap();
-    assert_eq!(hex(&sha2::Sha256::digest(&body)), sha, "the checksum is the file's");
+    assert_eq!(
+        hex(&sha2::Sha256::digest(&body)),
+        sha,
+        "the checksum is the file's"
+    );
 
     // The same file while nothing changes: a conditional GET answers 304.
     let again = app

@@ -66,7 +66,11 @@ async fn every_path_of_the_openapi_document_answers_by_its_schema(app: TestApp) 
     write_articles(
         &app,
         &[(
-            article("high-yield-p2p-warning", jingshi::domain::ArticleKind::Warning, "警惕高收益"),
+            article(
+                "high-yield-p2p-warning",
+                jingshi::domain::ArticleKind::Warning,
+                "警惕高收益",
+            ),
             Publication::Published,
         )],
     )
@@ -96,7 +100,10 @@ async fn every_path_of_the_openapi_document_answers_by_its_schema(app: TestApp) 
             };
             let status = res.status().as_u16().to_string();
             let documented = &op["responses"][&status];
-            assert!(documented.is_object(), "{method} {path}: {status} is documented");
+            assert!(
+                documented.is_object(),
+                "{method} {path}: {status} is documented"
+            );
             let body: Value = res.json().await.unwrap();
             let schema = &documented["content"]["application/json"]["schema"];
             assert!(schema.is_object(), "{method} {path}: {status} has a schema");
@@ -105,12 +112,15 @@ async fn every_path_of_the_openapi_document_answers_by_its_schema(app: TestApp) 
             assert!(errors.is_empty(), "{method} {path}: {errors:?}\n{body}");
             // The error answer matches its schema too.
             if method == "get" {
-                let bad = format!("{url}{}per_page=0", if url.contains('?') { '&' } else { '?' });
+                let bad = format!(
+                    "{url}{}per_page=0",
+                    if url.contains('?') { '&' } else { '?' }
+                );
                 let res = app.client.get(app.url(&bad)).send().await.unwrap();
                 let status = res.status().as_u16().to_string();
                 let body: Value = res.json().await.unwrap();
-                if let Some(schema) = op["responses"][&status]["content"]["application/json"]
-                    .get("schema")
+                if let Some(schema) =
+                    op["responses"][&status]["content"]["application/json"].get("schema")
                 {
                     let v = validator(&doc, schema);
                     assert!(v.is_valid(&body), "{method} {bad}: {body}");
@@ -124,8 +134,8 @@ async fn every_path_of_the_openapi_document_answers_by_its_schema(app: TestApp) 
     // A path that was never public answers the documented 404 shape.
     let (status, body) = app.get_json("/api/v1/entries/999999").await;
     assert_eq!(status, 404);
-    let schema = &paths["/api/v1/entries/{id}"]["get"]["responses"]["404"]["content"]
-        ["application/json"]["schema"];
+    let schema = &paths["/api/v1/entries/{id}"]["get"]["responses"]["404"]["content"]["application/json"]
+        ["schema"];
     assert!(validator(&doc, schema).is_valid(&body));
 
     // The page for people lists every operation.
@@ -135,16 +145,25 @@ async fn every_path_of_the_openapi_document_answers_by_its_schema(app: TestApp) 
         assert!(page.contains(path.as_str()), "{path} on the API page");
     }
     let (_, home) = app.get("/").await;
-    assert!(home.contains("href=\"/data/api\""), "the footer links the API page");
+    assert!(
+        home.contains("href=\"/data/api\""),
+        "the footer links the API page"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_conditional_get_answers_304() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let id = app
-        .insert(&[fake_entry("示例条件请求有限公司")], Publication::Published)
+        .insert(
+            &[fake_entry("示例条件请求有限公司")],
+            Publication::Published,
+        )
         .await[0];
-    for path in ["/api/v1/entries".to_string(), format!("/api/v1/entries/{id}")] {
+    for path in [
+        "/api/v1/entries".to_string(),
+        format!("/api/v1/entries/{id}"),
+    ] {
         let res = app.client.get(app.url(&path)).send().await.unwrap();
         assert_eq!(res.status(), 200);
         assert_eq!(res.headers()["access-control-allow-origin"], "*");
@@ -170,7 +189,12 @@ async fn a_conditional_get_answers_304() {
     }
     // A change answers in full again.
     let (_, first) = app.get_json("/api/v1/entries").await;
-    let res = app.client.get(app.url("/api/v1/entries")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/api/v1/entries"))
+        .send()
+        .await
+        .unwrap();
     let etag = res.headers()["etag"].to_str().unwrap().to_string();
     let modified = res.headers()["last-modified"].to_str().unwrap().to_string();
     app.clock.advance(time::Duration::seconds(5));
@@ -215,16 +239,35 @@ async fn the_601st_request_in_a_minute_gets_429() {
         return;
     };
     for i in 0..600 {
-        let res = app.client.get(app.url("/api/v1/suggest?q=示例")).send().await.unwrap();
+        let res = app
+            .client
+            .get(app.url("/api/v1/suggest?q=示例"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200, "request {}", i + 1);
     }
-    let res = app.client.get(app.url("/api/v1/entries")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/api/v1/entries"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 429);
-    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "too_many_requests");
-    assert!(body["error"]["message"].as_str().unwrap().contains("每分钟最多 600 次"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("每分钟最多 600 次")
+    );
     // Pages are not counted.
     assert_eq!(app.get("/entries").await.0, 200);
 }
@@ -247,7 +290,18 @@ async fn behind_a_proxy_the_address_comes_from_the_trusted_header_only() {
             .send()
     };
     assert_eq!(get("198.51.100.1").await.unwrap().status(), 200);
-    assert_eq!(get("203.0.113.9, 198.51.100.1").await.unwrap().status(), 200);
-    assert_eq!(get("198.51.100.1").await.unwrap().status(), 429, "the proxy's last address counts");
-    assert_eq!(get("198.51.100.2").await.unwrap().status(), 200, "another client");
+    assert_eq!(
+        get("203.0.113.9, 198.51.100.1").await.unwrap().status(),
+        200
+    );
+    assert_eq!(
+        get("198.51.100.1").await.unwrap().status(),
+        429,
+        "the proxy's last address counts"
+    );
+    assert_eq!(
+        get("198.51.100.2").await.unwrap().status(),
+        200,
+        "another client"
+    );
 }

@@ -70,7 +70,10 @@ async fn match_answers_a_hundred_items_with_one_bad_item_among_them(app: TestApp
         assert!(x["matches"][0]["entry"]["reason"].is_string());
     }
     assert_eq!(by_ref("by-code")["matches"][0]["basis"], "credit_code");
-    assert_eq!(by_ref("by-code")["matches"][0]["explanation"], "统一社会信用代码一致");
+    assert_eq!(
+        by_ref("by-code")["matches"][0]["explanation"],
+        "统一社会信用代码一致"
+    );
     assert_eq!(by_ref("by-site")["matches"][0]["basis"], "website");
     assert_eq!(by_ref("by-phone")["matches"][0]["basis"], "phone");
     let part = by_ref("by-part");
@@ -79,7 +82,11 @@ async fn match_answers_a_hundred_items_with_one_bad_item_among_them(app: TestApp
     assert_eq!(part["matches"][0]["entry"]["status"], "removed");
     let several = by_ref("several");
     assert_eq!(several["verdict"], "listed");
-    assert_eq!(several["matches"].as_array().unwrap().len(), 1, "one entry, {several}");
+    assert_eq!(
+        several["matches"].as_array().unwrap().len(),
+        1,
+        "one entry, {several}"
+    );
     assert_eq!(
         several["matches"][0]["matched_by"],
         json!(["name", "phone"]),
@@ -88,10 +95,18 @@ async fn match_answers_a_hundred_items_with_one_bad_item_among_them(app: TestApp
     let bad = by_ref("bad");
     assert!(bad.get("verdict").is_none() && bad.get("matches").is_none());
     assert_eq!(bad["error"]["code"], "invalid_item");
-    assert!(bad["error"]["message"].as_str().unwrap().contains("统一社会信用代码"));
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("统一社会信用代码")
+    );
     assert_eq!(by_ref("draft")["verdict"], "none", "a draft is never found");
     let sound = by_ref("sound");
-    assert_ne!(sound["verdict"], "listed", "a sound alike never decides: {sound}");
+    assert_ne!(
+        sound["verdict"], "listed",
+        "a sound alike never decides: {sound}"
+    );
     assert!(
         sound["matches"]
             .as_array()
@@ -105,11 +120,18 @@ async fn match_answers_a_hundred_items_with_one_bad_item_among_them(app: TestApp
 }
 
 async fn match_refuses_what_it_cannot_read_with_json_errors(app: TestApp) {
-    let too_many: Vec<Value> = (0..101).map(|i| json!({"name": format!("名称{i}")})).collect();
+    let too_many: Vec<Value> = (0..101)
+        .map(|i| json!({"name": format!("名称{i}")}))
+        .collect();
     let (status, body) = post(&app, &json!({ "items": too_many })).await;
     assert_eq!(status, 400);
     assert!(body["error"]["message"].as_str().unwrap().contains("100"));
-    for bad in [json!({}), json!({"items": []}), json!({"items": "x"}), json!([1, 2])] {
+    for bad in [
+        json!({}),
+        json!({"items": []}),
+        json!({"items": "x"}),
+        json!([1, 2]),
+    ] {
         let (status, body) = post(&app, &bad).await;
         assert_eq!(status, 400, "{bad}");
         assert_eq!(body["error"]["code"], "bad_request");

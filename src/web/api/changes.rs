@@ -45,11 +45,9 @@ pub async fn list_changes(
 ) -> Result<Json<ChangePage>, ApiError> {
     let cursor = match params.get("cursor") {
         None => 0,
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| Error::BadRequest("参数“cursor”应为非负整数（上次的 next_cursor）。".into()))?,
+        Some(v) => v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            Error::BadRequest("参数“cursor”应为非负整数（上次的 next_cursor）。".into())
+        })?,
     };
     let limit = match params.get("limit") {
         None => 100,

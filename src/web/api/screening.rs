@@ -97,7 +97,8 @@ impl MatchedEntry {
         let (_, query, best) = &h.best;
         let mut by = h.by.clone();
         by.sort_by(|a, b| {
-            (a.1.kind(), std::cmp::Reverse(a.1.score)).cmp(&(b.1.kind(), std::cmp::Reverse(b.1.score)))
+            (a.1.kind(), std::cmp::Reverse(a.1.score))
+                .cmp(&(b.1.kind(), std::cmp::Reverse(b.1.score)))
         });
         let mut matched_by: Vec<&'static str> = Vec::new();
         for (id, _) in by {

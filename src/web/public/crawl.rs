@@ -11,7 +11,14 @@ use crate::web::error::{Error, Result};
 use crate::web::layers::CachePolicy;
 
 /// Pages that are always there.
-const FIXED: [&str; 6] = ["/", "/entries", "/warnings", "/cases", "/notices", "/data/api"];
+const FIXED: [&str; 6] = [
+    "/",
+    "/entries",
+    "/warnings",
+    "/cases",
+    "/notices",
+    "/data/api",
+];
 
 /// Articles read per query.
 const ARTICLE_BATCH: i64 = 1_000;
@@ -27,7 +34,11 @@ pub async fn robots(State(state): State<AppState>) -> Response {
 }
 
 fn xml(body: String) -> Response {
-    let mut res = ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response();
+    let mut res = (
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        body,
+    )
+        .into_response();
     res.extensions_mut()
         .insert(CachePolicy::Public { max_age: 3600 });
     res
@@ -38,11 +49,17 @@ async fn site_urls(state: &AppState) -> Result<Vec<(String, Option<OffsetDateTim
     let mut urls: Vec<(String, Option<OffsetDateTime>)> =
         FIXED.iter().map(|p| (state.url(p), None)).collect();
     for page in state.store.pages().await? {
-        urls.push((state.url(&format!("/pages/{}", page.slug)), Some(page.updated_at)));
+        urls.push((
+            state.url(&format!("/pages/{}", page.slug)),
+            Some(page.updated_at),
+        ));
     }
     let mut after = 0;
     loop {
-        let batch = state.store.public_articles_after(after, ARTICLE_BATCH).await?;
+        let batch = state
+            .store
+            .public_articles_after(after, ARTICLE_BATCH)
+            .await?;
         let Some(last) = batch.last() else { break };
         after = last.id;
         for a in &batch {
@@ -74,22 +91,29 @@ pub async fn sitemap(State(state): State<AppState>) -> Result<Response> {
     let today = state.clock.today();
     let (count, max_id) = state.store.public_entry_span(today).await?;
     let site = site_urls(&state).await?;
-    Ok(xml(match sitemap::plan(site.len() as i64, count, max_id, MAX_URLS) {
-        Plan::Single => {
-            let mut urls = site;
-            urls.extend(entry_urls(&state, 0, max_id).await?);
-            sitemap::urlset(urls)
-        }
-        Plan::Index { entry_files } => {
-            let mut files = vec![state.url("/sitemaps/site.xml")];
-            files.extend((1..=entry_files).map(|n| state.url(&format!("/sitemaps/entries-{n}.xml"))));
-            sitemap::index(files)
-        }
-    }))
+    Ok(xml(
+        match sitemap::plan(site.len() as i64, count, max_id, MAX_URLS) {
+            Plan::Single => {
+                let mut urls = site;
+                urls.extend(entry_urls(&state, 0, max_id).await?);
+                sitemap::urlset(urls)
+            }
+            Plan::Index { entry_files } => {
+                let mut files = vec![state.url("/sitemaps/site.xml")];
+                files.extend(
+                    (1..=entry_files).map(|n| state.url(&format!("/sitemaps/entries-{n}.xml"))),
+                );
+                sitemap::index(files)
+            }
+        },
+    ))
 }
 
 /// One file of a split sitemap: `site.xml` or `entries-N.xml`.
-pub async fn sitemap_part(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response> {
+pub async fn sitemap_part(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response> {
     if file == "site.xml" {
         return Ok(xml(sitemap::urlset(site_urls(&state).await?)));
     }
@@ -100,5 +124,7 @@ pub async fn sitemap_part(State(state): State<AppState>, Path(file): Path<String
         .filter(|n| (1..=i64::MAX / MAX_URLS).contains(n))
         .ok_or(Error::NotFound)?;
     let (after, up_to) = sitemap::entry_range(n, MAX_URLS);
-    Ok(xml(sitemap::urlset(entry_urls(&state, after, up_to).await?)))
+    Ok(xml(sitemap::urlset(
+        entry_urls(&state, after, up_to).await?,
+    )))
 }

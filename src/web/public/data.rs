@@ -31,7 +31,11 @@ pub async fn download(
     let format = Format::parse(ext).ok_or(Error::NotFound)?;
     let today = state.clock.today();
     // Leave time to answer before the request's own deadline.
-    let wait = state.limits.request_timeout.mul_f32(0.6).max(Duration::from_secs(1));
+    let wait = state
+        .limits
+        .request_timeout
+        .mul_f32(0.6)
+        .max(Duration::from_secs(1));
     let info = match state.downloads.file(today, dataset, format, wait).await {
         Ok(info) => info,
         Err(NotReady::Generating) => {
@@ -67,8 +71,16 @@ pub async fn download(
     let mut res = served.into_response();
     if res.status().is_success() {
         let h = res.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-        let name = format!("jingshi-{}-{}.{}", dataset.stem(), crate::domain::dates::iso(today), format.ext());
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(format.content_type()),
+        );
+        let name = format!(
+            "jingshi-{}-{}.{}",
+            dataset.stem(),
+            crate::domain::dates::iso(today),
+            format.ext()
+        );
         if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
             h.insert(header::CONTENT_DISPOSITION, v);
         }
@@ -85,5 +97,9 @@ pub async fn download(
 
 /// The API described for people, from its OpenAPI document.
 pub async fn show_api(State(state): State<AppState>, page: PageRequest) -> Markup {
-    api_page(&state.ctx(&page, "/data/api"), crate::web::api::document(), &state.url(""))
+    api_page(
+        &state.ctx(&page, "/data/api"),
+        crate::web::api::document(),
+        &state.url(""),
+    )
 }

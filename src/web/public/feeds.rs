@@ -12,7 +12,10 @@ use crate::store::ArticleFilter;
 use crate::web::AppState;
 use crate::web::error::{Error, Result};
 
-pub async fn show_feed(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response> {
+pub async fn show_feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response> {
     let kind = FeedKind::of_path(&format!("/feeds/{file}")).ok_or(Error::NotFound)?;
     let today = state.clock.today();
     let url = |p: &str| state.url(p);
@@ -32,7 +35,11 @@ pub async fn show_feed(State(state): State<AppState>, Path(file): Path<String>) 
             state.store.settle_feed(today).await?;
             let events = state
                 .store
-                .public_change_events(&[ChangeKind::Listed, ChangeKind::Removed], FEED_ITEMS, today)
+                .public_change_events(
+                    &[ChangeKind::Listed, ChangeKind::Removed],
+                    FEED_ITEMS,
+                    today,
+                )
                 .await?;
             let ids: Vec<i64> = events.iter().map(|e| e.entry_id).collect();
             let entries = state.store.public_entries_by_ids(&ids, today).await?;
