@@ -318,6 +318,8 @@ impl Sink {
                 url(&format!("/entries/{}", e.id)),
             ]);
         }
+        // An entry no longer public: its number only, the other cells empty.
+        cells.resize(HISTORY_COLUMNS.len(), String::new());
         table.row(&cells)
     }
 

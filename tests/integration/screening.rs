@@ -87,11 +87,14 @@ async fn match_answers_a_hundred_items_with_one_bad_item_among_them(app: TestApp
         1,
         "one entry, {several}"
     );
+    // Both identifiers found it; the strongest (the phone, an exact identifier) comes first
+    // and is the one the match is explained by.
     assert_eq!(
         several["matches"][0]["matched_by"],
-        json!(["name", "phone"]),
+        json!(["phone", "name"]),
         "{several}"
     );
+    assert_eq!(several["matches"][0]["basis"], "phone", "{several}");
     let bad = by_ref("bad");
     assert!(bad.get("verdict").is_none() && bad.get("matches").is_none());
     assert_eq!(bad["error"]["code"], "invalid_item");
@@ -148,10 +151,17 @@ async fn match_refuses_what_it_cannot_read_with_json_errors(app: TestApp) {
     assert_eq!(res.status(), 400);
     let body: Value = res.json().await.unwrap();
     assert!(body["error"]["message"].as_str().unwrap().contains("JSON"));
-    // A body past the limit.
+    // A body past the limit. A fresh connection: the server answers before reading such a
+    // body and closes the connection.
     let huge = json!({"items": [{"name": "钱".repeat(40_000)}]});
-    let (status, body) = post(&app, &huge).await;
-    assert_eq!(status, 413);
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/match"))
+        .json(&huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "payload_too_large");
     // Items of the wrong shape are answered one by one.
     let (status, body) = post(
