@@ -225,6 +225,7 @@ async fn main() -> anyhow::Result<()> {
                 &[],
                 &actor,
                 clock.now(),
+                None,
             )
             .await?;
         }
@@ -314,6 +315,7 @@ async fn main() -> anyhow::Result<()> {
         client_ip_header: None,
         admin: jingshi::web::admin::AdminConfig::default(),
         data_dir: dir.clone(),
+        downloads: jingshi::open_data::Downloads::new(store.clone(), &dir, None),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

@@ -103,6 +103,9 @@ impl App {
             config.worker.publish_every,
             stopped,
         ));
+        let base_url = config.base_url.map(|u| u.trim_end_matches('/').to_string());
+        let downloads =
+            crate::open_data::Downloads::new(store.clone(), &config.data_dir, base_url.clone());
         let state = AppState {
             store,
             site: Arc::new(site),
@@ -110,10 +113,11 @@ impl App {
             clock: config.clock,
             limits: config.limits,
             demo: config.demo,
-            base_url: config.base_url.map(|u| u.trim_end_matches('/').to_string()),
+            base_url,
             client_ip_header: config.client_ip_header,
             admin: config.admin,
             data_dir: config.data_dir,
+            downloads,
         };
         Ok(App {
             state,

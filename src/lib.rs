@@ -12,6 +12,7 @@ pub mod domain;
 pub mod import;
 pub mod lookup;
 pub mod markdown;
+pub mod open_data;
 pub mod search;
 pub mod site;
 pub mod staff;

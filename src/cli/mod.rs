@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod export;
 pub mod import;
 pub mod migrate;
 pub mod migrate_data;
@@ -43,6 +44,9 @@ pub enum Command {
     /// Export the audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Export the public list as open data (CSV, JSON or XLSX).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -55,6 +59,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reindex(opts) => reindex::run(&cli.global, opts).await,
         Command::User(command) => user::run(&cli.global, command).await,
         Command::Audit(command) => audit::run(&cli.global, command).await,
+        Command::Export(command) => export::run(&cli.global, command).await,
     }
 }
 

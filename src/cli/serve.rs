@@ -69,6 +69,9 @@ pub struct Opts {
     /// Seconds a kept-alive connection may stay idle between requests.
     #[arg(long, env = "JINGSHI_IDLE_TIMEOUT", default_value_t = 60)]
     pub idle_timeout: u64,
+    /// API requests per minute per client address (429 past it); 0 turns the limit off.
+    #[arg(long, env = "JINGSHI_API_RATE_LIMIT", default_value_t = 600)]
+    pub api_rate_limit: u32,
 }
 
 pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
@@ -115,6 +118,7 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
                 header_timeout: Duration::from_secs(opts.header_timeout.max(1)),
                 idle_timeout: Duration::from_secs(opts.idle_timeout.max(1)),
             },
+            api_rate_limit: opts.api_rate_limit,
             ..Limits::default()
         },
         admin: AdminConfig {

@@ -230,8 +230,17 @@ pub async fn import_dir(
         match tx.article(&a.slug).await? {
             None => {
                 let id = tx.insert_article(a, publication, now).await?;
-                tx.insert_revision(Entity::Article, id, None, &snapshot(a), &[], actor, now)
-                    .await?;
+                tx.insert_revision(
+                    Entity::Article,
+                    id,
+                    None,
+                    &snapshot(a),
+                    &[],
+                    actor,
+                    now,
+                    None,
+                )
+                .await?;
                 tx.enqueue(Entity::Article, id, now).await?;
                 out.created += 1;
             }
@@ -254,6 +263,7 @@ pub async fn import_dir(
                     &changed,
                     actor,
                     now,
+                    None,
                 )
                 .await?;
                 tx.enqueue(Entity::Article, old.id, now).await?;

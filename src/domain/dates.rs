@@ -56,6 +56,18 @@ pub fn china_midnight(d: Date) -> time::OffsetDateTime {
     from_china(time::PrimitiveDateTime::new(d, time::Time::MIDNIGHT))
 }
 
+/// The China date of an instant.
+pub fn china_date(t: time::OffsetDateTime) -> Date {
+    t.to_offset(CHINA).date()
+}
+
+/// An instant as RFC 3339 in UTC (`2026-03-01T06:05:00Z`), the form the API and exports use.
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// `2026-03-01 14:05` in China Standard Time, for change dates and lookup receipts.
 pub fn china_minute(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(CHINA);

@@ -216,6 +216,38 @@ pub struct EntryData {
 }
 
 impl EntryData {
+    /// One field as people read it and as an import reads it back: vocabularies by their
+    /// Chinese label, dates as `YYYY-MM-DD`, several values joined by `、`.
+    pub fn text(&self, f: Field) -> String {
+        let date = |x: Option<Date>| x.map(super::dates::iso).unwrap_or_default();
+        match f {
+            Field::Name => self.name.clone(),
+            Field::Aliases => self.aliases.join("、"),
+            Field::CreditCode => self
+                .credit_code
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            Field::Category => self.category.label().to_string(),
+            Field::List => self.list.label().to_string(),
+            Field::Reason => self.reason.clone(),
+            Field::Basis => self.basis.clone(),
+            Field::Authority => self.authority.clone(),
+            Field::DecisionNo => self.decision_no.clone(),
+            Field::ListedOn => date(self.listed_on),
+            Field::Measures => self.measures.clone(),
+            Field::Websites => self.websites.join("、"),
+            Field::Phones => self.phones.join("、"),
+            Field::Remedy => self.remedy.clone(),
+            Field::PublicityEndsOn => date(self.publicity_ends_on),
+            Field::Address => self.address.clone(),
+            Field::Status => self.status.label().to_string(),
+            Field::RemovedOn => date(self.removed_on),
+            Field::RemovalReason => self.removal_reason.clone(),
+            Field::RemovalAuthority => self.removal_authority.clone(),
+        }
+    }
+
     /// The labels of the fields that differ, for revision summaries.
     pub fn changed_fields(&self, other: &EntryData) -> Vec<&'static str> {
         let mut out = Vec::new();

@@ -8,4 +8,4 @@ pub mod normalize;
 pub mod vocab;
 
 pub use credit_code::{CreditCode, CreditCodeError};
-pub use vocab::{ArticleKind, Category, EntryStatus, ListKind, Publication, Role};
+pub use vocab::{ArticleKind, Category, ChangeKind, EntryStatus, ListKind, Publication, Role};

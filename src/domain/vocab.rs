@@ -104,6 +104,26 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What a change did to the public list, as the changes feed and the history export name
+    /// it. An entry that leaves public view does so by a withdrawal or the end of its
+    /// publicity; every other change keeps it public.
+    ChangeKind {
+        Listed => "listed", "列入";
+        Updated => "updated", "更新";
+        Removed => "removed", "移出";
+        Withdrawn => "withdrawn", "撤回";
+        PublicityEnded => "publicity_ended", "公示期满";
+    }
+}
+
+impl ChangeKind {
+    /// Whether the entry is public after a change of this kind.
+    pub fn keeps_public(self) -> bool {
+        !matches!(self, ChangeKind::Withdrawn | ChangeKind::PublicityEnded)
+    }
+}
+
+vocabulary! {
     /// What a staff account may do; each role may do what the roles before it may.
     Role {
         Editor => "editor", "编辑";

@@ -14,8 +14,9 @@ use time::OffsetDateTime;
 use super::Problem;
 use super::rows::ImportRow;
 use crate::domain::Publication;
+use crate::domain::dates::china_date;
 use crate::domain::entry::Field;
-use crate::store::{Actor, Entity, Entry, Result, Tx, snapshot};
+use crate::store::{Actor, Entity, Entry, Result, Tx, change_of, snapshot};
 
 /// What importing a row does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,6 +245,7 @@ pub async fn apply(
                     &[],
                     actor,
                     now,
+                    change_of(None, (state, &row.data), china_date(now)),
                 )
                 .await?;
                 tx.enqueue(Entity::Entry, id, now).await?;
@@ -262,6 +264,11 @@ pub async fn apply(
                 tx.update_entry(*id, *version, &row.data, state, now)
                     .await?;
                 let previous = old.map(|o| snapshot(&o.data));
+                let event = change_of(
+                    old.map(|o| (o.publication, &o.data)),
+                    (state, &row.data),
+                    china_date(now),
+                );
                 tx.insert_revision(
                     Entity::Entry,
                     *id,
@@ -270,6 +277,7 @@ pub async fn apply(
                     fields,
                     actor,
                     now,
+                    event,
                 )
                 .await?;
                 tx.enqueue(Entity::Entry, *id, now).await?;

@@ -68,7 +68,7 @@ pub enum ReadError {
     #[error("无法打开文件：{0}")]
     Open(#[from] std::io::Error),
     #[error(
-        "文件格式不受支持（请使用 .csv 或 .xlsx 文件；旧版 .xls 文件请在 Excel 中另存为 .xlsx）"
+        "文件格式不受支持（请使用 .csv、.xlsx 或本站导出的 .json 文件；旧版 .xls 文件请在 Excel 中另存为 .xlsx）"
     )]
     UnsupportedFormat,
     #[error("文件编码无法识别（请另存为 UTF-8 或 GBK 编码的 CSV）")]
@@ -79,6 +79,8 @@ pub enum ReadError {
     Excel(String),
     #[error("文件中没有工作表或表头")]
     Empty,
+    #[error("JSON 文件格式有误（应为本站导出的 JSON 或条目数组）：{0}")]
+    Json(String),
     /// The file is beyond a limit of this module; the message names it.
     #[error("{0}")]
     Limit(String),
@@ -94,7 +96,7 @@ pub fn read_file(path: &Path) -> Result<Sheet, ReadError> {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    if !matches!(ext.as_str(), "csv" | "txt" | "xlsx" | "xlsm") {
+    if !matches!(ext.as_str(), "csv" | "txt" | "xlsx" | "xlsm" | "json") {
         return Err(ReadError::UnsupportedFormat);
     }
     let size = std::fs::metadata(path)?.len();
@@ -107,6 +109,7 @@ pub fn read_file(path: &Path) -> Result<Sheet, ReadError> {
     }
     match ext.as_str() {
         "csv" | "txt" => read_csv(&std::fs::read(path)?),
+        "json" => read_json(&std::fs::read(path)?),
         _ => read_xlsx(path),
     }
 }
@@ -157,7 +160,10 @@ pub fn read_csv(bytes: &[u8]) -> Result<Sheet, ReadError> {
         if sheet.rows.len() == MAX_ROWS {
             return Err(too_many_rows());
         }
-        let cells: Vec<Cell> = cells.into_iter().map(Cell::Text).collect();
+        let cells: Vec<Cell> = cells
+            .into_iter()
+            .map(|c| Cell::Text(unneutralise(c)))
+            .collect();
         if !cells.iter().all(Cell::is_blank)
             && let Some(p) = misfit(row_no, &cells, width)
         {
@@ -166,6 +172,86 @@ pub fn read_csv(bytes: &[u8]) -> Result<Sheet, ReadError> {
         sheet.rows.push((row_no, cells));
     }
     if width == 0 {
+        return Err(ReadError::Empty);
+    }
+    Ok(sheet)
+}
+
+/// Takes off the `'` an export puts before a cell Excel would run as a formula (see
+/// `open_data::export::neutralise`), so that an export imports back as it was.
+fn unneutralise(cell: String) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_string(),
+        _ => cell,
+    }
+}
+
+/// The keys of a JSON export's entries that are the site's own (its number, URL and last
+/// change): an import skips them.
+const JSON_SITE_KEYS: [&str; 3] = ["id", "url", "updated_at"];
+
+/// A JSON file as the site exports it (`{"entries": [...]}`) or a bare array of entries, each
+/// an object keyed by the import's English column keys; lists (aliases, websites, phones) may
+/// be arrays. Read into a sheet with one column per key, in the order keys first appear.
+pub fn read_json(bytes: &[u8]) -> Result<Sheet, ReadError> {
+    use serde_json::{Map, Value};
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum File {
+        Export { entries: Vec<Map<String, Value>> },
+        Bare(Vec<Map<String, Value>>),
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let entries = match serde_json::from_slice::<File>(bytes) {
+        Ok(File::Export { entries } | File::Bare(entries)) => entries,
+        Err(e) => return Err(ReadError::Json(e.to_string())),
+    };
+    if entries.len() > MAX_ROWS {
+        return Err(too_many_rows());
+    }
+    let mut sheet = Sheet {
+        header_row: 1,
+        ..Sheet::default()
+    };
+    let mut columns: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, entry) in entries.into_iter().enumerate() {
+        let mut cells = vec![Cell::Empty; sheet.headers.len()];
+        for (key, value) in entry {
+            if JSON_SITE_KEYS.contains(&key.as_str()) {
+                continue;
+            }
+            if columns.len() == MAX_COLUMNS && !columns.contains_key(&key) {
+                return Err(ReadError::Limit(format!("条目的字段超过 {MAX_COLUMNS} 个")));
+            }
+            let next = columns.len();
+            let col = *columns.entry(key.clone()).or_insert(next);
+            if col == sheet.headers.len() {
+                sheet.headers.push(key);
+            }
+            if cells.len() <= col {
+                cells.resize(col + 1, Cell::Empty);
+            }
+            cells[col] = match value {
+                Value::Null => Cell::Empty,
+                Value::String(s) => Cell::Text(s),
+                Value::Number(n) => n.as_f64().map_or(Cell::Empty, Cell::Number),
+                Value::Array(items) => Cell::Text(
+                    items
+                        .iter()
+                        .map(|v| match v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+                other => Cell::Text(other.to_string()),
+            };
+        }
+        // Row numbers as if the entries were rows under a header.
+        sheet.rows.push((i + 2, cells));
+    }
+    if sheet.headers.is_empty() {
         return Err(ReadError::Empty);
     }
     Ok(sheet)

@@ -32,6 +32,10 @@ pub struct Validated {
     pub warnings: Problems,
 }
 
+/// Columns an export adds after the import's own (the entry's URL and last change): skipped
+/// without a warning, so that an export imports back cleanly.
+const SITE_HEADERS: [&str; 2] = crate::open_data::export::SITE_COLUMNS;
+
 /// The optional column that names an existing entry by its number.
 const ID_HEADERS: [&str; 3] = ["id", "编号", "条目编号"];
 /// Longest text of the `id` column.
@@ -156,6 +160,9 @@ fn map_headers(sheet: &Sheet, out: &mut Validated) -> (HashMap<usize, Field>, Op
         let bare = h.trim().trim_start_matches('\u{feff}').trim();
         if ID_HEADERS.iter().any(|k| bare.eq_ignore_ascii_case(k)) {
             id_column = Some(i);
+            continue;
+        }
+        if SITE_HEADERS.contains(&bare) {
             continue;
         }
         let problem = |message: String| Problem {

@@ -8,6 +8,7 @@
 //! ranking, totals and facets are computed from those rows alone. When the index cannot answer,
 //! a simple database lookup takes its place and the answer says so.
 
+pub mod screen;
 pub mod understand;
 pub mod verdict;
 

@@ -65,6 +65,63 @@ pub enum Basis {
 }
 
 impl Basis {
+    /// The API's word for it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Basis::CreditCode => "credit_code",
+            Basis::Website => "website",
+            Basis::Phone => "phone",
+            Basis::Name => "name",
+            Basis::Alias => "alias",
+            Basis::QueryInName => "query_in_name",
+            Basis::QueryInAlias => "query_in_alias",
+            Basis::NameInQuery => "name_in_query",
+            Basis::AliasInQuery => "alias_in_query",
+            Basis::Homophone => "homophone",
+            Basis::Pinyin => "pinyin",
+            Basis::WebsiteName => "website_name",
+            Basis::SharedCharacters => "shared_characters",
+        }
+    }
+
+    /// Every basis, for the API's documentation.
+    pub const ALL: [Basis; 13] = [
+        Basis::CreditCode,
+        Basis::Website,
+        Basis::Phone,
+        Basis::Name,
+        Basis::Alias,
+        Basis::QueryInName,
+        Basis::QueryInAlias,
+        Basis::NameInQuery,
+        Basis::AliasInQuery,
+        Basis::Homophone,
+        Basis::Pinyin,
+        Basis::WebsiteName,
+        Basis::SharedCharacters,
+    ];
+
+    /// Why a hit for the query `q` matched, in words.
+    pub fn explain(self, q: &str) -> String {
+        match self {
+            Basis::CreditCode => "统一社会信用代码一致".into(),
+            Basis::Website => "网址与该主体的网址属于同一网站（同一注册域名）".into(),
+            Basis::Phone => "联系电话一致".into(),
+            Basis::Name => "名称完全一致".into(),
+            Basis::Alias => "与该主体的别名完全一致".into(),
+            Basis::QueryInName => format!("名称中包含“{q}”"),
+            Basis::QueryInAlias => format!("别名中包含“{q}”"),
+            Basis::NameInQuery => "查询内容中包含该主体的名称".into(),
+            Basis::AliasInQuery => "查询内容中包含该主体的别名".into(),
+            Basis::Homophone => {
+                format!("读音与“{q}”相同或相近（可能是同音字或错别字），文字并不一致")
+            }
+            Basis::Pinyin => format!("名称的拼音与“{q}”相同或相近"),
+            Basis::WebsiteName => "网址名称相同，但属于不同的网站（注册域名不同）".into(),
+            Basis::SharedCharacters => format!("名称中有部分文字与“{q}”相同"),
+        }
+    }
+
     pub fn kind(self) -> MatchKind {
         match self {
             Basis::CreditCode | Basis::Website | Basis::Phone | Basis::Name | Basis::Alias => {

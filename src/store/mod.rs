@@ -31,6 +31,7 @@ macro_rules! article_columns {
 }
 
 mod error;
+mod events;
 mod postgres;
 mod rows;
 pub mod schema;
@@ -47,13 +48,14 @@ use time::{Date, OffsetDateTime};
 
 use crate::domain::article::{ArticleData, PageData};
 use crate::domain::entry::EntryData;
-use crate::domain::{ArticleKind, Category, EntryStatus, ListKind, Publication, Role};
+use crate::domain::{ArticleKind, Category, ChangeKind, EntryStatus, ListKind, Publication, Role};
 
 pub use error::{Result, STALE_VERSION, StoreError};
+pub use events::{ChangeEvent, FeedState, change_of};
 pub use rows::{
     Article, Attachment, AuditEntry, Change, ChangeSet, Entry, Page, Revision, Session, User,
 };
-pub use visibility::{ArticleVisibility, Public, Visibility, WithdrawnNotice};
+pub use visibility::{ArticleVisibility, Public, Visibility, WithdrawnNotice, admits};
 
 /// Bumped whenever what is derived from an entry's data (folded keys, lookup text, exact
 /// keys) changes meaning; older rows are recomputed when the store connects. Version 2 keys
@@ -200,6 +202,18 @@ queries! {
         fn public_attachment(id: i64) -> Option<Public<Attachment>>;
         fn attachments(article_id: i64) -> Vec<Attachment>;
         fn read_rows(table: &schema::Table, offset: i64, limit: i64) -> Vec<schema::RowValues>;
+        /// Where the changes feed stands (see `settle_change_feed`).
+        fn change_feed_state() -> FeedState;
+        /// Events of the changes feed after a position, in feed order.
+        fn change_events(after: i64, limit: i64) -> Vec<ChangeEvent>;
+        /// When any entry last changed, in any state.
+        fn entries_changed_at() -> Option<OffsetDateTime>;
+        /// How many entries are public, and the highest public id.
+        fn public_entry_span(today: Date) -> (i64, i64);
+        /// The newest events of these kinds whose entries are public now, newest first.
+        fn public_change_events(kinds: &[ChangeKind], limit: i64, today: Date) -> Vec<ChangeEvent>;
+        /// Ids and last changes of public entries with ids in `(after, up_to]`.
+        fn public_entry_stamps(after: i64, up_to: i64, today: Date) -> Vec<(i64, OffsetDateTime)>;
     }
     writes {
         fn insert_entry(d: &EntryData, publication: Publication, now: OffsetDateTime) -> i64;
@@ -220,8 +234,12 @@ queries! {
             changed: &[&str],
             actor: &Actor,
             now: OffsetDateTime,
+            event: Option<ChangeKind>,
         ) -> ();
         fn enqueue(entity: Entity, id: i64, now: OffsetDateTime) -> ();
+        /// Records publicity ends and gives committed events their feed positions; returns
+        /// the last position. Holds the feed's row until the caller commits.
+        fn settle_change_feed(today: Date) -> i64;
         fn insert_article(a: &ArticleData, publication: Publication, now: OffsetDateTime) -> i64;
         fn update_article(
             id: i64,
@@ -470,6 +488,8 @@ pub struct EntryFilter {
     pub sort: EntrySort,
     /// Keyset paging for [`EntrySort::Id`]: only ids above this.
     pub after_id: Option<i64>,
+    /// Only entries changed at or after this instant.
+    pub updated_since: Option<OffsetDateTime>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -614,6 +634,34 @@ impl Store {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
+    }
+
+    /// Begins a read-only transaction that sees one state of the database throughout (an
+    /// export reads a million rows in batches): on SQLite a deferred transaction (WAL keeps
+    /// its snapshot while others write), on PostgreSQL `REPEATABLE READ READ ONLY`. Dropping
+    /// it ends it.
+    pub async fn begin_read(&self) -> Result<Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
+            Pool::Postgres(p) => Tx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
+        })
+    }
+
+    /// Completes the changes feed as of `today` (publicity ends recorded, committed events
+    /// given their positions) and returns the last position. Two short reads when there is
+    /// nothing to do; otherwise one short write transaction.
+    pub async fn settle_feed(&self, today: Date) -> Result<i64> {
+        let state = self.change_feed_state().await?;
+        if state.settled(today) {
+            return Ok(state.last_seq);
+        }
+        let mut tx = self.begin().await?;
+        let last = tx.settle_change_feed(today).await?;
+        tx.commit().await?;
+        Ok(last)
     }
 
     /// Recomputes the derived keys of entries written before [`KEYS_VERSION`], in batches.

@@ -6,6 +6,9 @@ type Db = sqlx::Postgres;
 /// same order as SQLite's).
 const NAME_ORDER: &str = " ORDER BY status, name COLLATE \"C\", id";
 
+/// Holds the row read until the transaction ends.
+const LOCK_ROW: &str = " FOR UPDATE";
+
 include!("queries.rs");
 
 /// Moves identity sequences past copied ids, so that new rows do not collide with them.

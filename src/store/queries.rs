@@ -7,6 +7,7 @@ use sqlx::{FromRow, QueryBuilder, Row};
 use time::{Date, OffsetDateTime};
 
 use super::error::{Result, STALE_VERSION, StoreError};
+use super::events::{ChangeEvent, FeedState};
 use super::rows::{
     ArticleRow, Attachment, AuditEntry, Change, ChangeSet, EntryRow, RevisionRow, Session, User,
 };
@@ -24,7 +25,7 @@ use super::{
 use crate::domain::article::{ArticleData, PageData};
 use crate::domain::entry::EntryData;
 use crate::domain::normalize::{fold, like_escape};
-use crate::domain::{EntryStatus, ListKind, Publication, Role};
+use crate::domain::{ChangeKind, EntryStatus, ListKind, Publication, Role};
 
 type Conn = <Db as sqlx::Database>::Connection;
 type DbRow = <Db as sqlx::Database>::Row;
@@ -107,6 +108,9 @@ fn push_entry_filter(qb: &mut QueryBuilder<Db>, f: &EntryFilter, today: Date) {
     }
     if let Some(year) = f.year {
         qb.push(" AND listed_year = ").push_bind(i64::from(year));
+    }
+    if let Some(since) = f.updated_since {
+        qb.push(" AND updated_at >= ").push_bind(since);
     }
 }
 
@@ -622,6 +626,8 @@ pub async fn refresh_entry_keys(c: &mut Conn, after: i64, limit: i64) -> Result<
 
 /// Keeps a revision: the data before (`None` when the item is new) and after the change.
 /// `previous` and `data` are JSON snapshots (see `store::snapshot`).
+/// For an entry, `event` is what the change did to the public list (see `events::change_of`);
+/// articles have none.
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_revision(
     c: &mut Conn,
@@ -632,28 +638,31 @@ pub async fn insert_revision(
     changed: &[&str],
     actor: &Actor,
     now: OffsetDateTime,
+    event: Option<ChangeKind>,
 ) -> Result<()> {
-    let sql = match entity {
-        Entity::Entry => {
-            "INSERT INTO entry_revisions (entry_id, previous, data, changed, note, changed_by, \
-             changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        }
-        Entity::Article => {
-            "INSERT INTO article_revisions (article_id, previous, data, changed, note, changed_by, \
-             changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        }
-    };
     let changed: Vec<String> = changed.iter().map(|s| s.to_string()).collect();
-    sqlx::query(sql)
+    let q = match entity {
+        Entity::Entry => sqlx::query(
+            "INSERT INTO entry_revisions (entry_id, previous, data, changed, note, changed_by, \
+             changed_at, event) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        ),
+        Entity::Article => sqlx::query(
+            "INSERT INTO article_revisions (article_id, previous, data, changed, note, changed_by, \
+             changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        ),
+    };
+    let q = q
         .bind(owner_id)
         .bind(previous)
         .bind(data)
         .bind(JsonList::encode(&changed))
         .bind(&actor.note)
         .bind(&actor.name)
-        .bind(now)
-        .execute(&mut *c)
-        .await?;
+        .bind(now);
+    match entity {
+        Entity::Entry => q.bind(event).execute(&mut *c).await?,
+        Entity::Article => q.execute(&mut *c).await?,
+    };
     Ok(())
 }
 
@@ -1729,4 +1738,184 @@ pub async fn attachments(c: &mut Conn, article_id: i64) -> Result<Vec<Attachment
     .bind(article_id)
     .fetch_all(&mut *c)
     .await?)
+}
+
+// ---- Open data: the changes feed and what exports and sitemaps read. ----
+
+/// Where the changes feed stands, in two short reads.
+pub async fn change_feed_state(c: &mut Conn) -> Result<FeedState> {
+    let (last_seq, ended_through): (i64, Option<Date>) =
+        sqlx::query_as("SELECT last_seq, ended_through FROM change_feed WHERE id = 1")
+            .fetch_one(&mut *c)
+            .await?;
+    let unsequenced: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM entry_revisions WHERE event IS NOT NULL AND seq IS NULL LIMIT 1",
+    )
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(FeedState {
+        last_seq,
+        ended_through,
+        unsequenced: unsequenced.is_some(),
+    })
+}
+
+/// Completes the changes feed as of `today`, in the caller's transaction, which it holds the
+/// feed's row for (the only lock it takes, so it cannot deadlock with writers): records the
+/// end of publicity of every entry whose publicity ended since the last time and that the feed
+/// still shows as public (a revision by 系统, dated the China midnight it ended at), then gives
+/// every committed event without a position the next positions, in id order. A writer's event
+/// committed later gets a later position, so a consumer's cursor never passes over it. Returns
+/// the last position.
+pub async fn settle_change_feed(c: &mut Conn, today: Date) -> Result<i64> {
+    let mut lock = QueryBuilder::<Db>::new("SELECT ended_through FROM change_feed WHERE id = 1");
+    lock.push(LOCK_ROW);
+    let ended_through: Option<Date> = lock.build_query_scalar().fetch_one(&mut *c).await?;
+    let yesterday = today.previous_day().unwrap_or(today);
+    if ended_through.is_none_or(|d| d < yesterday) {
+        let mut qb = entry_select();
+        qb.push(" WHERE publicity_ends_on < ").push_bind(today);
+        if let Some(from) = ended_through {
+            qb.push(" AND publicity_ends_on > ").push_bind(from);
+        }
+        qb.push(
+            " AND (SELECT r.event FROM entry_revisions r WHERE r.entry_id = entries.id \
+             AND r.event IS NOT NULL ORDER BY r.id DESC LIMIT 1) IN ('listed', 'updated', 'removed') \
+             ORDER BY id",
+        );
+        let rows = qb.build().fetch_all(&mut *c).await?;
+        for e in decode::<EntryRow, Entry>(&rows, "entry") {
+            let Some(ended) = e.data.publicity_ends_on else {
+                continue;
+            };
+            let data = super::snapshot(&e.data);
+            let actor = Actor {
+                name: "系统".into(),
+                note: format!(
+                    "公示期满：公示截止日期 {} 已过，自动停止公示",
+                    crate::domain::dates::iso(ended)
+                ),
+            };
+            let at = crate::domain::dates::china_midnight(ended.next_day().unwrap_or(ended));
+            insert_revision(
+                c,
+                Entity::Entry,
+                e.id,
+                Some(&data),
+                &data,
+                &["公示状态"],
+                &actor,
+                at,
+                Some(ChangeKind::PublicityEnded),
+            )
+            .await?;
+        }
+    }
+    let last: i64 = sqlx::query_scalar("SELECT last_seq FROM change_feed WHERE id = 1")
+        .fetch_one(&mut *c)
+        .await?;
+    sqlx::query(
+        "UPDATE entry_revisions SET seq = $1 + numbered.n FROM (SELECT id, \
+         ROW_NUMBER() OVER (ORDER BY id) AS n FROM entry_revisions \
+         WHERE event IS NOT NULL AND seq IS NULL) AS numbered \
+         WHERE entry_revisions.id = numbered.id",
+    )
+    .bind(last)
+    .execute(&mut *c)
+    .await?;
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE change_feed SET last_seq = COALESCE((SELECT MAX(seq) FROM entry_revisions), 0), \
+         ended_through = $1 WHERE id = 1 RETURNING last_seq",
+    )
+    .bind(yesterday)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(last)
+}
+
+/// Events of the changes feed after position `after`, in feed order.
+pub async fn change_events(c: &mut Conn, after: i64, limit: i64) -> Result<Vec<ChangeEvent>> {
+    let rows: Vec<(i64, i64, ChangeKind, OffsetDateTime)> = sqlx::query_as(
+        "SELECT seq, entry_id, event, changed_at FROM entry_revisions WHERE seq > $1 \
+         ORDER BY seq LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(seq, entry_id, kind, at)| ChangeEvent {
+            seq,
+            entry_id,
+            kind,
+            at,
+        })
+        .collect())
+}
+
+/// When any entry last changed (in any state): what entry answers were last modified at, at
+/// the latest, besides the China midnight publicity ends at. Entries are never deleted, so it
+/// never goes back.
+pub async fn entries_changed_at(c: &mut Conn) -> Result<Option<OffsetDateTime>> {
+    Ok(sqlx::query_scalar("SELECT MAX(updated_at) FROM entries")
+        .fetch_one(&mut *c)
+        .await?)
+}
+
+/// The number of public entries and the highest public id, for planning sitemaps.
+pub async fn public_entry_span(c: &mut Conn, today: Date) -> Result<(i64, i64)> {
+    let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM entries WHERE ");
+    push_public_entry(&mut qb, today);
+    Ok(qb.build_query_as().fetch_one(&mut *c).await?)
+}
+
+/// Ids and last changes of the public entries with ids in `(after, up_to]`, in id order.
+pub async fn public_entry_stamps(
+    c: &mut Conn,
+    after: i64,
+    up_to: i64,
+    today: Date,
+) -> Result<Vec<(i64, OffsetDateTime)>> {
+    let mut qb = QueryBuilder::<Db>::new("SELECT id, updated_at FROM entries WHERE ");
+    push_public_entry(&mut qb, today);
+    qb.push(" AND id > ").push_bind(after);
+    qb.push(" AND id <= ").push_bind(up_to);
+    qb.push(" ORDER BY id");
+    Ok(qb.build_query_as().fetch_all(&mut *c).await?)
+}
+
+/// The newest events of these kinds whose entries are public now, newest first (for the
+/// changes' Atom feed).
+pub async fn public_change_events(
+    c: &mut Conn,
+    kinds: &[ChangeKind],
+    limit: i64,
+    today: Date,
+) -> Result<Vec<ChangeEvent>> {
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Db>::new(
+        "SELECT seq, entry_id, event, changed_at FROM entry_revisions WHERE seq IS NOT NULL \
+         AND event IN (",
+    );
+    let mut list = qb.separated(", ");
+    for k in kinds {
+        list.push_bind(*k);
+    }
+    qb.push(") AND entry_id IN (SELECT id FROM entries WHERE ");
+    push_public_entry(&mut qb, today);
+    qb.push(") ORDER BY seq DESC LIMIT ").push_bind(limit);
+    let rows: Vec<(i64, i64, ChangeKind, OffsetDateTime)> =
+        qb.build_query_as().fetch_all(&mut *c).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(seq, entry_id, kind, at)| ChangeEvent {
+            seq,
+            entry_id,
+            kind,
+            at,
+        })
+        .collect())
 }

@@ -94,6 +94,8 @@ pub const TABLES: &[Table] = &[
             ("note", T),
             ("changed_by", T),
             ("changed_at", Ts),
+            ("event", T),
+            ("seq", I),
         ],
     },
     Table {
@@ -323,6 +325,13 @@ pub const TABLES: &[Table] = &[
             ("target", T),
             ("summary", T),
         ],
+    },
+    Table {
+        name: "change_feed",
+        key: &["id"],
+        identity: false,
+        append_only: false,
+        columns: &[("id", I), ("last_seq", I), ("ended_through", D)],
     },
 ];
 

@@ -6,7 +6,9 @@ use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::{Database, Decode, Encode, Type};
 
-use crate::domain::{ArticleKind, Category, CreditCode, EntryStatus, ListKind, Publication, Role};
+use crate::domain::{
+    ArticleKind, Category, ChangeKind, CreditCode, EntryStatus, ListKind, Publication, Role,
+};
 use crate::staff::SessionStage;
 
 /// Stores a type as text through `key`/`from_key`-like functions.
@@ -87,6 +89,12 @@ text_type!(
     |v| v.key().to_string(),
     SessionStage::from_key,
     "session stage"
+);
+text_type!(
+    ChangeKind,
+    |v| v.key().to_string(),
+    ChangeKind::from_key,
+    "change kind"
 );
 text_type!(
     CreditCode,

@@ -60,6 +60,13 @@ where
         .push("))");
 }
 
+/// The same rule in Rust, for a write that must know whether the entry it changes was public
+/// before and is public after (the changes feed records what each write did to the public
+/// list). It must say what [`push_public_entry`] says; a test holds the two together.
+pub fn admits(publication: crate::domain::Publication, ends_on: Option<Date>, today: Date) -> bool {
+    publication == crate::domain::Publication::Published && ends_on.is_none_or(|e| e >= today)
+}
+
 /// A `visibility` column for one entry: 0 public, 1 gone (published once: `published_at` is
 /// set), 2 hidden.
 pub(super) fn push_entry_visibility<DB>(qb: &mut QueryBuilder<DB>, today: Date)

@@ -3,7 +3,8 @@
 use maud::{Markup, html};
 
 use super::components::{article_item, pagination, status_badge};
-use super::{PageCtx, layout};
+use super::layout::excerpt;
+use super::{Meta, PageCtx, layout, page};
 use crate::domain::ArticleKind;
 use crate::domain::dates::{china_minute, iso};
 use crate::store::{Article, Attachment, Entry, Public, Revision, WithdrawnNotice};
@@ -126,5 +127,18 @@ pub fn show(ctx: &PageCtx<'_>, m: &ArticlePage) -> Markup {
             }
         }
     };
-    layout(ctx, &a.title, body)
+    let description = if a.summary.is_empty() {
+        format!("{}：{}", a.kind.label(), a.title)
+    } else {
+        excerpt(&a.summary, 120)
+    };
+    page(
+        ctx,
+        &Meta {
+            title: &a.title,
+            description: Some(description),
+            kind: "article",
+        },
+        body,
+    )
 }

@@ -6,10 +6,12 @@ use super::components::{
     article_item, category_options, entry_card, list_options, pagination, status_badge,
     status_options,
 };
-use super::{PageCtx, layout};
+use super::layout::excerpt;
+use super::{Meta, PageCtx, layout, page};
 use crate::domain::dates::{CHINA, china_minute, iso};
 use crate::domain::entry::Field;
 use crate::domain::{Category, EntryStatus, ListKind};
+use crate::open_data::feeds::FeedKind;
 use crate::store::{Article, Entry, EntrySort, Public, Revision};
 
 pub struct EntryList {
@@ -77,15 +79,63 @@ pub fn list(ctx: &PageCtx<'_>, m: &EntryList) -> Markup {
             ul.cards { @for e in &m.entries { (entry_card(ctx, e)) } }
         }
         (pagination(&ctx.href(&m.base), m.page, m.total, m.per_page))
-        p.downloads { "开放数据：" a href="/api/v1/entries" { "JSON 接口" } }
+        p.downloads {
+            "开放数据："
+            a href=(api_href(m)) { "JSON 接口" }
+            @if api_href(m).contains('?') { "（当前筛选条件）" }
+            "；下载全部名单："
+            a href="/data/entries.csv" { "CSV" } "、"
+            a href="/data/entries.xlsx" { "XLSX" } "、"
+            a href="/data/entries.json" { "JSON" }
+            "；订阅名单变动："
+            a href=(FeedKind::Changes.path()) type="application/atom+xml" { "Atom" }
+            "；"
+            a href=(ctx.href("/data/api")) { "接口说明" }
+        }
     };
     layout(ctx, "名单公示", body)
+}
+
+/// The API's URL for the entries this list shows: the same filters.
+fn api_href(m: &EntryList) -> String {
+    let mut query: Vec<String> = Vec::new();
+    if let Some(l) = m.list {
+        query.push(format!("list={}", l.key()));
+    }
+    if let Some(c) = m.category {
+        query.push(format!("category={}", c.key()));
+    }
+    if let Some(s) = m.status {
+        query.push(format!("status={}", s.key()));
+    }
+    if let Some(y) = m.year {
+        query.push(format!("year={y}"));
+    }
+    if query.is_empty() {
+        "/api/v1/entries".to_string()
+    } else {
+        format!("/api/v1/entries?{}", query.join("&"))
+    }
 }
 
 pub struct EntryPage {
     pub entry: Public<Entry>,
     pub revisions: Vec<Revision>,
     pub articles: Vec<Public<Article>>,
+    /// When the page was made: a printout says so, with its URL.
+    pub printed_at: time::OffsetDateTime,
+}
+
+/// What a search result or a shared link says about an entry.
+fn description(d: &crate::domain::entry::EntryData) -> String {
+    let mut out = format!("{}：{}，{}。", d.name, d.list.label(), d.status.label());
+    if !d.reason.is_empty() {
+        out.push_str(&format!("列入事由：{}", excerpt(&d.reason, 80)));
+    }
+    if !d.authority.is_empty() {
+        out.push_str(&format!("（认定机关：{}）", d.authority));
+    }
+    out
 }
 
 /// The public history of an entry, newest first: its listing and removal (from 列入日期 and
@@ -177,12 +227,12 @@ pub fn show(ctx: &PageCtx<'_>, m: &EntryPage) -> Markup {
             @if let Some(p) = d.publicity_ends_on { (row(Field::PublicityEndsOn, html! { (iso(p)) })) }
         }
         @if !m.articles.is_empty() {
-            section.block {
+            section.block.no-print {
                 h2 { "相关文章" }
                 ul.article-list { @for a in &m.articles { (article_item(ctx, a)) } }
             }
         }
-        section.block {
+        section.block.no-print {
             h2 { "变更记录" }
             ol.history {
                 @for (_, when, what) in history(m) {
@@ -191,6 +241,18 @@ pub fn show(ctx: &PageCtx<'_>, m: &EntryPage) -> Markup {
             }
         }
         p.muted { "如对公示信息有异议，请按上方“权利救济途径”办理，或拨打 " (ctx.site.hotline) " 咨询。" }
+        div.print-only {
+            p { "本页网址：" (ctx.canonical) }
+            p { "打印时间：" (china_minute(m.printed_at)) "（北京时间）。公示信息以本站网页为准。" }
+        }
     };
-    layout(ctx, &d.name, body)
+    page(
+        ctx,
+        &Meta {
+            title: &d.name,
+            description: Some(description(d)),
+            kind: "article",
+        },
+        body,
+    )
 }

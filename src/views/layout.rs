@@ -3,6 +3,7 @@
 use maud::{DOCTYPE, Markup, html};
 
 use crate::assets;
+use crate::open_data::feeds::FeedKind;
 use crate::site::Site;
 
 /// How public pages are presented: the standard site, or 长者模式 for older residents (larger
@@ -56,7 +57,8 @@ pub struct PageCtx<'a> {
     pub mode: Mode,
     /// This page's path and query in the standard site, for the mode switch.
     pub here: String,
-    /// The standard page's URL, named as canonical by 长者模式 pages.
+    /// The standard page's URL: every page names it as canonical (长者模式 pages name the
+    /// standard one).
     pub canonical: String,
 }
 
@@ -84,13 +86,61 @@ fn is_current(path: &str, href: &str) -> bool {
     }
 }
 
+/// What a page says about itself to search engines and to chat apps that show a card for a
+/// shared link (Open Graph).
+pub struct Meta<'a> {
+    pub title: &'a str,
+    /// One or two sentences; the site's description when `None`.
+    pub description: Option<String>,
+    /// `website`, or `article` for an entry or an article.
+    pub kind: &'static str,
+}
+
+/// The Atom feeds a page names as its alternates: a list page its own, the home page all.
+fn alternates(path: &str) -> Vec<FeedKind> {
+    FeedKind::ALL
+        .into_iter()
+        .filter(|f| path == "/" || f.page() == path)
+        .collect()
+}
+
+/// At most `n` characters of `text`, on one line, with an ellipsis when cut.
+pub fn excerpt(text: &str, n: usize) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= n {
+        return line;
+    }
+    let mut cut: String = line.chars().take(n).collect();
+    cut.push('…');
+    cut
+}
+
 pub fn layout(ctx: &PageCtx<'_>, title: &str, body: Markup) -> Markup {
+    page(
+        ctx,
+        &Meta {
+            title,
+            description: None,
+            kind: "website",
+        },
+        body,
+    )
+}
+
+pub fn page(ctx: &PageCtx<'_>, meta: &Meta<'_>, body: Markup) -> Markup {
     let site = ctx.site;
+    let title = meta.title;
     let full_title = if ctx.path == "/" {
         site.site_name.clone()
     } else {
         format!("{title} - {}", site.site_name)
     };
+    let description = meta.description.clone().unwrap_or_else(|| {
+        format!(
+            "{}发布的互联网金融风险提示、以案说法和黑名单信息公示，可查询平台是否被列入名单。",
+            site.office_name
+        )
+    });
     let elder = ctx.mode == Mode::Elder;
     html! {
         (DOCTYPE)
@@ -99,8 +149,18 @@ pub fn layout(ctx: &PageCtx<'_>, title: &str, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (full_title) }
-                meta name="description" content={ (site.office_name) "发布的互联网金融风险提示、以案说法和黑名单信息公示。" };
-                @if elder { link rel="canonical" href=(ctx.canonical); }
+                meta name="description" content=(description);
+                link rel="canonical" href=(ctx.canonical);
+                meta property="og:site_name" content=(site.site_name);
+                meta property="og:title" content=(if ctx.path == "/" { site.site_name.as_str() } else { title });
+                meta property="og:description" content=(description);
+                meta property="og:type" content=(meta.kind);
+                meta property="og:url" content=(ctx.canonical);
+                meta property="og:locale" content="zh_CN";
+                meta name="twitter:card" content="summary";
+                @for f in alternates(ctx.path) {
+                    link rel="alternate" type="application/atom+xml" title={ (f.title()) " - " (site.site_name) } href=(f.path());
+                }
                 link rel="stylesheet" href=(assets::url("site.css"));
                 link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
                 script src=(assets::url("suggest.js")) defer {}
@@ -161,7 +221,8 @@ fn footer(ctx: &PageCtx<'_>) -> Markup {
                         li { a href=(ctx.href("/pages/lookup-help")) { "查询说明" } }
                         li { a href=(ctx.href("/pages/disclaimer")) { "免责声明" } }
                         li { a href=(ctx.href("/pages/data")) { "数据说明" } }
-                        li { a href="/api/v1/entries" { "开放数据接口" } }
+                        li { a href=(ctx.href("/data/api")) { "数据接口" } }
+                        li { a href={ (ctx.href("/pages/data")) "#downloads" } { "数据下载" } }
                     }
                 }
                 p { "主办：" (site.office_name) }

@@ -8,7 +8,8 @@ pub mod entries;
 pub mod errors;
 pub mod home;
 pub mod layout;
+pub mod open_data;
 pub mod pages;
 pub mod search;
 
-pub use layout::{ELDER_PREFIX, Mode, PageCtx, layout};
+pub use layout::{ELDER_PREFIX, Meta, Mode, PageCtx, layout, page};

@@ -8,7 +8,7 @@ use super::components::{no_hit_guidance, pagination, qr_code, status_badge};
 use super::{PageCtx, layout};
 use crate::domain::dates::iso;
 use crate::domain::{Category, EntryStatus, ListKind};
-use crate::lookup::{Basis, EntryHit, Facets, Filters, Match, MatchKind, Verdict};
+use crate::lookup::{EntryHit, Facets, Filters, Match, MatchKind, Verdict};
 use crate::store::{Article, Entry, Public};
 
 /// Text in runs, each flagged when it matched the query (`<mark>`).
@@ -243,25 +243,6 @@ fn verdict(ctx: &PageCtx<'_>, m: &SearchPage) -> Markup {
     }
 }
 
-/// Why a hit matched, in words.
-fn basis_text(b: Basis, q: &str) -> String {
-    match b {
-        Basis::CreditCode => "统一社会信用代码一致".into(),
-        Basis::Website => "网址与该主体的网址属于同一网站（同一注册域名）".into(),
-        Basis::Phone => "联系电话一致".into(),
-        Basis::Name => "名称完全一致".into(),
-        Basis::Alias => "与该主体的别名完全一致".into(),
-        Basis::QueryInName => format!("名称中包含“{q}”"),
-        Basis::QueryInAlias => format!("别名中包含“{q}”"),
-        Basis::NameInQuery => "查询内容中包含该主体的名称".into(),
-        Basis::AliasInQuery => "查询内容中包含该主体的别名".into(),
-        Basis::Homophone => format!("读音与“{q}”相同或相近（可能是同音字或错别字），文字并不一致"),
-        Basis::Pinyin => format!("名称的拼音与“{q}”相同或相近"),
-        Basis::WebsiteName => "网址名称相同，但属于不同的网站（注册域名不同）".into(),
-        Basis::SharedCharacters => format!("名称中有部分文字与“{q}”相同"),
-    }
-}
-
 fn entry_result(ctx: &PageCtx<'_>, m: &SearchPage, h: &HitView) -> Markup {
     let e = &h.entry;
     let d = &e.data;
@@ -279,7 +260,7 @@ fn entry_result(ctx: &PageCtx<'_>, m: &SearchPage, h: &HitView) -> Markup {
             }
             p.match-basis {
                 span.nowrap { @if similar { "相近原因：" } @else { "匹配依据：" } }
-                (basis_text(h.matched.basis, &m.q))
+                (h.matched.basis.explain(&m.q))
             }
             dl.facts {
                 div { dt { "名单类型" } dd { (d.list.label()) } }

@@ -119,6 +119,20 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The API's error answer: `{"error": {"code", "message"}}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// 机器可读的错误类别：bad_request、not_found、gone、too_many_requests、payload_too_large 等。
+    pub code: String,
+    /// 中文说明。
+    pub message: String,
+}
+
 /// `{"error": {"code", "message"}}` with a code derived from the status.
 pub fn json_error(status: StatusCode, message: &str) -> Response {
     let code = match status {
@@ -129,9 +143,18 @@ pub fn json_error(status: StatusCode, message: &str) -> Response {
         StatusCode::REQUEST_TIMEOUT => "timeout",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::URI_TOO_LONG => "uri_too_long",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         s if s.is_server_error() => "internal",
         _ => "error",
     };
-    let body = serde_json::json!({ "error": { "code": code, "message": message } });
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: code.to_string(),
+            message: message.to_string(),
+        },
+    };
     (status, Json(body)).into_response()
 }

@@ -2,6 +2,7 @@
 //! errors) and static assets. Each chooses its own cache policy; timeouts answer 503 and an
 //! oversized body 413, in Chinese, never an empty body.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -12,12 +13,14 @@ use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use super::error::{ErrorPage, json_error};
+use super::rate_limit::{self, RateLimiter};
 use super::server::ConnectionLimits;
 use super::{AppState, PageRequest};
 use crate::views;
@@ -35,6 +38,9 @@ pub struct Limits {
     /// Largest request body accepted (the public side takes no uploads).
     pub body: usize,
     pub connections: ConnectionLimits,
+    /// API requests per minute per client address; 0 turns the limit off (`serve`'s
+    /// default is 600).
+    pub api_rate_limit: u32,
 }
 
 impl Default for Limits {
@@ -43,6 +49,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(15),
             body: 64 * 1024,
             connections: ConnectionLimits::default(),
+            api_rate_limit: 0,
         }
     }
 }
@@ -101,6 +108,38 @@ async fn cache_policy(default: CachePolicy, req: Request, next: Next) -> Respons
     res
 }
 
+/// When an answer last changed: `Last-Modified`, and a 304 to an `If-Modified-Since` that is
+/// not older (unless the request has `If-None-Match`, which then decides alone).
+#[derive(Debug, Clone, Copy)]
+pub struct LastModified(pub time::OffsetDateTime);
+
+impl axum::response::IntoResponseParts for LastModified {
+    type Error = std::convert::Infallible;
+
+    fn into_response_parts(
+        self,
+        mut res: axum::response::ResponseParts,
+    ) -> Result<axum::response::ResponseParts, Self::Error> {
+        let at = std::time::SystemTime::from(self.0);
+        if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(at)) {
+            res.headers_mut().insert(header::LAST_MODIFIED, v);
+        }
+        Ok(res)
+    }
+}
+
+/// Whether an answer with these headers has not changed since `If-Modified-Since`.
+fn unmodified_since(res: &Response, if_modified_since: Option<&HeaderValue>) -> bool {
+    let parse = |v: &HeaderValue| httpdate::parse_http_date(v.to_str().ok()?).ok();
+    match (
+        res.headers().get(header::LAST_MODIFIED).and_then(parse),
+        if_modified_since.and_then(parse),
+    ) {
+        (Some(modified), Some(since)) => modified <= since,
+        _ => false,
+    }
+}
+
 /// Strips the weak marker: validators compare weakly (RFC 9110 §8.8.3.2).
 fn opaque(tag: &str) -> &str {
     let tag = tag.trim();
@@ -125,7 +164,17 @@ async fn etag(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let if_modified_since = req.headers().get(header::IF_MODIFIED_SINCE).cloned();
     let res = next.run(req).await;
+    if res.status() == StatusCode::OK
+        && if_none_match.is_none()
+        && unmodified_since(&res, if_modified_since.as_ref())
+    {
+        let (mut parts, _) = res.into_parts();
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::empty());
+    }
     if res.status() != StatusCode::OK || res.headers().contains_key(header::ETAG) {
         return res;
     }
@@ -266,11 +315,19 @@ pub fn statics(router: Router, state: AppState) -> Router {
         }))
 }
 
-/// The JSON API: JSON errors, short public caching.
-pub fn api(router: Router, limits: Limits) -> Router {
-    limited(router, limits)
+/// The JSON API: JSON errors, short public caching, any origin may read it, and per-address
+/// rate limiting.
+pub fn api(router: Router, state: AppState) -> Router {
+    let limiter = Arc::new(RateLimiter::new(state.limits.api_rate_limit));
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD])
+        .expose_headers([header::ETAG, header::LAST_MODIFIED, header::RETRY_AFTER]);
+    limited(router, state.limits)
+        .layer(from_fn_with_state((state, limiter), rate_limit::enforce))
         .layer(from_fn(json_errors))
         .layer(from_fn(|req, next| cache_policy(PUBLIC_CACHE, req, next)))
+        .layer(cors)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod layers;
 pub mod page;
 pub(crate) mod params;
 pub mod public;
+mod rate_limit;
 mod routes;
 mod server;
 
@@ -44,6 +45,8 @@ pub struct AppState {
     pub admin: admin::AdminConfig,
     /// Local state: attachments live under it.
     pub data_dir: std::path::PathBuf,
+    /// The open-data download files of this instance.
+    pub downloads: crate::open_data::Downloads,
 }
 
 impl AppState {

@@ -28,6 +28,7 @@ fn page_routes() -> Router<AppState> {
         )
         .route("/pages/{slug}", get(public::pages::show_page))
         .route("/search", get(public::search::search))
+        .route("/data/api", get(public::data::show_api))
 }
 
 /// The public listener: pages, the API and static assets, and nothing else (the admin side
@@ -37,16 +38,20 @@ pub fn public_app(state: AppState) -> Router {
     let pages = Router::new()
         .merge(page_routes())
         .nest(ELDER_PREFIX, page_routes())
+        // Open data and what crawlers read: one presentation only.
+        .route("/data/{file}", get(public::data::download))
+        .route("/feeds/{file}", get(public::feeds::show_feed))
+        .route("/sitemap.xml", get(public::crawl::sitemap))
+        .route("/sitemaps/{file}", get(public::crawl::sitemap_part))
+        .route("/robots.txt", get(public::crawl::robots))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(public::not_found)
         .with_state(state.clone());
-    let api = Router::new()
-        .nest("/api/v1", api::router())
-        .with_state(state.clone());
+    let api = api::router().with_state(state.clone());
     let statics = Router::new().route("/static/{file}", get(static_file));
     layers::common(
         Router::new()
-            .merge(layers::api(api, state.limits))
+            .merge(layers::api(api, state.clone()))
             .merge(layers::statics(statics, state.clone()))
             .merge(layers::pages(pages, state)),
     )

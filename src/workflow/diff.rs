@@ -21,44 +21,14 @@ impl FieldRow {
     }
 }
 
-fn entry_text(d: &EntryData, f: Field) -> String {
-    let date = |x: Option<time::Date>| x.map(iso).unwrap_or_default();
-    match f {
-        Field::Name => d.name.clone(),
-        Field::Aliases => d.aliases.join("、"),
-        Field::CreditCode => d
-            .credit_code
-            .as_ref()
-            .map(|c| c.to_string())
-            .unwrap_or_default(),
-        Field::Category => d.category.label().to_string(),
-        Field::List => d.list.label().to_string(),
-        Field::Reason => d.reason.clone(),
-        Field::Basis => d.basis.clone(),
-        Field::Authority => d.authority.clone(),
-        Field::DecisionNo => d.decision_no.clone(),
-        Field::ListedOn => date(d.listed_on),
-        Field::Measures => d.measures.clone(),
-        Field::Websites => d.websites.join("、"),
-        Field::Phones => d.phones.join("、"),
-        Field::Remedy => d.remedy.clone(),
-        Field::PublicityEndsOn => date(d.publicity_ends_on),
-        Field::Address => d.address.clone(),
-        Field::Status => d.status.label().to_string(),
-        Field::RemovedOn => date(d.removed_on),
-        Field::RemovalReason => d.removal_reason.clone(),
-        Field::RemovalAuthority => d.removal_authority.clone(),
-    }
-}
-
 /// Every field of an entry, before and after (`None` before: a new entry).
 pub fn entry_fields(old: Option<&EntryData>, new: &EntryData) -> Vec<FieldRow> {
     Field::ALL
         .into_iter()
         .map(|f| FieldRow {
             label: f.label(),
-            old: old.map(|o| entry_text(o, f)).unwrap_or_default(),
-            new: entry_text(new, f),
+            old: old.map(|o| o.text(f)).unwrap_or_default(),
+            new: new.text(f),
         })
         .collect()
 }

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use crate::clock::Clock;
 use crate::domain::article::ArticleData;
+use crate::domain::dates::china_date;
 use crate::domain::entry::EntryData;
 use crate::domain::{Publication, Role};
 use crate::import::{Decision, ImportRow, Plan};
@@ -19,7 +20,7 @@ use crate::staff::audit::{self, Action, Who};
 use crate::staff::settings;
 use crate::store::{
     Actor, Change, ChangeFilter, ChangeState, Entity, NewChange, STALE_VERSION, Store, StoreError,
-    Transition, Tx, User, snapshot,
+    Transition, Tx, User, change_of, snapshot,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -543,6 +544,11 @@ async fn apply(
             let first = live.published_at.is_none();
             let previous = (!first).then(|| snapshot(&live.data));
             let fields = if first { Vec::new() } else { fields };
+            let event = change_of(
+                Some((live.publication, &live.data)),
+                (Publication::Published, d),
+                china_date(now),
+            );
             tx.insert_revision(
                 Entity::Entry,
                 live.id,
@@ -551,6 +557,7 @@ async fn apply(
                 &fields,
                 &actor,
                 now,
+                event,
             )
             .await?;
             tx.enqueue(Entity::Entry, live.id, now).await?;
@@ -581,6 +588,7 @@ async fn apply(
                 &fields,
                 &actor,
                 now,
+                None,
             )
             .await?;
             tx.enqueue(Entity::Article, live.id, now).await?;
@@ -693,14 +701,19 @@ pub async fn withdraw(
     let now = clock.now();
     let mut tx = store.begin().await?;
     tx.withdraw(entity, id, version, reason, now).await?;
-    let (previous, title) = match entity {
+    let (previous, title, event) = match entity {
         Entity::Entry => {
             let e = tx.entry(id).await?.ok_or(WorkflowError::NotFound)?;
-            (snapshot(&e.data), e.data.name)
+            let event = change_of(
+                Some((Publication::Published, &e.data)),
+                (Publication::Withdrawn, &e.data),
+                china_date(now),
+            );
+            (snapshot(&e.data), e.data.name, event)
         }
         Entity::Article => {
             let a = tx.article_by_id(id).await?.ok_or(WorkflowError::NotFound)?;
-            (snapshot(&a.data), a.data.title)
+            (snapshot(&a.data), a.data.title, None)
         }
     };
     let actor = Actor {
@@ -715,6 +728,7 @@ pub async fn withdraw(
         &["发布状态"],
         &actor,
         now,
+        event,
     )
     .await?;
     tx.enqueue(entity, id, now).await?;

@@ -330,9 +330,32 @@ async fn the_standing_pages_promise_nothing_the_site_does_not_do(app: TestApp) {
         let body = &page[page.find("<main").unwrap()..page.find("</main>").unwrap()];
         all.push_str(body);
     }
-    // No downloads, feeds or subscriptions exist (yet): the pages must not promise them.
+    // The downloads, feeds and API the data page promises answer, each with its own format.
     for promise in ["XLSX", "CSV", "Atom", "订阅", "下载"] {
-        assert!(!all.contains(promise), "a page promises {promise}");
+        assert!(all.contains(promise), "the data page names {promise}");
+    }
+    let (_, data) = app.get("/pages/data").await;
+    let mut links: Vec<&str> = data
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|h| h.starts_with("/data/") || h.starts_with("/feeds/") || h.starts_with("/api/"))
+        .collect();
+    links.sort_unstable();
+    links.dedup();
+    assert!(links.len() >= 10, "{links:?}");
+    for link in links {
+        let res = app.client.get(app.url(link)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{link}");
+        let ct = res.headers()["content-type"].to_str().unwrap().to_string();
+        let expected = match link.rsplit('.').next() {
+            Some("csv") => "text/csv",
+            Some("xlsx") => "application/vnd.openxmlformats",
+            Some("xml") => "application/atom+xml",
+            Some("json") | Some("downloads") => "application/json",
+            _ => "text/html",
+        };
+        assert!(ct.starts_with(expected), "{link}: {ct}");
     }
     // The publicity rule the site applies, not a rule of thumb it does not.
     let (_, data) = app.get("/pages/data").await;

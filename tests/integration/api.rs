@@ -40,9 +40,18 @@ pub async fn write_articles(app: &TestApp, articles: &[(ArticleData, Publication
     let mut ids = Vec::new();
     for (a, state) in articles {
         let id = tx.insert_article(a, *state, now).await.unwrap();
-        tx.insert_revision(Entity::Article, id, None, &snapshot(a), &[], &actor, now)
-            .await
-            .unwrap();
+        tx.insert_revision(
+            Entity::Article,
+            id,
+            None,
+            &snapshot(a),
+            &[],
+            &actor,
+            now,
+            None,
+        )
+        .await
+        .unwrap();
         tx.enqueue(Entity::Article, id, now).await.unwrap();
         ids.push(id);
     }
@@ -78,17 +87,30 @@ async fn the_entries_api_answers_the_documented_shape(app: TestApp) {
     assert_eq!(
         keys,
         [
+            "address",
             "aliases",
+            "authority",
+            "basis",
             "category",
             "credit_code",
+            "decision_no",
             "id",
             "list",
             "listed_on",
             "match",
+            "measures",
             "name",
+            "phones",
+            "publicity_ends_on",
+            "reason",
+            "remedy",
+            "removal_authority",
+            "removal_reason",
             "removed_on",
             "status",
-            "url"
+            "updated_at",
+            "url",
+            "websites"
         ]
     );
     assert_eq!(item["id"], id);

@@ -335,9 +335,18 @@ async fn a_transaction_belongs_to_the_caller(app: TestApp) {
         .insert_entry(&e, Publication::Published, now)
         .await
         .unwrap();
-    tx.insert_revision(Entity::Entry, id, None, &snapshot(&e), &[], &actor(), now)
-        .await
-        .unwrap();
+    tx.insert_revision(
+        Entity::Entry,
+        id,
+        None,
+        &snapshot(&e),
+        &[],
+        &actor(),
+        now,
+        Some(jingshi::domain::ChangeKind::Listed),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert!(app.store.entry(id).await.unwrap().is_some());
 

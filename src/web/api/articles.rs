@@ -1,6 +1,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::domain::ArticleKind;
 use crate::domain::article::parse_slug;
@@ -8,13 +9,16 @@ use crate::domain::dates::iso;
 use crate::lookup::understand::understand;
 use crate::markdown;
 use crate::store::{Article, ArticleFilter, ArticleVisibility};
-use crate::web::error::Error;
+use crate::web::error::{Error, ErrorBody};
 use crate::web::params::{Params, limit_offset};
 use crate::web::{ApiError, AppState};
 
-#[derive(Serialize)]
+/// An article: a risk warning, a case study or a notice.
+#[derive(Serialize, ToSchema)]
 pub struct ArticleItem {
     slug: String,
+    /// warning 风险提示、case 以案说法、notice 通知公告。
+    #[schema(schema_with = super::article_kind_schema)]
     kind: &'static str,
     title: String,
     summary: String,
@@ -40,7 +44,8 @@ impl ArticleItem {
     }
 }
 
-#[derive(Serialize)]
+/// A page of articles.
+#[derive(Serialize, ToSchema)]
 pub struct ArticlePage {
     total: i64,
     page: u32,
@@ -48,6 +53,24 @@ pub struct ArticlePage {
     items: Vec<ArticleItem>,
 }
 
+/// Published articles, newest first.
+#[utoipa::path(
+    get,
+    path = "/articles",
+    tag = "文章",
+    summary = "风险提示、以案说法、通知公告",
+    params(
+        ("kind" = Option<String>, Query, description = "warning、case 或 notice（或中文名称）"),
+        ("q" = Option<String>, Query, description = "标题或摘要中的文字"),
+        ("page" = Option<u32>, Query, description = "页码，从 1 开始"),
+        ("per_page" = Option<u32>, Query, description = "每页条数，1–100，默认 20"),
+    ),
+    responses(
+        (status = 200, description = "一页文章", body = ArticlePage),
+        (status = 400, description = "参数有误", body = ErrorBody),
+        (status = 429, description = "请求过于频繁，见 Retry-After", body = ErrorBody),
+    )
+)]
 pub async fn list_articles(
     State(state): State<AppState>,
     params: Params,
@@ -83,7 +106,8 @@ pub async fn list_articles(
     }))
 }
 
-#[derive(Serialize)]
+/// An article with its body.
+#[derive(Serialize, ToSchema)]
 pub struct ArticleDetail {
     #[serde(flatten)]
     item: ArticleItem,
@@ -92,6 +116,20 @@ pub struct ArticleDetail {
     updated_at: String,
 }
 
+/// One published article.
+#[utoipa::path(
+    get,
+    path = "/articles/{slug}",
+    tag = "文章",
+    summary = "单篇文章（正文为 Markdown 和经过净化的 HTML）",
+    params(("slug" = String, Path, description = "文章地址名", example = "high-yield-p2p-warning")),
+    responses(
+        (status = 200, description = "文章", body = ArticleDetail),
+        (status = 404, description = "没有该文章或未发布", body = ErrorBody),
+        (status = 410, description = "已撤回", body = ErrorBody),
+        (status = 429, description = "请求过于频繁，见 Retry-After", body = ErrorBody),
+    )
+)]
 pub async fn show_article(
     State(state): State<AppState>,
     Path(slug): Path<String>,

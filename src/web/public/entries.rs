@@ -87,6 +87,7 @@ pub async fn show_entry(
         revisions: state.store.revisions(Entity::Entry, id).await?,
         articles: state.store.public_articles_for_entry(id).await?,
         entry,
+        printed_at: state.clock.now(),
     };
     Ok(show(&state.ctx(&page, "/entries"), &model))
 }

@@ -3,9 +3,13 @@ use maud::Markup;
 
 use crate::domain::article::parse_slug;
 use crate::markdown;
+use crate::views::open_data::DownloadsView;
 use crate::views::pages::{PageView, show};
 use crate::web::error::{Error, Result};
 use crate::web::{AppState, PageRequest};
+
+/// The standing page that describes the open data, and lists the download files.
+const DATA_PAGE: &str = "data";
 
 pub async fn show_page(
     State(state): State<AppState>,
@@ -16,8 +20,22 @@ pub async fn show_page(
     let page = state.store.page(slug).await?.ok_or(Error::NotFound)?;
     let body = markdown::render_public(&state.store, &page.body_md).await?;
     let path = format!("/pages/{slug}");
+    let downloads = match slug {
+        DATA_PAGE => Some(DownloadsView {
+            files: state
+                .downloads
+                .listing(state.clock.today())
+                .await
+                .map_err(Error::Internal)?,
+        }),
+        _ => None,
+    };
     Ok(show(
         &state.ctx(&page_request, &path),
-        &PageView { page, body },
+        &PageView {
+            page,
+            body,
+            downloads,
+        },
     ))
 }
