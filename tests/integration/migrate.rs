@@ -31,12 +31,18 @@ async fn answer(site: &TestApp, path: &str) -> String {
     json.replace(&format!("http://{}", site.addr), "")
 }
 
-/// A page, its own address (canonical URL, card, printout) taken out.
+/// A page, its own address (canonical URL, card, printout) and the printout's time taken out.
 async fn page(site: &TestApp, path: &str) -> String {
-    site.get(path)
+    let text = site
+        .get(path)
         .await
         .1
-        .replace(&format!("http://{}", site.addr), "")
+        .replace(&format!("http://{}", site.addr), "");
+    let from = text
+        .find("打印时间：")
+        .expect("the printout names its time");
+    let to = from + text[from..].find("（北京时间）").expect("in China time");
+    format!("{}{}", &text[..from], &text[to..])
 }
 
 fn jingshi() -> Command {
