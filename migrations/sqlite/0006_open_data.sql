@@ -13,6 +13,10 @@ CREATE INDEX entry_revisions_unsequenced ON entry_revisions (id)
 CREATE INDEX entry_revisions_entry_event ON entry_revisions (entry_id, id)
     WHERE event IS NOT NULL;
 CREATE INDEX entries_updated_at ON entries (updated_at);
+-- Exports, sitemaps and the list read public entries in id order, after an id: with this
+-- index each batch starts where the last one ended, instead of every batch sorting all
+-- published entries (quadratic at a million entries: 192 s for the CSV instead of seconds).
+CREATE INDEX entries_public_id ON entries (publication, id);
 
 -- The changes feed's state: the last position given, and the last day whose publicity ends
 -- have been recorded as events.

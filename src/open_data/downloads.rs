@@ -159,6 +159,10 @@ impl Downloads {
             return Ok(info);
         }
         let mut building = self.0.building.lock().unwrap_or_else(|e| e.into_inner());
+        // Again under the lock: a generation may have finished since the first look.
+        if let Some(info) = self.read_info(&name) {
+            return Ok(info);
+        }
         if let Some((v, rx)) = building.get(&(dataset, format))
             && v == version
         {
@@ -223,30 +227,45 @@ impl Downloads {
             cursor: written.cursor,
         };
         std::fs::rename(&partial, dir.join(name))?;
-        std::fs::write(
-            dir.join(format!("{name}.info.json")),
-            serde_json::to_vec(&info)?,
-        )?;
+        // The sidecar appears whole or not at all: a reader never sees it half written.
+        let sidecar = dir.join(format!(".{name}.info.json.partial"));
+        std::fs::write(&sidecar, serde_json::to_vec(&info)?)?;
+        std::fs::rename(&sidecar, dir.join(format!("{name}.info.json")))?;
         self.remove_older(dataset, format, name);
         Ok(info)
     }
 
-    /// Removes this file's other versions (a download already under way keeps reading its
-    /// open file).
+    /// Removes this file's older versions (a download already under way keeps reading its
+    /// open file). Only older ones: a generation that finishes after a newer one must not
+    /// remove the newer file, which is being served.
     fn remove_older(&self, dataset: Dataset, format: Format, keep: &str) {
+        let Some(ours) = version_order(dataset, format, keep) else {
+            return;
+        };
         let Ok(entries) = std::fs::read_dir(&self.0.dir) else {
             return;
         };
-        let prefix = format!("{}-", dataset.stem());
-        let suffix = format!(".{}", format.ext());
         for e in entries.flatten() {
             let file = e.file_name().to_string_lossy().into_owned();
             let data = file.strip_suffix(".info.json").unwrap_or(&file);
-            if data != keep && data.starts_with(&prefix) && data.ends_with(&suffix) {
+            if version_order(dataset, format, data).is_some_and(|v| v < ours) {
                 let _ = std::fs::remove_file(e.path());
             }
         }
     }
+}
+
+/// Where a file of `dataset` and `format` named `{stem}-{token}-{date}-{last}.{ext}` stands
+/// among versions: its China date, then the changes feed's last position.
+fn version_order(dataset: Dataset, format: Format, name: &str) -> Option<(String, i64)> {
+    let version = name
+        .strip_prefix(dataset.stem())?
+        .strip_prefix('-')?
+        .strip_suffix(format.ext())?
+        .strip_suffix('.')?;
+    let (_token, dated) = version.split_once('-')?;
+    let (date, last) = dated.rsplit_once('-')?;
+    Some((date.to_string(), last.parse().ok()?))
 }
 
 /// The size and SHA-256 (hex) of a file, read in blocks.
@@ -269,4 +288,21 @@ fn digest(path: &Path) -> anyhow::Result<(u64, String)> {
         .map(|b| format!("{b:02x}"))
         .collect();
     Ok((size, hex))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_ordered_by_date_then_feed_position() {
+        let order = |name| version_order(Dataset::History, Format::Xlsx, name);
+        let older = order("history-abcdef-2026-11-29-4.xlsx").unwrap();
+        let newer = order("history-abcdef-2026-11-29-12.xlsx").unwrap();
+        let tomorrow = order("history-zzzzzz-2026-11-30-1.xlsx").unwrap();
+        assert!(older < newer && newer < tomorrow);
+        assert_eq!(order("history-abcdef-2026-11-29-4.csv"), None);
+        assert_eq!(order("entries-abcdef-2026-11-29-4.xlsx"), None);
+        assert_eq!(order(".history-abcdef-2026-11-29-4.xlsx.partial"), None);
+    }
 }

@@ -142,7 +142,9 @@ impl EntryRecord {
             removal_reason: d.removal_reason.clone(),
             removal_authority: d.removal_authority.clone(),
             publicity_ends_on: d.publicity_ends_on.map(iso),
-            updated_at: rfc3339(e.updated_at),
+            // Whole seconds: the same on every database (SQLite keeps nanoseconds, PostgreSQL
+            // microseconds), and `updated_since` with this value still includes the entry.
+            updated_at: rfc3339(e.updated_at.replace_nanosecond(0).unwrap_or(e.updated_at)),
         }
     }
 }
