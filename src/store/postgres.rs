@@ -6,6 +6,10 @@ type Db = sqlx::Postgres;
 /// same order as SQLite's).
 const NAME_ORDER: &str = " ORDER BY status, name COLLATE \"C\", id";
 
+/// `$1` ids for new entries from the identity sequence (ascending once sorted).
+const RESERVE_ENTRY_IDS: &str =
+    "SELECT nextval(pg_get_serial_sequence('entries', 'id')) FROM generate_series(1, $1)";
+
 include!("queries.rs");
 
 /// Moves identity sequences past copied ids, so that new rows do not collide with them.

@@ -324,6 +324,13 @@ pub const TABLES: &[Table] = &[
             ("summary", T),
         ],
     },
+    Table {
+        name: "data_version",
+        key: &["id"],
+        identity: false,
+        append_only: false,
+        columns: &[("id", I), ("version", I), ("bumped_by", I)],
+    },
 ];
 
 impl Table {

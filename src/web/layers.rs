@@ -17,6 +17,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use super::cache::serve_cached;
 use super::error::{ErrorPage, json_error};
 use super::server::ConnectionLimits;
 use super::{AppState, PageRequest};
@@ -248,11 +249,12 @@ fn limited(router: Router, limits: Limits) -> Router {
         .layer(from_fn(uri_limit))
 }
 
-/// Public pages: Chinese error pages, short public caching.
+/// Public pages: Chinese error pages, short public caching, kept in memory.
 pub fn pages(router: Router, state: AppState) -> Router {
     limited(router, state.limits)
-        .layer(from_fn_with_state(state, html_errors))
+        .layer(from_fn_with_state(state.clone(), html_errors))
         .layer(from_fn(|req, next| cache_policy(PUBLIC_CACHE, req, next)))
+        .layer(from_fn_with_state(state, serve_cached))
 }
 
 /// Static assets: their handler sets the cache policy; errors (an unknown file, a method
@@ -266,11 +268,12 @@ pub fn statics(router: Router, state: AppState) -> Router {
         }))
 }
 
-/// The JSON API: JSON errors, short public caching.
-pub fn api(router: Router, limits: Limits) -> Router {
-    limited(router, limits)
+/// The JSON API: JSON errors, short public caching, kept in memory.
+pub fn api(router: Router, state: AppState) -> Router {
+    limited(router, state.limits)
         .layer(from_fn(json_errors))
         .layer(from_fn(|req, next| cache_policy(PUBLIC_CACHE, req, next)))
+        .layer(from_fn_with_state(state, serve_cached))
 }
 
 #[cfg(test)]

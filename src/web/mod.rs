@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 mod attachments;
+pub mod cache;
 mod client;
 mod error;
 mod layers;
@@ -20,6 +21,7 @@ use crate::search::SearchService;
 use crate::site::Site;
 use crate::store::Store;
 
+pub use cache::{CacheConfig, ResponseCache};
 pub use error::{ApiError, Error};
 pub use layers::Limits;
 pub use page::PageRequest;
@@ -44,6 +46,8 @@ pub struct AppState {
     pub admin: admin::AdminConfig,
     /// Local state: attachments live under it.
     pub data_dir: std::path::PathBuf,
+    /// Public answers kept in memory (see `cache.rs`).
+    pub cache: Arc<cache::ResponseCache>,
 }
 
 impl AppState {

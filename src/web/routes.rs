@@ -46,7 +46,7 @@ pub fn public_app(state: AppState) -> Router {
     let statics = Router::new().route("/static/{file}", get(static_file));
     layers::common(
         Router::new()
-            .merge(layers::api(api, state.limits))
+            .merge(layers::api(api, state.clone()))
             .merge(layers::statics(statics, state.clone()))
             .merge(layers::pages(pages, state)),
     )

@@ -9,6 +9,7 @@ mod suites;
 mod admin;
 mod answers;
 mod api;
+mod cache;
 mod cli;
 mod connections;
 mod content;

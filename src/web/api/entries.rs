@@ -1,10 +1,12 @@
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::domain::dates::iso;
 use crate::lookup::{self, AnalyzedQuery, IndexLag};
 use crate::store::{Entry, EntrySort, Public};
+use crate::web::cache::NotCached;
 use crate::web::error::visible;
 use crate::web::params::{Params, limit_offset};
 use crate::web::public::entries::parse_id;
@@ -91,7 +93,7 @@ impl From<IndexLag> for IndexBehind {
 pub async fn list_entries(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<EntryPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let per_page = params.per_page(20)?;
     let page = params.bounded_page(per_page, "更深的分页请使用 after 参数（按编号翻页）。")?;
     let after = params.after()?;
@@ -100,10 +102,17 @@ pub async fn list_entries(
     let mut next_after = None;
     let mut verdict = None;
     let mut index_behind = None;
+    let mut settled = true;
     let (total, items, degraded) = match params.q()? {
         // A lookup: the same answer as the search page.
         Some(q) => {
             let query = AnalyzedQuery::new(q);
+            if !query.is_empty() {
+                let index =
+                    lookup::index_state(&state.store, &state.search, state.clock.now()).await?;
+                settled = index.settled;
+                index_behind = index.lag.map(IndexBehind::from);
+            }
             let found = lookup::find_entries(
                 &state.store,
                 &state.search,
@@ -115,11 +124,6 @@ pub async fn list_entries(
             )
             .await?;
             verdict = Some(found.verdict.key());
-            if !query.is_empty() {
-                index_behind = lookup::index_lag(&state.store, &state.search, state.clock.now())
-                    .await?
-                    .map(IndexBehind::from);
-            }
             let items = found
                 .hits
                 .into_iter()
@@ -148,7 +152,7 @@ pub async fn list_entries(
             (total, items(&state, entries), false)
         }
     };
-    Ok(Json(EntryPage {
+    let answer = Json(EntryPage {
         verdict,
         total,
         page,
@@ -157,7 +161,17 @@ pub async fn list_entries(
         notice: degraded.then_some("检索服务暂时不可用，结果来自简易查询，可能不完整"),
         index_behind,
         next_after,
-    }))
+    });
+    Ok(kept_if(settled && !degraded, answer))
+}
+
+/// An answer, marked not to be kept in memory unless `kept`.
+fn kept_if(kept: bool, answer: impl IntoResponse) -> Response {
+    let mut res = answer.into_response();
+    if !kept {
+        res.extensions_mut().insert(NotCached);
+    }
+    res
 }
 
 fn items(state: &AppState, entries: Vec<Public<Entry>>) -> Vec<EntryItem> {
@@ -180,15 +194,14 @@ struct Suggestion {
 }
 
 /// Names for the lookup box while typing (progressive enhancement; the page works without).
-pub async fn suggest(
-    State(state): State<AppState>,
-    params: Params,
-) -> Result<Json<Suggestions>, ApiError> {
+pub async fn suggest(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
     let Some(q) = params.q()? else {
-        return Ok(Json(Suggestions { items: Vec::new() }));
+        return Ok(Json(Suggestions { items: Vec::new() }).into_response());
     };
     let today = state.clock.today();
-    let found = lookup::suggest(&state.store, &state.search, &AnalyzedQuery::new(q), today).await?;
+    let index = lookup::index_state(&state.store, &state.search, state.clock.now()).await?;
+    let (found, degraded) =
+        lookup::suggest(&state.store, &state.search, &AnalyzedQuery::new(q), today).await?;
     let items = found
         .into_iter()
         .map(|e| Suggestion {
@@ -197,7 +210,10 @@ pub async fn suggest(
             name: e.data.name.clone(),
         })
         .collect();
-    Ok(Json(Suggestions { items }))
+    Ok(kept_if(
+        index.settled && !degraded,
+        Json(Suggestions { items }),
+    ))
 }
 
 /// One entry with every public field.
