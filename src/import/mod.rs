@@ -158,6 +158,8 @@ pub async fn import_file(
 ) -> Result<Outcome, ImportError> {
     let sheet = read_file(file)?;
     let checked = validate(&sheet, options.defaults, options.today);
+    // The cells are no longer needed: the rows hold everything written.
+    drop(sheet);
     report.warnings.absorb(checked.warnings);
     report.errors.absorb(checked.errors);
     if !report.errors.is_empty() {

@@ -154,6 +154,8 @@ queries! {
     reads {
         /// The public entry list (and the simple database lookup), with its total.
         fn public_entries(f: &EntryFilter, today: Date) -> (i64, Vec<Public<Entry>>);
+        /// One page of the public entry list, without its total.
+        fn public_entry_rows(f: &EntryFilter, today: Date) -> Vec<Public<Entry>>;
         /// One entry as the public may see it: public, gone (410) or hidden (404).
         fn public_entry(id: i64, today: Date) -> Visibility<Public<Entry>>;
         /// The public entries among `ids`, in no particular order.

@@ -118,7 +118,15 @@ pub async fn public_entries(
     let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM entries");
     push_entry_filter(&mut count, f, today);
     let total: i64 = count.build_query_scalar().fetch_one(&mut *c).await?;
+    Ok((total, public_entry_rows(c, f, today).await?))
+}
 
+/// One page of the public entry list, without counting the whole list.
+pub async fn public_entry_rows(
+    c: &mut Conn,
+    f: &EntryFilter,
+    today: Date,
+) -> Result<Vec<Public<Entry>>> {
     let mut qb = entry_select();
     push_entry_filter(&mut qb, f, today);
     if let Some(after) = f.after_id {
@@ -134,7 +142,7 @@ pub async fn public_entries(
     qb.push(" LIMIT ").push_bind(f.limit);
     qb.push(" OFFSET ").push_bind(f.offset);
     let rows = qb.build().fetch_all(&mut *c).await?;
-    Ok((total, public(decode::<EntryRow, Entry>(&rows, "entry"))))
+    Ok(public(decode::<EntryRow, Entry>(&rows, "entry")))
 }
 
 pub async fn public_entry(c: &mut Conn, id: i64, today: Date) -> Result<Visibility<Public<Entry>>> {

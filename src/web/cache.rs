@@ -34,7 +34,8 @@ use super::AppState;
 use super::layers::none_match;
 use crate::assets;
 use crate::domain::dates::CHINA;
-use crate::store::Store;
+use crate::domain::{EntryStatus, ListKind};
+use crate::store::{ListCount, Store, StoreError};
 use crate::views::Mode;
 
 /// How much memory the cache may hold and how often it looks at the data version.
@@ -119,10 +120,32 @@ struct Seen {
     at: Instant,
 }
 
+/// Figures about the whole public list, computed once per data version and China date
+/// rather than by scanning every entry per request.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    /// Public entries by list kind and status (the home page; unfiltered list totals).
+    pub counts: Vec<ListCount>,
+    /// Years with public listings, newest first (the list's year filter).
+    pub years: Vec<i64>,
+}
+
+impl Facts {
+    /// Public entries of `list` and `status` (any, when `None`).
+    pub fn total(&self, list: Option<ListKind>, status: Option<EntryStatus>) -> i64 {
+        self.counts
+            .iter()
+            .filter(|c| list.is_none_or(|l| l == c.list) && status.is_none_or(|s| s == c.status))
+            .map(|c| c.count)
+            .sum()
+    }
+}
+
 /// The in-process cache of public answers (see the module docs).
 pub struct ResponseCache {
     config: CacheConfig,
     answers: Option<quick_cache::sync::Cache<Key, Arc<Stored>, Weight>>,
+    facts: std::sync::Mutex<Option<(Generation, Arc<Facts>)>>,
     seen: std::sync::Mutex<Seen>,
     /// One reader of the version at a time; the others wait for its answer.
     reading: Mutex<()>,
@@ -139,6 +162,7 @@ impl ResponseCache {
         ResponseCache {
             config,
             answers,
+            facts: std::sync::Mutex::new(None),
             seen: std::sync::Mutex::new(Seen {
                 generation: None,
                 commits: 0,
@@ -209,6 +233,31 @@ impl ResponseCache {
         seen.commits = commits;
         seen.at = Instant::now();
         Some(generation)
+    }
+
+    /// The list's counts and years as of `now`: computed once per data version and China
+    /// date (every request when the version cannot be read).
+    pub async fn facts(
+        &self,
+        store: &Store,
+        now: OffsetDateTime,
+    ) -> Result<Arc<Facts>, StoreError> {
+        let day = now.to_offset(CHINA).date();
+        let generation = self.generation(store, day).await;
+        let memo = || self.facts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((g, facts)) = &*memo()
+            && Some(*g) == generation
+        {
+            return Ok(facts.clone());
+        }
+        let facts = Arc::new(Facts {
+            counts: store.public_counts(day).await?,
+            years: store.public_years(day).await?,
+        });
+        if let Some(g) = generation {
+            *memo() = Some((g, facts.clone()));
+        }
+        Ok(facts)
     }
 
     async fn key(&self, store: &Store, now: OffsetDateTime, uri: &Uri) -> Option<Key> {

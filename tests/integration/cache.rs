@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use jingshi::domain::{Publication, Role};
+use jingshi::domain::{EntryStatus, ListKind, Publication, Role};
 use jingshi::store::Store;
 
 use crate::harness::{Backend, TestApp, fake_entry, write_entries};
@@ -16,6 +16,7 @@ on_both_databases!(
     a_publish_is_visible_at_once_despite_the_cache,
     a_draft_is_never_served_from_the_cache,
     a_cached_page_leaves_at_china_midnight_when_publicity_ends,
+    list_totals_known_without_counting_are_the_public_ones,
 );
 
 /// The pages and answers a resident would have open, each asked twice so that the second
@@ -227,4 +228,47 @@ async fn the_cache_stays_within_its_budget() {
     let (hits, _) = app.cache.hits_and_misses();
     app.get("/entries?x=299").await;
     assert_eq!(app.cache.hits_and_misses().0, hits + 1);
+}
+
+/// The list's totals by list kind and status come from figures kept per data version, not
+/// from counting: they count only public entries, and move at once with a publish.
+async fn list_totals_known_without_counting_are_the_public_ones(app: TestApp) {
+    let today = app.today();
+    let mut warning = fake_entry("示例计数警示有限公司");
+    warning.list = ListKind::Warning;
+    let mut removed = fake_entry("示例计数移出有限公司");
+    removed.status = EntryStatus::Removed;
+    removed.removed_on = Some(today);
+    removed.removal_reason = "整改完成".into();
+    let mut ended = fake_entry("示例计数期满有限公司");
+    ended.publicity_ends_on = Some(today - time::Duration::days(1));
+    app.insert(
+        &[fake_entry("示例计数在列有限公司"), warning, removed, ended],
+        Publication::Published,
+    )
+    .await;
+    app.insert(&[fake_entry("示例计数草稿有限公司")], Publication::Draft)
+        .await;
+    let total = |body: &str| {
+        let start = body.find("共 <strong>").expect("a total") + "共 <strong>".len();
+        body[start..].split('<').next().unwrap().to_string()
+    };
+    for (path, expected) in [
+        ("/entries", "3"),
+        ("/entries?list=blacklist", "2"),
+        ("/entries?list=warning", "1"),
+        ("/entries?status=removed", "1"),
+        ("/entries?list=blacklist&status=listed", "1"),
+        ("/elder/entries?status=listed", "2"),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 200);
+        assert_eq!(total(&body), expected, "{path}");
+    }
+    app.insert(
+        &[fake_entry("示例计数新增有限公司")],
+        Publication::Published,
+    )
+    .await;
+    assert_eq!(total(&app.get("/entries").await.1), "4");
 }
