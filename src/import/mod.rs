@@ -208,5 +208,9 @@ pub async fn import_file(
         .await?;
     }
     tx.commit().await?;
+    // Written: statistics that miss the new rows slow reads down but lose nothing.
+    if let Err(e) = store.analyze().await {
+        tracing::warn!(error = %e, "statistics not refreshed after an import");
+    }
     Ok(outcome)
 }

@@ -495,6 +495,8 @@ impl SearchService {
     async fn refill(&self, progress: &(dyn Fn(&str, usize) + Sync)) -> Result<usize, SearchError> {
         let today = self.clock.today();
         let mut total = 0;
+        // Batches are read in id order; fresh statistics let the database walk the ids.
+        self.store.analyze().await?;
         // The next batch is read from the database while this one is analysed (on every
         // core) and indexed.
         let read = |after: i64| {

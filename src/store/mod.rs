@@ -192,6 +192,8 @@ queries! {
         fn outbox_lag(cap: i64) -> Option<OutboxLag>;
         /// What the public may see changes with this number (see `migrations/*/0007`).
         fn data_version() -> i64;
+        /// Refreshes the planner's statistics (after a bulk write).
+        fn analyze() -> ();
         fn count_rows(table: &schema::Table) -> i64;
         fn user(id: i64) -> Option<User>;
         fn user_by_name(username: &str) -> Option<User>;
