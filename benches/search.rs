@@ -5,6 +5,7 @@
 //!     cargo bench --bench search -- 100000
 //!     cargo bench --bench search -- 1000000
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -120,6 +121,17 @@ fn entry(i: usize, rng: &mut Rng) -> EntryData {
     }
 }
 
+/// An entry whose name no earlier one has (an import refuses two entries of one name with
+/// different codes).
+fn unique_entry(i: usize, rng: &mut Rng, seen: &mut HashSet<String>) -> EntryData {
+    loop {
+        let e = entry(i, rng);
+        if seen.insert(e.name.clone()) {
+            return e;
+        }
+    }
+}
+
 fn rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -157,11 +169,12 @@ async fn main() -> anyhow::Result<()> {
     };
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut names = Vec::with_capacity(n);
+    let mut seen = HashSet::with_capacity(n);
     let started = Instant::now();
     if reuse {
         // Same seed, same names: regenerate the query material without writing.
         for i in 0..n {
-            let e = entry(i, &mut rng);
+            let e = unique_entry(i, &mut rng, &mut seen);
             names.push((e.name.clone(), e.credit_code.clone(), e.aliases[0].clone()));
         }
     }
@@ -169,7 +182,7 @@ async fn main() -> anyhow::Result<()> {
     for chunk_start in (0..n).step_by(20_000).filter(|_| !reuse) {
         let rows: Vec<ImportRow> = (chunk_start..(chunk_start + 20_000).min(n))
             .map(|i| {
-                let e = entry(i, &mut rng);
+                let e = unique_entry(i, &mut rng, &mut seen);
                 names.push((e.name.clone(), e.credit_code.clone(), e.aliases[0].clone()));
                 ImportRow {
                     row: i + 2,
