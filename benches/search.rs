@@ -5,6 +5,7 @@
 //!     cargo bench --bench search -- 100000
 //!     cargo bench --bench search -- 1000000
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -120,6 +121,17 @@ fn entry(i: usize, rng: &mut Rng) -> EntryData {
     }
 }
 
+/// An entry whose name no earlier one has (an import refuses two entries of one name with
+/// different codes).
+fn unique_entry(i: usize, rng: &mut Rng, seen: &mut HashSet<String>) -> EntryData {
+    loop {
+        let e = entry(i, rng);
+        if seen.insert(e.name.clone()) {
+            return e;
+        }
+    }
+}
+
 fn rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -157,11 +169,12 @@ async fn main() -> anyhow::Result<()> {
     };
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut names = Vec::with_capacity(n);
+    let mut seen = HashSet::with_capacity(n);
     let started = Instant::now();
     if reuse {
         // Same seed, same names: regenerate the query material without writing.
         for i in 0..n {
-            let e = entry(i, &mut rng);
+            let e = unique_entry(i, &mut rng, &mut seen);
             names.push((e.name.clone(), e.credit_code.clone(), e.aliases[0].clone()));
         }
     }
@@ -169,7 +182,7 @@ async fn main() -> anyhow::Result<()> {
     for chunk_start in (0..n).step_by(20_000).filter(|_| !reuse) {
         let rows: Vec<ImportRow> = (chunk_start..(chunk_start + 20_000).min(n))
             .map(|i| {
-                let e = entry(i, &mut rng);
+                let e = unique_entry(i, &mut rng, &mut seen);
                 names.push((e.name.clone(), e.credit_code.clone(), e.aliases[0].clone()));
                 ImportRow {
                     row: i + 2,
@@ -232,7 +245,11 @@ async fn main() -> anyhow::Result<()> {
         tx.commit().await?;
     }
     println!("entries: {n}, articles: {}", articles.len());
-    println!("database load: {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "database load (import::plan and apply, 20,000 rows a transaction): {:.1} s  (load {})",
+        started.elapsed().as_secs_f64(),
+        load()
+    );
 
     let config = SearchConfig::Embedded {
         dir: dir.join("index"),
@@ -241,8 +258,9 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let docs = search.rebuild(&|_, _| {}).await?;
     println!(
-        "index build (jingshi reindex path): {docs} documents in {:.1} s",
-        started.elapsed().as_secs_f64()
+        "index build (jingshi reindex path): {docs} documents in {:.1} s  (load {})",
+        started.elapsed().as_secs_f64(),
+        load()
     );
     println!("resident memory after build: {:.0} MiB", rss_mib());
 
@@ -294,57 +312,157 @@ async fn main() -> anyhow::Result<()> {
     }
     times.sort();
     println!(
-        "in-process search ({} queries): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "in-process search ({} queries): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms  (load {})",
         times.len(),
         percentile(&times, 0.5),
         percentile(&times, 0.99),
-        percentile(&times, 1.0)
+        percentile(&times, 1.0),
+        load()
     );
 
-    let state = AppState {
-        store: store.clone(),
-        site: Arc::new(Site::load(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/content"
-        )))?),
-        search: search.clone(),
-        clock: clock.clone(),
-        limits: jingshi::web::Limits::default(),
-        demo: false,
-        base_url: None,
-        client_ip_header: None,
-        admin: jingshi::web::admin::AdminConfig::default(),
-        data_dir: dir.clone(),
-        downloads: jingshi::open_data::Downloads::new(store.clone(), &dir, None),
+    let site = Arc::new(Site::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/content"
+    )))?);
+    // Two servers over the same data: as deployed (answers kept in memory until the data
+    // changes) and with the cache off (every request rendered), for the honest cold figures.
+    let serve = |cache: jingshi::web::CacheConfig| {
+        let state = AppState {
+            store: store.clone(),
+            site: site.clone(),
+            search: search.clone(),
+            clock: clock.clone(),
+            limits: jingshi::web::Limits::default(),
+            demo: false,
+            base_url: None,
+            client_ip_header: None,
+            admin: jingshi::web::admin::AdminConfig::default(),
+            data_dir: dir.clone(),
+            downloads: jingshi::open_data::Downloads::new(store.clone(), &dir, None),
+            cache: Arc::new(jingshi::web::ResponseCache::new(cache)),
+        };
+        async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let addr = listener.local_addr()?;
+            let connections = state.limits.connections;
+            tokio::spawn(web::serve_router(
+                listener,
+                web::public_app(state),
+                connections,
+                std::future::pending(),
+            ));
+            anyhow::Ok(addr)
+        }
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let connections = state.limits.connections;
-    tokio::spawn(web::serve_router(
-        listener,
-        web::public_app(state),
-        connections,
-        std::future::pending(),
-    ));
+    let cached = serve(jingshi::web::CacheConfig::default()).await?;
+    let uncached = serve(jingshi::web::CacheConfig {
+        budget: 0,
+        ..jingshi::web::CacheConfig::default()
+    })
+    .await?;
     let client = reqwest::Client::new();
-    let mut times = Vec::with_capacity(queries.len());
-    for q in &queries {
+
+    println!("pages over HTTP (first request, then 200 sequential requests):");
+    for path in [
+        "/",
+        "/entries",
+        "/entries?page=2&list=blacklist",
+        "/entries?page=501",
+        "/entries?page=40000",
+        "/elder/entries",
+    ] {
+        let url = format!("http://{cached}{path}");
+        let t = Instant::now();
+        let status = client.get(&url).send().await?.status();
+        let first = t.elapsed().as_secs_f64() * 1000.0;
+        let mut times = Vec::with_capacity(200);
+        for _ in 0..200 {
+            let t = Instant::now();
+            let body = client.get(&url).send().await?.bytes().await?;
+            std::hint::black_box(body);
+            times.push(t.elapsed());
+        }
+        times.sort();
+        println!(
+            "  {path:<32} {status}  first {first:.1} ms, then p50 {:.2} ms, p99 {:.2} ms  (load {})",
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            load()
+        );
+    }
+
+    for (label, addr) in [("cache on", cached), ("cache off", uncached)] {
+        let mut times = Vec::with_capacity(queries.len());
+        for q in &queries {
+            let url = format!(
+                "http://{addr}/api/v1/entries?q={}",
+                url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+            );
+            let t = Instant::now();
+            let body = client.get(&url).send().await?.bytes().await?;
+            std::hint::black_box(body);
+            times.push(t.elapsed());
+        }
+        times.sort();
+        println!(
+            "HTTP /api/v1/entries?q= ({} requests, sequential, {label}): p50 {:.2} ms, p99 {:.2} ms  (load {})",
+            times.len(),
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            load()
+        );
+    }
+    for (label, q) in [
+        ("absent name", "钱多多理财"),
+        ("whole name", names[0].0.as_str()),
+    ] {
         let url = format!(
-            "http://{addr}/api/v1/entries?q={}",
+            "http://{uncached}/api/v1/entries?q={}",
             url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
         );
-        let t = Instant::now();
-        let body = client.get(&url).send().await?.bytes().await?;
-        std::hint::black_box(body);
-        times.push(t.elapsed());
+        let rate = concurrent_rate(&client, &url, 16, Duration::from_secs(5)).await?;
+        println!(
+            "HTTP lookup of one {label} under 16 connections, cache off: {rate:.0} req/s  (load {})",
+            load()
+        );
     }
-    times.sort();
-    println!(
-        "HTTP /api/v1/entries?q= ({} requests, sequential): p50 {:.2} ms, p99 {:.2} ms",
-        times.len(),
-        percentile(&times, 0.5),
-        percentile(&times, 0.99)
-    );
     println!("resident memory after queries: {:.0} MiB", rss_mib());
     Ok(())
+}
+
+/// Requests per second that `connections` clients get for `url` during `time`.
+async fn concurrent_rate(
+    client: &reqwest::Client,
+    url: &str,
+    connections: usize,
+    time: Duration,
+) -> anyhow::Result<f64> {
+    let until = Instant::now() + time;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let client = client.clone();
+        let url = url.to_string();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < until {
+                client.get(&url).send().await?.bytes().await?;
+                n += 1;
+            }
+            anyhow::Ok(n)
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await??;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+/// The machine's load average over the last minute, printed with every figure.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_default()
 }

@@ -42,6 +42,8 @@ pub struct AppConfig {
     pub admin: AdminConfig,
     /// The header a trusted reverse proxy sets to the client's address.
     pub client_ip_header: Option<axum::http::HeaderName>,
+    /// The in-process cache of public answers.
+    pub cache: web::CacheConfig,
 }
 
 /// A demo account made at start-up, with its password (shown once).
@@ -118,6 +120,7 @@ impl App {
             admin: config.admin,
             data_dir: config.data_dir,
             downloads,
+            cache: Arc::new(web::ResponseCache::new(config.cache)),
         };
         Ok(App {
             state,

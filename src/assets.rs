@@ -44,17 +44,19 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+/// `bytes` gzipped at `level` (0–9).
+pub fn gzip(bytes: &[u8], level: u32) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
     // Writing into a Vec cannot fail.
     let _ = e.write_all(bytes);
     e.finish().unwrap_or_default()
 }
 
-fn brotli(bytes: &[u8]) -> Vec<u8> {
+/// `bytes` compressed with brotli at `quality` (0–11).
+pub fn brotli(bytes: &[u8], quality: u32) -> Vec<u8> {
     let mut out = Vec::new();
     {
-        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, quality, 22);
         let _ = w.write_all(bytes);
     }
     out
@@ -75,8 +77,8 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
                 hashed,
                 content_type,
                 bytes: Bytes::from_static(bytes),
-                gzip: Bytes::from(gzip(bytes)),
-                brotli: Bytes::from(brotli(bytes)),
+                gzip: Bytes::from(gzip(bytes, 9)),
+                brotli: Bytes::from(brotli(bytes, 11)),
                 etag: format!("W/\"{hex}\""),
             }
         })

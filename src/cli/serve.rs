@@ -14,7 +14,7 @@ use crate::search::outbox::WorkerConfig;
 use crate::staff::session::SessionPolicy;
 use crate::store::redact;
 use crate::web::admin::AdminConfig;
-use crate::web::{ConnectionLimits, Limits};
+use crate::web::{CacheConfig, ConnectionLimits, Limits};
 
 #[derive(Debug, Args)]
 pub struct Opts {
@@ -72,6 +72,13 @@ pub struct Opts {
     /// API requests per minute per client address (429 past it); 0 turns the limit off.
     #[arg(long, env = "JINGSHI_API_RATE_LIMIT", default_value_t = 600)]
     pub api_rate_limit: u32,
+    /// Megabytes of memory for public pages and API answers kept between changes (0: off).
+    #[arg(long, env = "JINGSHI_CACHE_MB", default_value_t = 64)]
+    pub cache_mb: u64,
+    /// Milliseconds a kept answer may be served after another instance or process changed
+    /// the data (this instance's own changes show at once); 0 checks at every request.
+    #[arg(long, env = "JINGSHI_CACHE_RECHECK_MS", default_value_t = 200)]
+    pub cache_recheck_ms: u64,
 }
 
 pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
@@ -137,6 +144,10 @@ pub async fn run(global: &GlobalOpts, opts: Opts) -> anyhow::Result<()> {
                     .with_context(|| format!("invalid header name {h}"))?,
             ),
             None => None,
+        },
+        cache: CacheConfig {
+            budget: opts.cache_mb.saturating_mul(1024 * 1024),
+            recheck: Duration::from_millis(opts.cache_recheck_ms),
         },
     })
     .await?;

@@ -158,6 +158,8 @@ pub async fn import_file(
 ) -> Result<Outcome, ImportError> {
     let sheet = read_file(file)?;
     let checked = validate(&sheet, options.defaults, options.today);
+    // The cells are no longer needed: the rows hold everything written.
+    drop(sheet);
     report.warnings.absorb(checked.warnings);
     report.errors.absorb(checked.errors);
     if !report.errors.is_empty() {
@@ -206,5 +208,9 @@ pub async fn import_file(
         .await?;
     }
     tx.commit().await?;
+    // Written: statistics that miss the new rows slow reads down but lose nothing.
+    if let Err(e) = store.analyze().await {
+        tracing::warn!(error = %e, "statistics not refreshed after an import");
+    }
     Ok(outcome)
 }

@@ -15,7 +15,7 @@ use super::Problem;
 use super::rows::ImportRow;
 use crate::domain::Publication;
 use crate::domain::dates::china_date;
-use crate::domain::entry::Field;
+use crate::domain::entry::{EntryData, Field};
 use crate::store::{Actor, Entity, Entry, Result, Tx, change_of, snapshot};
 
 /// What importing a row does.
@@ -213,83 +213,89 @@ pub async fn apply(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Outcome> {
     let mut outcome = Outcome::default();
-    let mut current: HashMap<i64, Entry> = HashMap::new();
-    for (i, (row, decision)) in rows.iter().zip(&plan.decisions).enumerate() {
-        if i % BATCH == 0 {
-            let ids: Vec<i64> = rows[i..]
-                .iter()
-                .zip(&plan.decisions[i..])
-                .take(BATCH)
-                .filter_map(|(_, d)| match d {
-                    Some(Decision::Changed { id, .. }) => Some(*id),
-                    _ => None,
-                })
-                .collect();
-            current = tx
-                .entries_by_ids(&ids)
-                .await?
-                .into_iter()
-                .map(|e| (e.id, e))
-                .collect();
-        }
-        let Some(decision) = decision else { continue };
-        match decision {
-            Decision::New => {
-                let state = publication.unwrap_or(Publication::Draft);
-                let id = tx.insert_entry(&row.data, state, now).await?;
-                tx.insert_revision(
-                    Entity::Entry,
+    let state = publication.unwrap_or(Publication::Draft);
+    for (chunk, decisions) in rows.chunks(BATCH).zip(plan.decisions.chunks(BATCH)) {
+        // New entries of the batch first, many rows per statement, with their first
+        // revisions and outbox items.
+        let new: Vec<&ImportRow> = chunk
+            .iter()
+            .zip(decisions)
+            .filter(|(_, d)| matches!(d, Some(Decision::New)))
+            .map(|(r, _)| r)
+            .collect();
+        let data: Vec<&EntryData> = new.iter().map(|r| &r.data).collect();
+        let new_ids = tx.insert_entries(&data, state, now).await?;
+        let first: Vec<(i64, String, _)> = new_ids
+            .iter()
+            .zip(&data)
+            .map(|(id, d)| {
+                let event = change_of(None, (state, *d), china_date(now));
+                (*id, snapshot(*d), event)
+            })
+            .collect();
+        tx.insert_first_revisions(Entity::Entry, &first, actor, now)
+            .await?;
+        tx.enqueue_many(Entity::Entry, &new_ids, now).await?;
+        let mut new_ids = new_ids.into_iter();
+        let changed: Vec<i64> = decisions
+            .iter()
+            .filter_map(|d| match d {
+                Some(Decision::Changed { id, .. }) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        let current: HashMap<i64, Entry> = tx
+            .entries_by_ids(&changed)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e))
+            .collect();
+        for (row, decision) in chunk.iter().zip(decisions) {
+            let Some(decision) = decision else { continue };
+            match decision {
+                Decision::New => {
+                    outcome.created += 1;
+                    outcome.ids.extend(new_ids.next());
+                }
+                Decision::Changed {
                     id,
-                    None,
-                    &snapshot(&row.data),
-                    &[],
-                    actor,
-                    now,
-                    change_of(None, (state, &row.data), china_date(now)),
-                )
-                .await?;
-                tx.enqueue(Entity::Entry, id, now).await?;
-                outcome.created += 1;
-                outcome.ids.push(id);
-            }
-            Decision::Changed {
-                id,
-                version,
-                fields,
-            } => {
-                let old = current.get(id);
-                let state = publication
-                    .or(old.map(|o| o.publication))
-                    .unwrap_or(Publication::Draft);
-                tx.update_entry(*id, *version, &row.data, state, now)
-                    .await?;
-                let previous = old.map(|o| snapshot(&o.data));
-                let event = change_of(
-                    old.map(|o| (o.publication, &o.data)),
-                    (state, &row.data),
-                    china_date(now),
-                );
-                tx.insert_revision(
-                    Entity::Entry,
-                    *id,
-                    previous.as_deref(),
-                    &snapshot(&row.data),
+                    version,
                     fields,
-                    actor,
-                    now,
-                    event,
-                )
-                .await?;
-                tx.enqueue(Entity::Entry, *id, now).await?;
-                outcome.updated += 1;
-                outcome.ids.push(*id);
-            }
-            Decision::Unchanged { id } => {
-                outcome.unchanged += 1;
-                outcome.ids.push(*id);
+                } => {
+                    let old = current.get(id);
+                    let state = publication
+                        .or(old.map(|o| o.publication))
+                        .unwrap_or(Publication::Draft);
+                    tx.update_entry(*id, *version, &row.data, state, now)
+                        .await?;
+                    let previous = old.map(|o| snapshot(&o.data));
+                    let event = change_of(
+                        old.map(|o| (o.publication, &o.data)),
+                        (state, &row.data),
+                        china_date(now),
+                    );
+                    tx.insert_revision(
+                        Entity::Entry,
+                        *id,
+                        previous.as_deref(),
+                        &snapshot(&row.data),
+                        fields,
+                        actor,
+                        now,
+                        event,
+                    )
+                    .await?;
+                    tx.enqueue(Entity::Entry, *id, now).await?;
+                    outcome.updated += 1;
+                    outcome.ids.push(*id);
+                }
+                Decision::Unchanged { id } => {
+                    outcome.unchanged += 1;
+                    outcome.ids.push(*id);
+                }
             }
         }
-        progress(i + 1);
+        progress(outcome.created + outcome.updated + outcome.unchanged);
     }
     Ok(outcome)
 }

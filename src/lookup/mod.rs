@@ -271,26 +271,36 @@ impl IndexLag {
     }
 }
 
-/// Whether the search index is behind the database, as of `now`.
-pub async fn index_lag(
+/// Where the search index stands against the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexState {
+    /// Behind enough to say so.
+    pub lag: Option<IndexLag>,
+    /// Nothing waits for it and it is not being rebuilt: a lookup that starts now sees
+    /// everything committed so far (an answer may then be kept until the data changes).
+    pub settled: bool,
+}
+
+/// Where the search index stands, as of `now`; ask before a lookup, so that a settled index
+/// vouches for the answer that follows.
+pub async fn index_state(
     store: &Store,
     search: &SearchService,
     now: time::OffsetDateTime,
-) -> Result<Option<IndexLag>, StoreError> {
+) -> Result<IndexState, StoreError> {
     let waiting = store.outbox_lag(INDEX_LAG_COUNT).await?;
     let rebuilding = search.needs_rebuild();
+    let settled = waiting.is_none() && !rebuilding;
     let (pending, seconds) = match waiting {
         Some(w) => (w.pending, (now - w.oldest).whole_seconds().max(0)),
         None => (0, 0),
     };
-    if rebuilding || seconds >= INDEX_LAG_AFTER.whole_seconds() {
-        return Ok(Some(IndexLag {
-            rebuilding,
-            pending,
-            seconds,
-        }));
-    }
-    Ok(None)
+    let lag = (rebuilding || seconds >= INDEX_LAG_AFTER.whole_seconds()).then_some(IndexLag {
+        rebuilding,
+        pending,
+        seconds,
+    });
+    Ok(IndexState { lag, settled })
 }
 
 /// Looks a query up: the verdict, and one page of hits after `filters`, with totals and
@@ -350,15 +360,17 @@ pub async fn find_entries(
     })
 }
 
-/// The first few matches, for suggestions while typing.
+/// The first few matches, for suggestions while typing, and whether the database fallback
+/// found them (the search index could not answer).
 pub async fn suggest(
     store: &Store,
     search: &SearchService,
     q: &AnalyzedQuery,
     today: Date,
-) -> Result<Vec<Public<Entry>>, StoreError> {
+) -> Result<(Vec<Public<Entry>>, bool), StoreError> {
     let found = find_entries(store, search, q, &Filters::default(), 1, 8, today).await?;
-    Ok(found.hits.into_iter().map(|h| h.entry).collect())
+    let entries = found.hits.into_iter().map(|h| h.entry).collect();
+    Ok((entries, found.degraded))
 }
 
 /// Public articles whose text contains every distinctive part of the query, best first; the

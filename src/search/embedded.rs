@@ -254,19 +254,24 @@ impl Embedded {
             DocKind::Article => f.article_tokens,
         };
         let occur = if all { Occur::Must } else { Occur::Should };
+        let searcher = self.reader.searcher();
+        let mut terms: Vec<Term> = tokens
+            .iter()
+            .map(|t| Term::from_field_text(field, t))
+            .collect();
+        if !all {
+            terms = telling(&searcher, terms)?;
+        }
         let query = BooleanQuery::new(
-            tokens
-                .iter()
-                .map(|t| {
-                    let q: Box<dyn Query> = Box::new(TermQuery::new(
-                        Term::from_field_text(field, t),
-                        IndexRecordOption::WithFreqs,
-                    ));
+            terms
+                .into_iter()
+                .map(|term| {
+                    let q: Box<dyn Query> =
+                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
                     (occur, q)
                 })
                 .collect(),
         );
-        let searcher = self.reader.searcher();
         // One more than asked for tells whether there were more.
         let collector = FilterCollector::new(
             ENDS_DAY.to_string(),
@@ -285,5 +290,68 @@ impl Embedded {
             }
         }
         Ok((out, capped))
+    }
+}
+
+/// A token in more documents than this share of the index (and than [`COMMON_AT_LEAST`])
+/// tells nothing about which entry is meant (`理财` in a million `…理财` aliases, the pinyin
+/// pair `li|cai`): asking for it would score and reject that many candidates.
+const COMMON_SHARE: u64 = 20;
+const COMMON_AT_LEAST: u64 = 5_000;
+
+/// The terms worth retrieving by ("any of them matches"): the common ones are left out
+/// while a rarer one remains; when all are common, only the rarest is kept.
+fn telling(searcher: &tantivy::Searcher, terms: Vec<Term>) -> Result<Vec<Term>, SearchError> {
+    let common = (searcher.num_docs() / COMMON_SHARE).max(COMMON_AT_LEAST);
+    let mut counted = Vec::with_capacity(terms.len());
+    for term in terms {
+        let n = searcher.doc_freq(&term).map_err(err)?;
+        counted.push((n, term));
+    }
+    if counted.iter().any(|(n, _)| *n <= common) {
+        counted.retain(|(n, _)| *n <= common);
+    } else {
+        counted.sort_by_key(|(n, _)| *n);
+        counted.truncate(1);
+    }
+    Ok(counted.into_iter().map(|(_, t)| t).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: i64, tokens: &[&str]) -> IndexDoc {
+        IndexDoc {
+            key: doc_key(DocKind::Entry, id),
+            id,
+            kind: DocKind::Entry,
+            ends_day: i64::MAX,
+            tokens: tokens.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_token_in_most_documents_is_not_asked_for_while_a_rarer_one_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let (index, _) = Embedded::open(dir.path()).unwrap();
+        let docs: Vec<IndexDoc> = (1..=6_000)
+            .map(|id| doc(id, &["common", &format!("only{id}")]))
+            .collect();
+        index.add(&docs, false).unwrap();
+        index.commit().unwrap();
+        let ask = |tokens: &[&str]| {
+            let tokens: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
+            index
+                .candidates(DocKind::Entry, &tokens, false, 0, 200)
+                .unwrap()
+        };
+        assert_eq!(ask(&["common", "only42"]), (vec![42], false));
+        assert_eq!(ask(&["common", "absent"]), (vec![], false));
+        let (ids, capped) = ask(&["common"]);
+        assert!(
+            capped && ids.len() == 200,
+            "all common: the rarest is still asked for"
+        );
     }
 }

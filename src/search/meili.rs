@@ -14,7 +14,9 @@ use std::time::Duration;
 use meilisearch_sdk::client::Client;
 use meilisearch_sdk::documents::{DocumentDeletionQuery, DocumentsQuery};
 use meilisearch_sdk::search::{MatchingStrategies, SearchQuery};
-use meilisearch_sdk::settings::{PrefixSearchSettings, Settings, TypoToleranceSettings};
+use meilisearch_sdk::settings::{
+    FilterableAttribute, PrefixSearchSettings, Settings, TypoToleranceSettings,
+};
 use serde::{Deserialize, Serialize};
 
 use super::SearchError;
@@ -124,12 +126,15 @@ impl Meili {
         let want = Self::settings();
         let set =
             |v: &Option<Vec<String>>| -> HashSet<String> { v.iter().flatten().cloned().collect() };
+        // Meilisearch may answer plain names or granular settings objects for the same list.
         let filterable = |s: &Settings| -> HashSet<String> {
-            serde_json::to_value(&s.filterable_attributes)
-                .ok()
-                .and_then(|v| serde_json::from_value::<Vec<String>>(v).ok())
-                .unwrap_or_default()
-                .into_iter()
+            s.filterable_attributes
+                .iter()
+                .flatten()
+                .flat_map(|a| match a {
+                    FilterableAttribute::Attribute(name) => vec![name.clone()],
+                    FilterableAttribute::Settings(s) => s.attribute_patterns.clone(),
+                })
                 .collect()
         };
         Ok(current.searchable_attributes == want.searchable_attributes

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use time::Date;
 
 use crate::clock::Clock;
-use crate::store::{Entity, OutboxItem, Store, StoreError};
+use crate::store::{Entity, Entry, OutboxItem, Public, Store, StoreError};
 use document::{DocKind, IndexDoc, day, doc_key};
 use embedded::Embedded;
 use meili::Meili;
@@ -78,6 +78,26 @@ const LEASE_TTL: time::Duration = time::Duration::seconds(60);
 /// After a failed search, how long searches go straight to the database fallback instead of
 /// waiting for the backend again.
 const COOL_OFF: Duration = Duration::from_secs(10);
+
+/// The documents of a batch of entries, analysed on every core.
+fn entry_docs(batch: &[Public<Entry>]) -> Result<Vec<IndexDoc>, SearchError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let size = batch.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = batch
+            .chunks(size)
+            .map(|part| s.spawn(move || part.iter().map(|e| IndexDoc::entry(e)).collect()))
+            .collect();
+        let mut docs = Vec::with_capacity(batch.len());
+        for part in parts {
+            let part: Vec<IndexDoc> = part
+                .join()
+                .map_err(|_| SearchError::Backend("analysing a batch of entries failed".into()))?;
+            docs.extend(part);
+        }
+        Ok(docs)
+    })
+}
 
 /// Candidate ids proposed by the backend.
 #[derive(Debug, Clone, Default)]
@@ -475,16 +495,27 @@ impl SearchService {
     async fn refill(&self, progress: &(dyn Fn(&str, usize) + Sync)) -> Result<usize, SearchError> {
         let today = self.clock.today();
         let mut total = 0;
-        let mut after = 0;
+        // Batches are read in id order; fresh statistics let the database walk the ids.
+        self.store.analyze().await?;
+        // The next batch is read from the database while this one is analysed (on every
+        // core) and indexed.
+        let read = |after: i64| {
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                store
+                    .public_entries_after(after, REBUILD_BATCH, today)
+                    .await
+            })
+        };
+        let mut next = read(0);
         loop {
             self.renew_lease().await?;
-            let batch = self
-                .store
-                .public_entries_after(after, REBUILD_BATCH, today)
-                .await?;
+            let batch = next
+                .await
+                .map_err(|e| SearchError::Backend(e.to_string()))??;
             let Some(last) = batch.last() else { break };
-            after = last.id;
-            let docs: Vec<IndexDoc> = batch.iter().map(|e| IndexDoc::entry(e)).collect();
+            next = read(last.id);
+            let docs = tokio::task::block_in_place(|| entry_docs(&batch))?;
             self.add_for_rebuild(docs).await?;
             total += batch.len();
             progress("entries", total);

@@ -41,6 +41,8 @@ mod visibility;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
@@ -91,11 +93,19 @@ enum Pool {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// Transactions committed through this handle and its clones: a reader of the data
+    /// version looks again at once after one (see [`Store::commits`]).
+    commits: Arc<AtomicU64>,
 }
 
 /// A write transaction, owned by the caller: nothing is written until [`Tx::commit`], and
 /// dropping it rolls back.
-pub enum Tx {
+pub struct Tx {
+    inner: TxInner,
+    commits: Arc<AtomicU64>,
+}
+
+enum TxInner {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
@@ -122,9 +132,9 @@ macro_rules! queries {
             $(
                 $(#[$rm])*
                 pub async fn $r(&mut self, $($ra: $rt),*) -> Result<$rret> {
-                    match self {
-                        Tx::Sqlite(t) => sqlite::$r(&mut **t, $($ra),*).await,
-                        Tx::Postgres(t) => postgres::$r(&mut **t, $($ra),*).await,
+                    match &mut self.inner {
+                        TxInner::Sqlite(t) => sqlite::$r(&mut **t, $($ra),*).await,
+                        TxInner::Postgres(t) => postgres::$r(&mut **t, $($ra),*).await,
                     }
                 }
             )*
@@ -132,9 +142,9 @@ macro_rules! queries {
                 $(#[$wm])*
                 #[allow(clippy::too_many_arguments)]
                 pub async fn $w(&mut self, $($wa: $wt),*) -> Result<$wret> {
-                    match self {
-                        Tx::Sqlite(t) => sqlite::$w(&mut **t, $($wa),*).await,
-                        Tx::Postgres(t) => postgres::$w(&mut **t, $($wa),*).await,
+                    match &mut self.inner {
+                        TxInner::Sqlite(t) => sqlite::$w(&mut **t, $($wa),*).await,
+                        TxInner::Postgres(t) => postgres::$w(&mut **t, $($wa),*).await,
                     }
                 }
             )*
@@ -146,6 +156,8 @@ queries! {
     reads {
         /// The public entry list (and the simple database lookup), with its total.
         fn public_entries(f: &EntryFilter, today: Date) -> (i64, Vec<Public<Entry>>);
+        /// One page of the public entry list, without its total.
+        fn public_entry_rows(f: &EntryFilter, today: Date) -> Vec<Public<Entry>>;
         /// One entry as the public may see it: public, gone (410) or hidden (404).
         fn public_entry(id: i64, today: Date) -> Visibility<Public<Entry>>;
         /// The public entries among `ids`, in no particular order.
@@ -180,6 +192,10 @@ queries! {
         fn outbox_status() -> (i64, Vec<ParkedItem>);
         /// The oldest waiting outbox item and how many wait (up to `cap`).
         fn outbox_lag(cap: i64) -> Option<OutboxLag>;
+        /// What the public may see changes with this number (see `migrations/*/0007`).
+        fn data_version() -> i64;
+        /// Refreshes the planner's statistics (after a bulk write).
+        fn analyze() -> ();
         fn count_rows(table: &schema::Table) -> i64;
         fn user(id: i64) -> Option<User>;
         fn user_by_name(username: &str) -> Option<User>;
@@ -217,6 +233,12 @@ queries! {
     }
     writes {
         fn insert_entry(d: &EntryData, publication: Publication, now: OffsetDateTime) -> i64;
+        /// Many new entries at once (an import); their ids in the order given.
+        fn insert_entries(
+            entries: &[&EntryData],
+            publication: Publication,
+            now: OffsetDateTime,
+        ) -> Vec<i64>;
         /// Conflict ([`STALE_VERSION`]) when the entry is no longer at `version`.
         fn update_entry(
             id: i64,
@@ -240,6 +262,14 @@ queries! {
         /// Records publicity ends and gives committed events their feed positions; returns
         /// the last position. Holds the feed's row until the caller commits.
         fn settle_change_feed(today: Date) -> i64;
+        fn enqueue_many(entity: Entity, ids: &[i64], now: OffsetDateTime) -> ();
+        /// The first revision of each new item: `(id, snapshot, changes-feed event)`.
+        fn insert_first_revisions(
+            entity: Entity,
+            items: &[(i64, String, Option<ChangeKind>)],
+            actor: &Actor,
+            now: OffsetDateTime,
+        ) -> ();
         fn insert_article(a: &ArticleData, publication: Publication, now: OffsetDateTime) -> i64;
         fn update_article(
             id: i64,
@@ -590,6 +620,7 @@ impl Store {
                 sqlx::migrate!("migrations/sqlite").run(&pool).await?;
                 Store {
                     pool: Pool::Sqlite(pool),
+                    commits: Arc::default(),
                 }
             }
             Some(Backend::Postgres) => {
@@ -601,6 +632,7 @@ impl Store {
                 sqlx::migrate!("migrations/postgres").run(&pool).await?;
                 Store {
                     pool: Pool::Postgres(pool),
+                    commits: Arc::default(),
                 }
             }
             None => anyhow::bail!(
@@ -630,9 +662,13 @@ impl Store {
     /// IMMEDIATE`): a deferred transaction that read first would fail with "database is
     /// locked" when another connection wrote in between.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        let inner = match &self.pool {
+            Pool::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            commits: self.commits.clone(),
         })
     }
 
@@ -641,12 +677,16 @@ impl Store {
     /// its snapshot while others write), on PostgreSQL `REPEATABLE READ READ ONLY`. Dropping
     /// it ends it.
     pub async fn begin_read(&self) -> Result<Tx> {
-        Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
-            Pool::Postgres(p) => Tx::Postgres(
+        let inner = match &self.pool {
+            Pool::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
+            Pool::Postgres(p) => TxInner::Postgres(
                 p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
             ),
+        };
+        Ok(Tx {
+            inner,
+            commits: self.commits.clone(),
         })
     }
 
@@ -662,6 +702,12 @@ impl Store {
         let last = tx.settle_change_feed(today).await?;
         tx.commit().await?;
         Ok(last)
+    }
+
+    /// How many transactions were committed through this store (and its clones) so far: when
+    /// it moves, this process wrote, and the data version is worth reading again.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Acquire)
     }
 
     /// Recomputes the derived keys of entries written before [`KEYS_VERSION`], in batches.
@@ -708,17 +754,18 @@ impl Store {
 
 impl Tx {
     pub async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
         }
+        self.commits.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 
     pub async fn rollback(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(t) => t.rollback().await?,
-            Tx::Postgres(t) => t.rollback().await?,
+        match self.inner {
+            TxInner::Sqlite(t) => t.rollback().await?,
+            TxInner::Postgres(t) => t.rollback().await?,
         }
         Ok(())
     }

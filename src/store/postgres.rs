@@ -8,6 +8,9 @@ const NAME_ORDER: &str = " ORDER BY status, name COLLATE \"C\", id";
 
 /// Holds the row read until the transaction ends.
 const LOCK_ROW: &str = " FOR UPDATE";
+/// `$1` ids for new entries from the identity sequence (ascending once sorted).
+const RESERVE_ENTRY_IDS: &str =
+    "SELECT nextval(pg_get_serial_sequence('entries', 'id')) FROM generate_series(1, $1)";
 
 include!("queries.rs");
 

@@ -122,7 +122,15 @@ pub async fn public_entries(
     let mut count = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM entries");
     push_entry_filter(&mut count, f, today);
     let total: i64 = count.build_query_scalar().fetch_one(&mut *c).await?;
+    Ok((total, public_entry_rows(c, f, today).await?))
+}
 
+/// One page of the public entry list, without counting the whole list.
+pub async fn public_entry_rows(
+    c: &mut Conn,
+    f: &EntryFilter,
+    today: Date,
+) -> Result<Vec<Public<Entry>>> {
     let mut qb = entry_select();
     push_entry_filter(&mut qb, f, today);
     if let Some(after) = f.after_id {
@@ -138,7 +146,7 @@ pub async fn public_entries(
     qb.push(" LIMIT ").push_bind(f.limit);
     qb.push(" OFFSET ").push_bind(f.offset);
     let rows = qb.build().fetch_all(&mut *c).await?;
-    Ok((total, public(decode::<EntryRow, Entry>(&rows, "entry"))))
+    Ok(public(decode::<EntryRow, Entry>(&rows, "entry")))
 }
 
 pub async fn public_entry(c: &mut Conn, id: i64, today: Date) -> Result<Visibility<Public<Entry>>> {
@@ -538,6 +546,87 @@ pub async fn insert_entry(
     Ok(id)
 }
 
+/// Rows per multi-row insert: far below either database's limit on bound parameters.
+const ROWS_PER_INSERT: usize = 200;
+
+/// Inserts many new entries with their exact-match keys, many rows per statement (an import
+/// of a million rows would otherwise make millions of round trips); returns their ids in the
+/// order given.
+pub async fn insert_entries(
+    c: &mut Conn,
+    entries: &[&EntryData],
+    publication: Publication,
+    now: OffsetDateTime,
+) -> Result<Vec<i64>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<i64> = sqlx::query_scalar(RESERVE_ENTRY_IDS)
+        .bind(entries.len() as i64)
+        .fetch_all(&mut *c)
+        .await?;
+    ids.sort_unstable();
+    let published_at = (publication == Publication::Published).then_some(now);
+    for (chunk, chunk_ids) in entries
+        .chunks(ROWS_PER_INSERT)
+        .zip(ids.chunks(ROWS_PER_INSERT))
+    {
+        let mut qb = QueryBuilder::<Db>::new(
+            "INSERT INTO entries (id, name, name_key, aliases, alias_keys, credit_code, category, \
+             list_kind, reason, basis, authority, decision_no, listed_on, listed_year, measures, \
+             websites, phones, remedy, publicity_ends_on, address, status, removed_on, \
+             removal_reason, removal_authority, publication, search_text, keys_version, \
+             published_at, created_at, updated_at) ",
+        );
+        qb.push_values(chunk.iter().zip(chunk_ids), |mut b, (d, id)| {
+            b.push_bind(*id)
+                .push_bind(d.name.as_str())
+                .push_bind(d.name_key())
+                .push_bind(JsonList::encode(&d.aliases))
+                .push_bind(JsonList::encode(&d.alias_keys()))
+                .push_bind(d.credit_code.clone())
+                .push_bind(d.category)
+                .push_bind(d.list)
+                .push_bind(d.reason.as_str())
+                .push_bind(d.basis.as_str())
+                .push_bind(d.authority.as_str())
+                .push_bind(d.decision_no.as_str())
+                .push_bind(d.listed_on)
+                .push_bind(d.listed_on.map(|d| i64::from(d.year())))
+                .push_bind(d.measures.as_str())
+                .push_bind(JsonList::encode(&d.websites))
+                .push_bind(JsonList::encode(&d.phones))
+                .push_bind(d.remedy.as_str())
+                .push_bind(d.publicity_ends_on)
+                .push_bind(d.address.as_str())
+                .push_bind(d.status)
+                .push_bind(d.removed_on)
+                .push_bind(d.removal_reason.as_str())
+                .push_bind(d.removal_authority.as_str())
+                .push_bind(publication)
+                .push_bind(d.search_text())
+                .push_bind(KEYS_VERSION)
+                .push_bind(published_at)
+                .push_bind(now)
+                .push_bind(now);
+        });
+        qb.build().execute(&mut *c).await?;
+    }
+    let keys: Vec<(String, i64)> = entries
+        .iter()
+        .zip(&ids)
+        .flat_map(|(d, id)| d.match_keys().into_iter().map(move |k| (k, *id)))
+        .collect();
+    for chunk in keys.chunks(ROWS_PER_INSERT * 5) {
+        let mut qb = QueryBuilder::<Db>::new("INSERT INTO entry_keys (key, entry_id) ");
+        qb.push_values(chunk, |mut b, (k, id)| {
+            b.push_bind(k.as_str()).push_bind(*id);
+        });
+        qb.build().execute(&mut *c).await?;
+    }
+    Ok(ids)
+}
+
 /// Updates an entry that still has `version`; returns the new version, or a conflict when
 /// someone else wrote it since it was read.
 pub async fn update_entry(
@@ -663,6 +752,63 @@ pub async fn insert_revision(
         Entity::Entry => q.bind(event).execute(&mut *c).await?,
         Entity::Article => q.execute(&mut *c).await?,
     };
+    Ok(())
+}
+
+/// The first revision of each of many new entries or articles (`(id, data, event)`; an
+/// article has no changes-feed event), many rows per statement.
+pub async fn insert_first_revisions(
+    c: &mut Conn,
+    entity: Entity,
+    items: &[(i64, String, Option<ChangeKind>)],
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let head = match entity {
+        Entity::Entry => {
+            "INSERT INTO entry_revisions (entry_id, previous, data, changed, note, changed_by, \
+             changed_at, event) "
+        }
+        Entity::Article => {
+            "INSERT INTO article_revisions (article_id, previous, data, changed, note, \
+             changed_by, changed_at) "
+        }
+    };
+    let unchanged = JsonList::encode(&Vec::<String>::new());
+    for chunk in items.chunks(ROWS_PER_INSERT * 2) {
+        let mut qb = QueryBuilder::<Db>::new(head);
+        qb.push_values(chunk, |mut b, (id, data, event)| {
+            b.push_bind(*id)
+                .push_bind(None::<String>)
+                .push_bind(data.as_str())
+                .push_bind(unchanged.clone())
+                .push_bind(actor.note.as_str())
+                .push_bind(actor.name.as_str())
+                .push_bind(now);
+            if entity == Entity::Entry {
+                b.push_bind(*event);
+            }
+        });
+        qb.build().execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+/// Records that many items changed, for the search outbox worker, many rows per statement.
+pub async fn enqueue_many(
+    c: &mut Conn,
+    entity: Entity,
+    ids: &[i64],
+    now: OffsetDateTime,
+) -> Result<()> {
+    for chunk in ids.chunks(ROWS_PER_INSERT * 5) {
+        let mut qb =
+            QueryBuilder::<Db>::new("INSERT INTO search_outbox (entity, entity_id, created_at) ");
+        qb.push_values(chunk, |mut b, id| {
+            b.push_bind(entity.key()).push_bind(*id).push_bind(now);
+        });
+        qb.build().execute(&mut *c).await?;
+    }
     Ok(())
 }
 
@@ -888,6 +1034,24 @@ pub async fn outbox_lag(c: &mut Conn, cap: i64) -> Result<Option<OutboxLag>> {
     .fetch_one(&mut *c)
     .await?;
     Ok(Some(OutboxLag { oldest, pending }))
+}
+
+/// Refreshes the query planner's statistics. Needed after a bulk write: without them SQLite
+/// takes the publication index to read "public entries in id order" and sorts the whole table
+/// for every batch of a reindex (quadratic at a million entries).
+pub async fn analyze(c: &mut Conn) -> Result<()> {
+    sqlx::query("ANALYZE").execute(&mut *c).await?;
+    Ok(())
+}
+
+/// The data version: bumped (by triggers, in the writing transaction) whenever anything the
+/// public may see could have changed.
+pub async fn data_version(c: &mut Conn) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT version FROM data_version WHERE id = 1")
+            .fetch_one(&mut *c)
+            .await?,
+    )
 }
 
 /// Waiting and parked outbox items, and the parked ones with their errors (newest first).

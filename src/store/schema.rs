@@ -333,6 +333,13 @@ pub const TABLES: &[Table] = &[
         append_only: false,
         columns: &[("id", I), ("last_seq", I), ("ended_through", D)],
     },
+    Table {
+        name: "data_version",
+        key: &["id"],
+        identity: false,
+        append_only: false,
+        columns: &[("id", I), ("version", I), ("bumped_by", I)],
+    },
 ];
 
 impl Table {

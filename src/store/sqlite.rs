@@ -7,5 +7,9 @@ const NAME_ORDER: &str = " ORDER BY status, name, id";
 
 /// Nothing to add: a SQLite write transaction (`BEGIN IMMEDIATE`) holds the database.
 const LOCK_ROW: &str = "";
+/// `$1` ids for new entries, ascending. The caller's transaction holds the write lock, so
+/// nothing else takes ids meanwhile.
+const RESERVE_ENTRY_IDS: &str = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n \
+     WHERE i < $1) SELECT (SELECT COALESCE(MAX(id), 0) FROM entries) + i FROM n";
 
 include!("queries.rs");

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, HttpBody};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -19,6 +19,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use super::cache::serve_cached;
 use super::error::{ErrorPage, json_error};
 use super::rate_limit::{self, RateLimiter};
 use super::server::ConnectionLimits;
@@ -129,10 +130,13 @@ impl axum::response::IntoResponseParts for LastModified {
 }
 
 /// Whether an answer with these headers has not changed since `If-Modified-Since`.
-fn unmodified_since(res: &Response, if_modified_since: Option<&HeaderValue>) -> bool {
+pub(super) fn unmodified_since(
+    headers: &HeaderMap,
+    if_modified_since: Option<&HeaderValue>,
+) -> bool {
     let parse = |v: &HeaderValue| httpdate::parse_http_date(v.to_str().ok()?).ok();
     match (
-        res.headers().get(header::LAST_MODIFIED).and_then(parse),
+        headers.get(header::LAST_MODIFIED).and_then(parse),
         if_modified_since.and_then(parse),
     ) {
         (Some(modified), Some(since)) => modified <= since,
@@ -168,7 +172,7 @@ async fn etag(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     if res.status() == StatusCode::OK
         && if_none_match.is_none()
-        && unmodified_since(&res, if_modified_since.as_ref())
+        && unmodified_since(res.headers(), if_modified_since.as_ref())
     {
         let (mut parts, _) = res.into_parts();
         parts.status = StatusCode::NOT_MODIFIED;
@@ -297,11 +301,12 @@ fn limited(router: Router, limits: Limits) -> Router {
         .layer(from_fn(uri_limit))
 }
 
-/// Public pages: Chinese error pages, short public caching.
+/// Public pages: Chinese error pages, short public caching, kept in memory.
 pub fn pages(router: Router, state: AppState) -> Router {
     limited(router, state.limits)
-        .layer(from_fn_with_state(state, html_errors))
+        .layer(from_fn_with_state(state.clone(), html_errors))
         .layer(from_fn(|req, next| cache_policy(PUBLIC_CACHE, req, next)))
+        .layer(from_fn_with_state(state, serve_cached))
 }
 
 /// Static assets: their handler sets the cache policy; errors (an unknown file, a method
@@ -315,8 +320,9 @@ pub fn statics(router: Router, state: AppState) -> Router {
         }))
 }
 
-/// The JSON API: JSON errors, short public caching, any origin may read it, and per-address
-/// rate limiting.
+/// The JSON API: JSON errors, short public caching, kept in memory, any origin may read it,
+/// and per-address rate limiting (counted before the memory answers, so a kept answer is
+/// still a request).
 pub fn api(router: Router, state: AppState) -> Router {
     let limiter = Arc::new(RateLimiter::new(state.limits.api_rate_limit));
     let cors = CorsLayer::new()
@@ -324,9 +330,10 @@ pub fn api(router: Router, state: AppState) -> Router {
         .allow_methods([Method::GET, Method::HEAD])
         .expose_headers([header::ETAG, header::LAST_MODIFIED, header::RETRY_AFTER]);
     limited(router, state.limits)
-        .layer(from_fn_with_state((state, limiter), rate_limit::enforce))
         .layer(from_fn(json_errors))
         .layer(from_fn(|req, next| cache_policy(PUBLIC_CACHE, req, next)))
+        .layer(from_fn_with_state(state.clone(), serve_cached))
+        .layer(from_fn_with_state((state, limiter), rate_limit::enforce))
         .layer(cors)
 }
 

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 mod attachments;
+pub mod cache;
 mod client;
 mod error;
 mod layers;
@@ -21,6 +22,7 @@ use crate::search::SearchService;
 use crate::site::Site;
 use crate::store::Store;
 
+pub use cache::{CacheConfig, ResponseCache};
 pub use error::{ApiError, Error};
 pub use layers::Limits;
 pub use page::PageRequest;
@@ -47,6 +49,8 @@ pub struct AppState {
     pub data_dir: std::path::PathBuf,
     /// The open-data download files of this instance.
     pub downloads: crate::open_data::Downloads,
+    /// Public answers kept in memory (see `cache.rs`).
+    pub cache: Arc<cache::ResponseCache>,
 }
 
 impl AppState {

@@ -272,10 +272,11 @@ async fn the_visibility_rule_in_rust_says_what_the_sql_says(app: TestApp) {
     }
 }
 
-/// On PostgreSQL writers commit in any order: an event written first but committed last gets
-/// a later position, so a consumer that already read past the other one still receives it.
+/// On PostgreSQL a second writer waits for the first (both bump the data version row), so a
+/// consumer never reads past an event that is still to commit: it sees neither until the
+/// first commits, then both, in commit order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_event_committed_late_is_not_passed_over() {
+async fn a_writer_that_waits_is_not_passed_over() {
     let Some(app) = TestApp::try_spawn(crate::harness::Backend::Postgres).await else {
         return;
     };
@@ -304,18 +305,28 @@ async fn an_event_committed_late_is_not_passed_over() {
     )
     .await
     .unwrap();
-    // Meanwhile another write commits, and a consumer reads it.
-    let fast = app
-        .insert(&[fake_entry("示例快事务有限公司")], Publication::Published)
-        .await[0];
-    let (_, first) = app.get_json("/api/v1/changes").await;
-    assert_eq!(first["items"].as_array().unwrap().len(), 1, "{first}");
-    assert_eq!(first["items"][0]["entry_id"], fast);
-    let cursor = first["next_cursor"].as_i64().unwrap();
-    tx.commit().await.unwrap();
+    let other = [fake_entry("示例快事务有限公司")];
+    let fast = app.insert(&other, Publication::Published);
+    let first_commits = async {
+        // The other writer has started and waits; a consumer reads meanwhile.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let (_, meanwhile) = app.get_json("/api/v1/changes").await;
+        tx.commit().await.unwrap();
+        meanwhile
+    };
+    let (fast, meanwhile) = tokio::join!(fast, first_commits);
+    let fast = fast[0];
+    assert_eq!(
+        meanwhile["items"].as_array().unwrap().len(),
+        0,
+        "{meanwhile}"
+    );
+    let cursor = meanwhile["next_cursor"].as_i64().unwrap_or(0);
     let (_, next) = app
         .get_json(&format!("/api/v1/changes?cursor={cursor}"))
         .await;
-    assert_eq!(next["items"].as_array().unwrap().len(), 1, "{next}");
-    assert_eq!(next["items"][0]["entry"]["name"], "示例慢事务有限公司");
+    let items = next["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{next}");
+    assert_eq!(items[0]["entry"]["name"], "示例慢事务有限公司");
+    assert_eq!(items[1]["entry_id"], fast);
 }

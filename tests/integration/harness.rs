@@ -260,6 +260,8 @@ pub struct TestApp {
     pub admin_addr: SocketAddr,
     pub store: Store,
     pub search: Arc<SearchService>,
+    /// The app's cache of public answers.
+    pub cache: Arc<jingshi::web::ResponseCache>,
     pub clock: Clock,
     pub db: TestDb,
     pub client: reqwest::Client,
@@ -314,6 +316,7 @@ impl TestApp {
             limits: Limits::default(),
             admin: jingshi::web::admin::AdminConfig::default(),
             client_ip_header: None,
+            cache: jingshi::web::CacheConfig::default(),
         }
     }
 
@@ -369,6 +372,7 @@ impl TestApp {
             admin_addr,
             store: state.store.clone(),
             search: state.search.clone(),
+            cache: state.cache.clone(),
             clock,
             db,
             _index_dir: index_dir,

@@ -10,6 +10,7 @@ mod admin;
 mod answers;
 mod api;
 mod browser;
+mod cache;
 mod changes;
 mod cli;
 mod connections;

@@ -56,7 +56,7 @@ fn refs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> 
 }
 
 /// An editor saves a new entry as a draft and submits it; returns (entry id, change id).
-async fn draft_and_submit(editor: &mut Browser, name: &str) -> (i64, i64) {
+pub(crate) async fn draft_and_submit(editor: &mut Browser, name: &str) -> (i64, i64) {
     editor.get("/admin/entries/new").await;
     let saved = editor
         .post("/admin/entries/new", &refs(&entry_form(name)))
@@ -92,7 +92,7 @@ async fn submit(b: &mut Browser, change: i64) -> Page {
     done
 }
 
-async fn approve(b: &mut Browser, change: i64, at: &str) -> Page {
+pub(crate) async fn approve(b: &mut Browser, change: i64, at: &str) -> Page {
     let page = b.get(&format!("/admin/changes/{change}")).await;
     let version = input_value(&page.body, "version").unwrap_or_default();
     b.post(

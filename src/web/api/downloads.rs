@@ -3,10 +3,12 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::dates::rfc3339;
+use crate::web::cache::kept_if;
 use crate::web::error::ErrorBody;
 use crate::web::{ApiError, AppState};
 
@@ -55,13 +57,13 @@ pub struct Download {
         (status = 429, description = "请求过于频繁，见 Retry-After", body = ErrorBody),
     )
 )]
-pub async fn list_downloads(State(state): State<AppState>) -> Result<Json<DownloadList>, ApiError> {
+pub async fn list_downloads(State(state): State<AppState>) -> Result<Response, ApiError> {
     let listing = state
         .downloads
         .listing(state.clock.today())
         .await
         .map_err(crate::web::Error::Internal)?;
-    let items = listing
+    let items: Vec<Download> = listing
         .into_iter()
         .map(|(dataset, format, info)| Download {
             dataset: dataset.stem(),
@@ -75,5 +77,6 @@ pub async fn list_downloads(State(state): State<AppState>) -> Result<Json<Downlo
             changes_cursor: info.as_ref().map(|i| i.cursor),
         })
         .collect();
-    Ok(Json(DownloadList { items }))
+    let ready = items.iter().all(|d| d.ready);
+    Ok(kept_if(ready, Json(DownloadList { items })))
 }

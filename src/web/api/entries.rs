@@ -1,5 +1,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -7,6 +8,7 @@ use super::entries_modified;
 use crate::lookup::{self, AnalyzedQuery, IndexLag};
 use crate::open_data::EntryRecord;
 use crate::store::{Entry, EntrySort, Public};
+use crate::web::cache::kept_if;
 use crate::web::error::{Error, ErrorBody, visible};
 use crate::web::layers::LastModified;
 use crate::web::params::{Params, limit_offset};
@@ -125,7 +127,7 @@ fn updated_since(params: &Params) -> Result<Option<time::OffsetDateTime>, Error>
 pub async fn list_entries(
     State(state): State<AppState>,
     params: Params,
-) -> Result<(LastModified, Json<EntryPage>), ApiError> {
+) -> Result<Response, ApiError> {
     let modified = entries_modified(&state).await?;
     let per_page = params.per_page(20)?;
     let page = params.bounded_page(per_page, "更深的分页请使用 after 参数（按编号翻页）。")?;
@@ -139,6 +141,7 @@ pub async fn list_entries(
     let mut next_after = None;
     let mut verdict = None;
     let mut index_behind = None;
+    let mut settled = true;
     let (total, items, degraded) = match params.q()? {
         // A lookup: the same answer as the search page.
         Some(q) => {
@@ -155,9 +158,10 @@ pub async fn list_entries(
             .await?;
             verdict = Some(found.verdict.key());
             if !query.is_empty() {
-                index_behind = lookup::index_lag(&state.store, &state.search, state.clock.now())
-                    .await?
-                    .map(IndexBehind::from);
+                let index =
+                    lookup::index_state(&state.store, &state.search, state.clock.now()).await?;
+                settled = index.settled;
+                index_behind = index.lag.map(IndexBehind::from);
             }
             let items = found
                 .hits
@@ -186,7 +190,7 @@ pub async fn list_entries(
             (total, items(&state, &entries), false)
         }
     };
-    Ok((
+    let answer = (
         modified,
         Json(EntryPage {
             verdict,
@@ -198,7 +202,8 @@ pub async fn list_entries(
             index_behind,
             next_after,
         }),
-    ))
+    );
+    Ok(kept_if(settled && !degraded, answer))
 }
 
 fn items(state: &AppState, entries: &[Public<Entry>]) -> Vec<EntryItem> {
@@ -235,15 +240,14 @@ struct Suggestion {
         (status = 429, description = "请求过于频繁，见 Retry-After", body = ErrorBody),
     )
 )]
-pub async fn suggest(
-    State(state): State<AppState>,
-    params: Params,
-) -> Result<Json<Suggestions>, ApiError> {
+pub async fn suggest(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
     let Some(q) = params.q()? else {
-        return Ok(Json(Suggestions { items: Vec::new() }));
+        return Ok(Json(Suggestions { items: Vec::new() }).into_response());
     };
     let today = state.clock.today();
-    let found = lookup::suggest(&state.store, &state.search, &AnalyzedQuery::new(q), today).await?;
+    let index = lookup::index_state(&state.store, &state.search, state.clock.now()).await?;
+    let (found, degraded) =
+        lookup::suggest(&state.store, &state.search, &AnalyzedQuery::new(q), today).await?;
     let items = found
         .into_iter()
         .map(|e| Suggestion {
@@ -252,7 +256,10 @@ pub async fn suggest(
             name: e.data.name.clone(),
         })
         .collect();
-    Ok(Json(Suggestions { items }))
+    Ok(kept_if(
+        index.settled && !degraded,
+        Json(Suggestions { items }),
+    ))
 }
 
 /// One entry with every public field.

@@ -34,7 +34,15 @@ pub async fn list_entries(
         ..filters.entry_filter(None, limit, offset)
     };
     let today = state.clock.today();
-    let (total, entries) = state.store.public_entries(&filter, today).await?;
+    let facts = state.cache.facts(&state.store, state.clock.now()).await?;
+    // Filtered by list kind and status at most, the total is known without counting.
+    let (total, entries) =
+        if filter.q.is_none() && filter.category.is_none() && filter.year.is_none() {
+            let total = facts.total(filter.list, filter.status);
+            (total, state.store.public_entry_rows(&filter, today).await?)
+        } else {
+            state.store.public_entries(&filter, today).await?
+        };
     let mut query: Vec<String> = Vec::new();
     for (k, v) in [
         ("list", list_kind.map(|l| l.key().to_string())),
@@ -61,7 +69,7 @@ pub async fn list_entries(
         category,
         status,
         year,
-        years: state.store.public_years(today).await?,
+        years: facts.years.clone(),
         sort,
         base,
     };

@@ -15,7 +15,12 @@ pub async fn show_home(State(state): State<AppState>, page: PageRequest) -> Resu
         ..ArticleFilter::default()
     };
     let home = Home {
-        counts: store.public_counts(state.clock.today()).await?,
+        counts: state
+            .cache
+            .facts(store, state.clock.now())
+            .await?
+            .counts
+            .clone(),
         warnings: store
             .public_articles(&latest(ArticleKind::Warning, 5))
             .await?

@@ -1,11 +1,12 @@
 use axum::extract::State;
-use maud::Markup;
+use axum::response::{IntoResponse, Response};
 
 use crate::domain::dates::china_minute;
 use crate::lookup::{self, AnalyzedQuery, highlight};
 use crate::views::search::{
     ArticleHitView, HitView, SearchPage, Tab, page, readable_query, urlencode,
 };
+use crate::web::cache::NotCached;
 use crate::web::error::{Error, Result};
 use crate::web::params::Params;
 use crate::web::{AppState, PageRequest};
@@ -16,7 +17,7 @@ pub async fn search(
     State(state): State<AppState>,
     page_request: PageRequest,
     params: Params,
-) -> Result<Markup> {
+) -> Result<Response> {
     let typed = params.q()?.unwrap_or("");
     let page_no = params.page()?;
     let tab = match params.get("tab") {
@@ -29,6 +30,11 @@ pub async fn search(
     // The receipt states the query exactly as it was matched.
     let q = query.raw.clone();
     let today = state.clock.today();
+    let index = if query.is_empty() {
+        None
+    } else {
+        Some(lookup::index_state(&state.store, &state.search, state.clock.now()).await?)
+    };
     let entry_page = if tab == Tab::Entries { page_no } else { 1 };
     let found = lookup::find_entries(
         &state.store,
@@ -41,11 +47,7 @@ pub async fn search(
     )
     .await?;
     let articles = lookup::find_articles(&state.store, &state.search, &query, today).await?;
-    let index_lag = if query.is_empty() {
-        None
-    } else {
-        lookup::index_lag(&state.store, &state.search, state.clock.now()).await?
-    };
+    let kept = index.is_none_or(|i| i.settled) && !found.degraded;
     let article_total = articles.len();
     let articles = if tab == Tab::Articles {
         articles
@@ -94,12 +96,16 @@ pub async fn search(
         capped: found.capped,
         facets: found.facets,
         degraded: found.degraded,
-        index_lag: index_lag.map(|l| l.notice()),
+        index_lag: index.and_then(|i| i.lag).map(|l| l.notice()),
         articles,
         article_total,
         page: page_no,
         per_page: PER_PAGE,
         looked_up_at: china_minute(state.clock.now()),
     };
-    Ok(page(&state.ctx(&page_request, "/search"), &model))
+    let mut res = page(&state.ctx(&page_request, "/search"), &model).into_response();
+    if !kept {
+        res.extensions_mut().insert(NotCached);
+    }
+    Ok(res)
 }
