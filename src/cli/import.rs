@@ -90,9 +90,18 @@ async fn import_entries(
         audited: Some(&Who::cli()),
     };
     let mut report = Report::default();
-    let progress = |done: usize, total: usize| {
-        if total >= 1000 && (done.is_multiple_of(1000) || done == total) {
-            eprintln!("已写入 {done}/{total} 条");
+    let started = std::time::Instant::now();
+    // A line at every tenth of the file, so that a long import shows it is alive.
+    let shown = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |written: usize, read: f64| {
+        let tenth = (read * 10.0) as usize;
+        if tenth > shown.load(std::sync::atomic::Ordering::Relaxed) {
+            shown.store(tenth, std::sync::atomic::Ordering::Relaxed);
+            eprintln!(
+                "已读取约 {}%，已写入 {written} 条（{:.0} 秒）",
+                tenth * 10,
+                started.elapsed().as_secs_f64()
+            );
         }
     };
     let result = import::import_file(store, file, &options, &mut report, &progress).await;
@@ -102,8 +111,11 @@ async fn import_entries(
     match result {
         Ok(outcome) => {
             println!(
-                "导入完成：新增 {} 条，更新 {} 条，未变化 {} 条。",
-                outcome.created, outcome.updated, outcome.unchanged
+                "导入完成：新增 {} 条，更新 {} 条，未变化 {} 条（用时 {:.1} 秒）。",
+                outcome.created,
+                outcome.updated,
+                outcome.unchanged,
+                started.elapsed().as_secs_f64()
             );
             Ok(())
         }

@@ -1,10 +1,11 @@
 //! Import of list entries from CSV (UTF-8, UTF-8 with BOM, GBK) and XLSX, per DESIGN.md, as a
 //! service the command line, the admin side and the tests share.
 //!
-//! Reading a file gives a [`Sheet`] of cells with the row numbers a person sees in Excel;
-//! [`validate`] turns it into rows, errors and warnings; [`plan`] decides against the database
-//! which entry each row updates; [`apply`] writes. An import is all-or-nothing: one
-//! transaction, written only when there is no error.
+//! Reading a file gives rows of cells with the row numbers a person sees in Excel (a
+//! [`RowReader`] streams them; a [`Sheet`] holds them all, for a preview); a [`Validator`]
+//! turns them into entries, errors and warnings; a [`Planner`] decides against the database
+//! which entry each row updates; [`apply_batch`] writes. An import is all-or-nothing: one
+//! transaction, committed only when there is no error.
 
 mod plan;
 mod read;
@@ -20,9 +21,9 @@ use crate::domain::entry::PublicityDefaults;
 use crate::staff::audit::{self, Action, Who};
 use crate::store::{Actor, Store, StoreError};
 
-pub use plan::{Decision, Outcome, Plan, apply, plan};
-pub use read::{Cell, ReadError, Sheet, read_file};
-pub use rows::{ImportRow, Validated, check_fields, validate};
+pub use plan::{Decision, Outcome, Plan, Planner, apply, apply_batch, plan};
+pub use read::{Cell, ReadError, RowReader, Sheet, read_file};
+pub use rows::{ImportRow, Validated, Validator, check_fields, validate};
 
 /// One problem with an import file, printed as `第N行 列名: 问题`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,42 +149,73 @@ pub struct ImportOptions<'a> {
     pub audited: Option<&'a Who>,
 }
 
-/// Reads, validates and writes a whole file in one transaction, or nothing at all.
+/// How far an import has come: entries written, and the share of the file read (0 to 1).
+pub type ProgressFn<'a> = &'a (dyn Fn(usize, f64) + Sync);
+
+/// Reads, validates and writes a whole file in one transaction, or nothing at all. Rows are
+/// read, checked and written a batch at a time, so memory stays flat whatever the file's
+/// length; the first error stops the writing (the file is still read to the end, so that the
+/// report lists every error) and the transaction is rolled back.
 pub async fn import_file(
     store: &Store,
     file: &Path,
     options: &ImportOptions<'_>,
     report: &mut Report,
-    progress: &(dyn Fn(usize, usize) + Sync),
+    progress: ProgressFn<'_>,
 ) -> Result<Outcome, ImportError> {
-    let sheet = read_file(file)?;
-    let checked = validate(&sheet, options.defaults, options.today);
-    // The cells are no longer needed: the rows hold everything written.
-    drop(sheet);
-    report.warnings.absorb(checked.warnings);
-    report.errors.absorb(checked.errors);
-    if !report.errors.is_empty() {
-        return Err(ImportError::Refused(report.errors.total()));
-    }
-    let rows = checked.entries;
+    let mut rows = RowReader::open(file)?;
+    let mut check = Validator::new(rows.header_row, &rows.headers, options.defaults, options.today);
     let mut tx = store.begin().await?;
-    let planned = plan(&mut tx, &rows, options.publication).await?;
-    if !planned.errors.is_empty() {
-        report.errors.extend(planned.errors);
+    let mut planner = Planner::new(options.publication);
+    let mut outcome = Outcome::default();
+    let mut batch: Vec<ImportRow> = Vec::with_capacity(plan::BATCH);
+    loop {
+        let next = rows.next_row()?;
+        check.errors.absorb(rows.take_problems());
+        let end = next.is_none();
+        if let Some((row_no, cells)) = next
+            && let Some(row) = check.row(row_no, &cells)
+            && check.errors.is_empty()
+        {
+            batch.push(row);
+        }
+        if !check.errors.is_empty() {
+            batch.clear();
+        }
+        if batch.len() == plan::BATCH || (end && !batch.is_empty()) {
+            let mut planned = Plan::default();
+            planner.batch(&mut tx, &batch, &mut planned).await?;
+            if planned.errors.is_empty() {
+                apply_batch(
+                    &mut tx,
+                    &batch,
+                    &planned.decisions,
+                    options.publication,
+                    options.actor,
+                    options.now,
+                    &mut outcome,
+                )
+                .await?;
+                progress(
+                    outcome.created + outcome.updated + outcome.unchanged,
+                    rows.fraction_read(),
+                );
+            } else {
+                check.errors.extend(planned.errors);
+            }
+            batch.clear();
+        }
+        if end {
+            break;
+        }
+    }
+    check.finish();
+    report.warnings.absorb(check.warnings);
+    report.errors.absorb(check.errors);
+    if !report.errors.is_empty() {
         tx.rollback().await?;
         return Err(ImportError::Refused(report.errors.total()));
     }
-    let total = rows.len();
-    let outcome = apply(
-        &mut tx,
-        &rows,
-        &planned,
-        options.publication,
-        options.actor,
-        options.now,
-        &|done| progress(done, total),
-    )
-    .await?;
     if let Some(who) = options.audited {
         let name = file.file_name().unwrap_or_default().to_string_lossy();
         let summary = format!(

@@ -52,7 +52,7 @@ pub struct Outcome {
 }
 
 /// Rows planned per round of lookups.
-const BATCH: usize = 500;
+pub const BATCH: usize = 500;
 
 fn problem(row: &ImportRow, field: Option<Field>, message: String) -> Problem {
     Problem {
@@ -76,10 +76,34 @@ pub async fn plan(
     rows: &[ImportRow],
     publication: Option<Publication>,
 ) -> Result<Plan> {
+    let mut planner = Planner::new(publication);
     let mut plan = Plan::default();
-    // Which row took which entry, so that two rows never update one entry.
-    let mut taken: HashMap<i64, usize> = HashMap::new();
     for chunk in rows.chunks(BATCH) {
+        planner.batch(tx, chunk, &mut plan).await?;
+    }
+    Ok(plan)
+}
+
+/// Plans rows a batch at a time, remembering across batches which row took which entry, so
+/// that two rows never update one entry. A batch is planned against what the transaction
+/// holds, earlier batches' writes included.
+pub struct Planner {
+    publication: Option<Publication>,
+    taken: HashMap<i64, usize>,
+}
+
+impl Planner {
+    pub fn new(publication: Option<Publication>) -> Planner {
+        Planner {
+            publication,
+            taken: HashMap::new(),
+        }
+    }
+
+    /// Appends the decisions for `chunk` (at most a few thousand rows) to `plan`.
+    pub async fn batch(&mut self, tx: &mut Tx, chunk: &[ImportRow], plan: &mut Plan) -> Result<()> {
+        let publication = self.publication;
+        let taken = &mut self.taken;
         let ids: Vec<i64> = chunk.iter().filter_map(|r| r.id).collect();
         let codes: Vec<String> = chunk
             .iter()
@@ -195,8 +219,8 @@ pub async fn plan(
             };
             plan.decisions.push(decision);
         }
+        Ok(())
     }
-    Ok(plan)
 }
 
 /// Writes a plan without errors (rows with a problem are skipped; callers refuse such plans):
@@ -213,8 +237,25 @@ pub async fn apply(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Outcome> {
     let mut outcome = Outcome::default();
-    let state = publication.unwrap_or(Publication::Draft);
     for (chunk, decisions) in rows.chunks(BATCH).zip(plan.decisions.chunks(BATCH)) {
+        apply_batch(tx, chunk, decisions, publication, actor, now, &mut outcome).await?;
+        progress(outcome.created + outcome.updated + outcome.unchanged);
+    }
+    Ok(outcome)
+}
+
+/// Writes one batch of [`apply`], adding to `outcome`.
+pub async fn apply_batch(
+    tx: &mut Tx,
+    chunk: &[ImportRow],
+    decisions: &[Option<Decision>],
+    publication: Option<Publication>,
+    actor: &Actor,
+    now: OffsetDateTime,
+    outcome: &mut Outcome,
+) -> Result<()> {
+    let state = publication.unwrap_or(Publication::Draft);
+    {
         // New entries of the batch first, many rows per statement, with their first
         // revisions and outbox items.
         let new: Vec<&ImportRow> = chunk
@@ -295,7 +336,6 @@ pub async fn apply(
                 }
             }
         }
-        progress(outcome.created + outcome.updated + outcome.unchanged);
     }
-    Ok(outcome)
+    Ok(())
 }

@@ -91,90 +91,328 @@ fn megabytes(bytes: u64) -> String {
 }
 
 pub fn read_file(path: &Path) -> Result<Sheet, ReadError> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    if !matches!(ext.as_str(), "csv" | "txt" | "xlsx" | "xlsm" | "json") {
-        return Err(ReadError::UnsupportedFormat);
+    let format = Format::of(path)?;
+    check_size(path, MAX_FILE_BYTES)?;
+    match format {
+        Format::Csv => read_csv(&std::fs::read(path)?),
+        Format::Json => read_json(&std::fs::read(path)?),
+        Format::Xlsx => read_xlsx(path),
     }
+}
+
+/// The kinds of file an import reads, by extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Json,
+    Xlsx,
+}
+
+impl Format {
+    fn of(path: &Path) -> Result<Format, ReadError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        match ext.as_str() {
+            "csv" | "txt" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            "xlsx" | "xlsm" => Ok(Format::Xlsx),
+            _ => Err(ReadError::UnsupportedFormat),
+        }
+    }
+}
+
+fn check_size(path: &Path, limit: u64) -> Result<u64, ReadError> {
     let size = std::fs::metadata(path)?.len();
-    if size > MAX_FILE_BYTES {
+    if size > limit {
         return Err(ReadError::Limit(format!(
             "文件过大（{}，最多 {}），请分成几个文件导入",
             megabytes(size),
-            megabytes(MAX_FILE_BYTES)
+            megabytes(limit)
         )));
     }
-    match ext.as_str() {
-        "csv" | "txt" => read_csv(&std::fs::read(path)?),
-        "json" => read_json(&std::fs::read(path)?),
-        _ => read_xlsx(path),
+    Ok(size)
+}
+
+fn too_many_rows(limit: usize) -> ReadError {
+    ReadError::Limit(format!("文件超过 {limit} 行数据，请分成几个文件导入"))
+}
+
+/// The rows of a file, one at a time. A CSV file is streamed, so that a million rows cost a
+/// few megabytes whatever the file's size; an XLSX or JSON file is read whole first, within
+/// [`read_file`]'s limits.
+pub struct RowReader {
+    pub header_row: usize,
+    pub headers: Vec<String>,
+    source: Source,
+    /// Rows that do not fit the header, found while reading; taken by the caller.
+    problems: Problems,
+}
+
+enum Source {
+    Sheet {
+        rows: std::vec::IntoIter<(usize, Vec<Cell>)>,
+        total: usize,
+    },
+    Csv(Box<CsvRows>),
+}
+
+impl RowReader {
+    /// Opens a file of any format [`read_file`] reads and reads its header.
+    pub fn open(path: &Path) -> Result<RowReader, ReadError> {
+        match Format::of(path)? {
+            Format::Csv => {
+                let size = check_size(path, MAX_CSV_BYTES)?;
+                let utf8 = is_utf8(std::fs::File::open(path)?)?;
+                let file = std::fs::File::open(path)?;
+                let mut csv = CsvRows::new(Box::new(file), utf8, size);
+                let headers = csv.headers()?;
+                Ok(RowReader {
+                    header_row: 1,
+                    headers,
+                    source: Source::Csv(Box::new(csv)),
+                    problems: Problems::default(),
+                })
+            }
+            _ => Ok(RowReader::of_sheet(read_file(path)?)),
+        }
+    }
+
+    /// Rows of a sheet already read.
+    pub fn of_sheet(sheet: Sheet) -> RowReader {
+        RowReader {
+            header_row: sheet.header_row,
+            headers: sheet.headers,
+            source: Source::Sheet {
+                total: sheet.rows.len(),
+                rows: sheet.rows.into_iter(),
+            },
+            problems: sheet.problems,
+        }
+    }
+
+    /// The next data row and its number as Excel shows it.
+    pub fn next_row(&mut self) -> Result<Option<(usize, Vec<Cell>)>, ReadError> {
+        match &mut self.source {
+            Source::Sheet { rows, .. } => Ok(rows.next()),
+            Source::Csv(csv) => {
+                let row = csv.next_row()?;
+                if let Some((row_no, cells)) = &row
+                    && !cells.iter().all(Cell::is_blank)
+                    && let Some(p) = misfit(*row_no, cells, csv.width)
+                {
+                    self.problems.push(p);
+                }
+                Ok(row)
+            }
+        }
+    }
+
+    /// The problems found since the last call.
+    pub fn take_problems(&mut self) -> Problems {
+        std::mem::take(&mut self.problems)
+    }
+
+    /// How much of the file has been read, from 0 to 1.
+    pub fn fraction_read(&self) -> f64 {
+        match &self.source {
+            Source::Sheet { rows, total } => 1.0 - rows.len() as f64 / (*total).max(1) as f64,
+            Source::Csv(csv) => csv.fraction_read(),
+        }
     }
 }
 
-fn too_many_rows() -> ReadError {
-    ReadError::Limit(format!("文件超过 {MAX_ROWS} 行数据，请分成几个文件导入"))
+/// Size of a CSV file, which is streamed.
+pub const MAX_CSV_BYTES: u64 = 1 << 30;
+/// Data rows a streamed CSV file may have.
+pub const MAX_CSV_ROWS: usize = 2_000_000;
+/// Bytes one CSV record may take: far beyond any real row, and what bounds the memory a
+/// hostile file (one endless quoted cell) can make the reader take.
+const MAX_RECORD_BYTES: u64 = 1 << 20;
+
+/// Whether a file is valid UTF-8, read in chunks.
+fn is_utf8(mut r: impl Read) -> std::io::Result<bool> {
+    let mut buf = vec![0u8; 64 << 10];
+    // Bytes of a character cut by the end of the previous chunk.
+    let mut carried = 0;
+    loop {
+        let n = r.read(&mut buf[carried..])?;
+        if n == 0 {
+            return Ok(carried == 0);
+        }
+        let filled = carried + n;
+        match std::str::from_utf8(&buf[..filled]) {
+            Ok(_) => carried = 0,
+            Err(e) if e.error_len().is_none() => {
+                let valid = e.valid_up_to();
+                buf.copy_within(valid..filled, 0);
+                carried = filled - valid;
+            }
+            Err(_) => return Ok(false),
+        }
+    }
 }
 
-/// Decodes CSV bytes: UTF-8 (with or without BOM) when valid, else GB 18030 (a superset of GBK,
-/// which Chinese Excel writes).
-fn decode(bytes: &[u8]) -> Result<String, ReadError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return Ok(s.to_string());
-    }
-    let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
-    if had_errors {
-        return Err(ReadError::Encoding);
-    }
-    Ok(text.into_owned())
+/// Where the last whole CSV record ended, shared by the parser's owner and its input.
+type RecordEnd = std::sync::Arc<std::sync::atomic::AtomicU64>;
+
+/// Counts the bytes the CSV parser takes, and refuses to give it more than
+/// [`MAX_RECORD_BYTES`] past the end of the last whole record.
+struct Bounded {
+    inner: Box<dyn Read + Send>,
+    given: u64,
+    record_end: RecordEnd,
 }
 
-pub fn read_csv(bytes: &[u8]) -> Result<Sheet, ReadError> {
-    let text = decode(bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut sheet = Sheet {
-        header_row: 1,
-        ..Sheet::default()
-    };
-    // Columns up to the last one with a header.
-    let mut width = 0;
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| ReadError::Csv(e.to_string()))?;
-        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+impl Read for Bounded {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let end = self.record_end.load(std::sync::atomic::Ordering::Relaxed);
+        if self.given.saturating_sub(end) > MAX_RECORD_BYTES {
+            return Err(std::io::Error::other(format!(
+                "一行数据超过 {}，文件可能有未闭合的引号",
+                megabytes(MAX_RECORD_BYTES)
+            )));
+        }
+        let n = self.inner.read(buf)?;
+        self.given += n as u64;
+        Ok(n)
+    }
+}
+
+/// CSV records decoded to UTF-8 as they are read: UTF-8 (with or without BOM) when the whole
+/// input is valid UTF-8, else GB 18030 (a superset of GBK, which Chinese Excel writes).
+struct CsvRows {
+    reader: csv::Reader<Bounded>,
+    record: csv::StringRecord,
+    record_end: RecordEnd,
+    /// Bytes of the input (for GB 18030 the parser counts decoded bytes: close enough for
+    /// progress).
+    size: u64,
+    gb18030: bool,
+    /// Columns up to the last one with a header.
+    width: usize,
+    row_no: usize,
+}
+
+impl CsvRows {
+    fn new(input: Box<dyn Read + Send>, utf8: bool, size: u64) -> CsvRows {
+        let inner: Box<dyn Read + Send> = if utf8 {
+            input
+        } else {
+            Box::new(
+                encoding_rs_io::DecodeReaderBytesBuilder::new()
+                    .encoding(Some(encoding_rs::GB18030))
+                    .build(input),
+            )
+        };
+        let record_end = RecordEnd::default();
+        let bounded = Bounded {
+            inner,
+            given: 0,
+            record_end: record_end.clone(),
+        };
+        CsvRows {
+            reader: csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(bounded),
+            record: csv::StringRecord::new(),
+            record_end,
+            size,
+            gb18030: !utf8,
+            width: 0,
+            row_no: 0,
+        }
+    }
+
+    fn headers(&mut self) -> Result<Vec<String>, ReadError> {
+        let (_, mut headers) = self.read_record()?.ok_or(ReadError::Empty)?;
+        if let Some(first) = headers.first_mut()
+            && let Some(rest) = first.strip_prefix('\u{feff}')
+        {
+            *first = rest.to_string();
+        }
+        self.width = headers
+            .iter()
+            .rposition(|h| !h.trim().is_empty())
+            .map_or(0, |i| i + 1);
+        if self.width == 0 {
+            return Err(ReadError::Empty);
+        }
+        Ok(headers)
+    }
+
+    fn read_record(&mut self) -> Result<Option<(usize, Vec<String>)>, ReadError> {
+        let more = self
+            .reader
+            .read_record(&mut self.record)
+            .map_err(|e| match e.kind() {
+                csv::ErrorKind::Io(io) => ReadError::Csv(io.to_string()),
+                _ => ReadError::Csv(e.to_string()),
+            })?;
+        if !more {
+            return Ok(None);
+        }
+        self.record_end.store(
+            self.reader.position().byte(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         // Excel shows one row per record, even when a quoted cell holds line breaks.
-        let row_no = i + 1;
-        if row_no == 1 {
-            width = cells
-                .iter()
-                .rposition(|h| !h.trim().is_empty())
-                .map_or(0, |i| i + 1);
-            sheet.headers = cells;
-            continue;
+        self.row_no += 1;
+        let cells: Vec<String> = self.record.iter().map(str::to_string).collect();
+        // The decoder puts U+FFFD where bytes are neither UTF-8 nor GB 18030.
+        if self.gb18030 && cells.iter().any(|c| c.contains('\u{fffd}')) {
+            return Err(ReadError::Encoding);
         }
-        if sheet.rows.len() == MAX_ROWS {
-            return Err(too_many_rows());
+        Ok(Some((self.row_no, cells)))
+    }
+
+    fn next_row(&mut self) -> Result<Option<(usize, Vec<Cell>)>, ReadError> {
+        let Some((row_no, cells)) = self.read_record()? else {
+            return Ok(None);
+        };
+        if row_no - 1 > MAX_CSV_ROWS {
+            return Err(too_many_rows(MAX_CSV_ROWS));
         }
-        let cells: Vec<Cell> = cells
+        let cells = cells
             .into_iter()
             .map(|c| Cell::Text(unneutralise(c)))
             .collect();
-        if !cells.iter().all(Cell::is_blank)
-            && let Some(p) = misfit(row_no, &cells, width)
-        {
-            sheet.problems.push(p);
+        Ok(Some((row_no, cells)))
+    }
+
+    fn fraction_read(&self) -> f64 {
+        (self.reader.position().byte() as f64 / self.size.max(1) as f64).min(1.0)
+    }
+}
+
+/// Reads CSV bytes whole into a sheet (at most [`MAX_ROWS`] rows).
+pub fn read_csv(bytes: &[u8]) -> Result<Sheet, ReadError> {
+    let utf8 = std::str::from_utf8(bytes).is_ok();
+    let input = std::io::Cursor::new(bytes.to_vec());
+    let mut csv = CsvRows::new(Box::new(input), utf8, bytes.len() as u64);
+    let headers = csv.headers()?;
+    let mut reader = RowReader {
+        header_row: 1,
+        headers,
+        source: Source::Csv(Box::new(csv)),
+        problems: Problems::default(),
+    };
+    let mut rows = Vec::new();
+    while let Some(row) = reader.next_row()? {
+        if rows.len() == MAX_ROWS {
+            return Err(too_many_rows(MAX_ROWS));
         }
-        sheet.rows.push((row_no, cells));
+        rows.push(row);
     }
-    if width == 0 {
-        return Err(ReadError::Empty);
-    }
-    Ok(sheet)
+    Ok(Sheet {
+        header_row: 1,
+        problems: reader.take_problems(),
+        headers: reader.headers,
+        rows,
+    })
 }
 
 /// Takes off the `'` an export puts before a cell Excel would run as a formula (see
@@ -207,7 +445,7 @@ pub fn read_json(bytes: &[u8]) -> Result<Sheet, ReadError> {
         Err(e) => return Err(ReadError::Json(e.to_string())),
     };
     if entries.len() > MAX_ROWS {
-        return Err(too_many_rows());
+        return Err(too_many_rows(MAX_ROWS));
     }
     let mut sheet = Sheet {
         header_row: 1,
@@ -530,9 +768,33 @@ mod tests {
         let mut bom = b"\xEF\xBB\xBF".to_vec();
         bom.extend_from_slice(text.as_bytes());
         let (gbk, _, _) = encoding_rs::GBK.encode(text);
-        assert_eq!(decode(&bom).unwrap(), text);
-        assert_eq!(decode(&gbk).unwrap(), text);
-        assert_eq!(decode(text.as_bytes()).unwrap(), text);
+        for bytes in [&bom[..], &gbk[..], text.as_bytes()] {
+            let sheet = read_csv(bytes).unwrap();
+            assert_eq!(sheet.headers, vec!["主体名称", "列入事由"]);
+            assert_eq!(
+                sheet.rows,
+                vec![(2, vec![Cell::Text("某公司".into()), Cell::Text("拒不配合".into())])]
+            );
+        }
+        assert!(matches!(read_csv(b"a,b\n\xFF\xFF,c\n"), Err(ReadError::Encoding)));
+    }
+
+    #[test]
+    fn utf8_is_recognised_across_chunk_boundaries() {
+        // A three-byte character cut by every 64 KiB boundary.
+        let text = "a".repeat((64 << 10) - 1) + &"警".repeat(30_000);
+        assert!(is_utf8(text.as_bytes()).unwrap());
+        let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+        assert!(!is_utf8(&gbk[..]).unwrap());
+        assert!(!is_utf8(&text.as_bytes()[..text.len() - 1]).unwrap());
+    }
+
+    #[test]
+    fn an_endless_quoted_cell_is_refused_with_bounded_memory() {
+        let mut bytes = b"name,reason\n\"a".to_vec();
+        bytes.resize(bytes.len() + (3 << 20), b'x');
+        let e = read_csv(&bytes).unwrap_err().to_string();
+        assert!(e.contains("一行数据超过"), "{e}");
     }
 
     #[test]

@@ -149,11 +149,16 @@ impl RowCheck<'_> {
 
 /// Maps header cells to fields, and finds the `id` column; unknown headers are ignored with a
 /// warning.
-fn map_headers(sheet: &Sheet, out: &mut Validated) -> (HashMap<usize, Field>, Option<usize>) {
+fn map_headers(
+    header_row: usize,
+    header_cells: &[String],
+    errors: &mut Problems,
+    warnings: &mut Problems,
+) -> (HashMap<usize, Field>, Option<usize>) {
     let mut columns = HashMap::new();
     let mut seen: HashMap<Field, usize> = HashMap::new();
     let mut id_column = None;
-    for (i, h) in sheet.headers.iter().enumerate() {
+    for (i, h) in header_cells.iter().enumerate() {
         if h.trim().is_empty() {
             continue;
         }
@@ -166,27 +171,25 @@ fn map_headers(sheet: &Sheet, out: &mut Validated) -> (HashMap<usize, Field>, Op
             continue;
         }
         let problem = |message: String| Problem {
-            row: sheet.header_row,
+            row: header_row,
             column: Some(h.trim().chars().take(50).collect()),
             message,
         };
         match Field::from_header(h) {
-            Some(f) if seen.contains_key(&f) => out
-                .errors
-                .push(problem(format!("与第{}列重复", seen[&f] + 1))),
+            Some(f) if seen.contains_key(&f) => {
+                errors.push(problem(format!("与第{}列重复", seen[&f] + 1)))
+            }
             Some(f) => {
                 seen.insert(f, i);
                 columns.insert(i, f);
             }
-            None => out
-                .warnings
-                .push(problem("无法识别的表头，该列已忽略".to_string())),
+            None => warnings.push(problem("无法识别的表头，该列已忽略".to_string())),
         }
     }
     for f in Field::ALL.into_iter().filter(|f| f.required()) {
         if !seen.contains_key(&f) {
-            out.errors.push(Problem {
-                row: sheet.header_row,
+            errors.push(Problem {
+                row: header_row,
                 column: None,
                 message: format!("缺少必填列“{}”（或 {}）", f.label(), f.key()),
             });
@@ -195,38 +198,85 @@ fn map_headers(sheet: &Sheet, out: &mut Validated) -> (HashMap<usize, Field>, Op
     (columns, id_column)
 }
 
-/// Validates every row of a sheet. `today` decides which dates lie in the future.
-pub fn validate(sheet: &Sheet, defaults: &PublicityDefaults, today: Date) -> Validated {
-    let mut out = Validated::default();
-    out.errors.absorb(sheet.problems.clone());
-    let (columns, id_column) = map_headers(sheet, &mut out);
-    let headers: HashMap<Field, String> = columns
-        .iter()
-        .map(|(&i, &f)| (f, sheet.headers[i].trim().to_string()))
-        .collect();
-    // Cells are screened in column order, so a row's problems read left to right.
-    let mut ordered: Vec<(usize, Field)> = columns.iter().map(|(&i, &f)| (i, f)).collect();
-    ordered.sort_unstable_by_key(|(i, _)| *i);
-    let mut codes: HashMap<String, usize> = HashMap::new();
-    let mut names: HashMap<String, usize> = HashMap::new();
+/// A fingerprint of a code or name key, so that checking a million rows for repeats keeps
+/// 16 bytes a row rather than the text (two different keys share one with odds of 1 in 2^128).
+fn fingerprint(key: &str) -> u128 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    u128::from_le_bytes(digest[..16].try_into().expect("16 bytes"))
+}
 
-    for (row_no, cells) in &sheet.rows {
+/// Validates rows one at a time, so that a file of any length is checked with memory that
+/// grows only by a fingerprint per row.
+pub struct Validator<'a> {
+    header_row: usize,
+    /// Column index to field, in column order, so a row's problems read left to right.
+    ordered: Vec<(usize, Field)>,
+    headers: HashMap<Field, String>,
+    id_column: Option<(usize, String)>,
+    defaults: &'a PublicityDefaults,
+    today: Date,
+    /// The first row of each credit code and name seen.
+    codes: HashMap<u128, usize>,
+    names: HashMap<u128, usize>,
+    valid_rows: usize,
+    pub errors: Problems,
+    pub warnings: Problems,
+}
+
+impl<'a> Validator<'a> {
+    /// Reads the header; its problems are the first errors and warnings.
+    pub fn new(
+        header_row: usize,
+        header_cells: &[String],
+        defaults: &'a PublicityDefaults,
+        today: Date,
+    ) -> Validator<'a> {
+        let mut errors = Problems::default();
+        let mut warnings = Problems::default();
+        let (columns, id_column) =
+            map_headers(header_row, header_cells, &mut errors, &mut warnings);
+        let headers = columns
+            .iter()
+            .map(|(&i, &f)| (f, header_cells[i].trim().to_string()))
+            .collect();
+        let mut ordered: Vec<(usize, Field)> = columns.into_iter().collect();
+        ordered.sort_unstable_by_key(|(i, _)| *i);
+        Validator {
+            header_row,
+            ordered,
+            headers,
+            id_column: id_column.map(|i| (i, header_cells[i].trim().to_string())),
+            defaults,
+            today,
+            codes: HashMap::new(),
+            names: HashMap::new(),
+            valid_rows: 0,
+            errors,
+            warnings,
+        }
+    }
+
+    /// Checks one row: the entry when it is valid, else its problems are recorded. Blank rows
+    /// are skipped.
+    pub fn row(&mut self, row_no: usize, cells: &[Cell]) -> Option<ImportRow> {
         if cells.iter().all(Cell::is_blank) {
-            continue;
+            return None;
         }
         let mut check = RowCheck {
-            row: *row_no,
-            headers: &headers,
+            row: row_no,
+            headers: &self.headers,
             errors: Vec::new(),
             warnings: Vec::new(),
             refused: HashSet::new(),
         };
-        let by_field: HashMap<Field, &Cell> = ordered
+        let by_field: HashMap<Field, &Cell> = self
+            .ordered
             .iter()
             .filter_map(|&(i, f)| cells.get(i).map(|c| (f, check.screen(f, c))))
             .collect();
-        let id = id_column.and_then(|i| {
-            let raw = cells.get(i).map(text_of).unwrap_or_default();
+        let id = self.id_column.as_ref().and_then(|(i, header)| {
+            let raw = cells.get(*i).map(text_of).unwrap_or_default();
             if raw.is_empty() {
                 return None;
             }
@@ -238,22 +288,23 @@ pub fn validate(sheet: &Sheet, defaults: &PublicityDefaults, today: Date) -> Val
                     format!("“{raw}”")
                 };
                 check.errors.push(Problem {
-                    row: *row_no,
-                    column: Some(sheet.headers[i].trim().to_string()),
+                    row: row_no,
+                    column: Some(header.clone()),
                     message: format!("{shown}不是有效的条目编号（应为正整数）"),
                 });
             }
             parsed
         });
-        let entry = validate_row(&mut check, &by_field, defaults, today);
+        let entry = validate_row(&mut check, &by_field, self.defaults, self.today);
+        let mut valid = None;
         if let Some(entry) = entry.filter(|_| check.errors.is_empty()) {
             // Within one file each firm appears once: by code, and by name.
             let mut duplicate = entry
                 .credit_code
                 .as_ref()
-                .and_then(|code| codes.insert(code.to_string(), *row_no))
+                .and_then(|code| self.codes.insert(fingerprint(code.as_str()), row_no))
                 .map(|first| (Field::CreditCode, first));
-            if let Some(first) = names.insert(entry.name_key(), *row_no) {
+            if let Some(first) = self.names.insert(fingerprint(&entry.name_key()), row_no) {
                 duplicate = duplicate.or(Some((Field::Name, first)));
             }
             match duplicate {
@@ -261,23 +312,46 @@ pub fn validate(sheet: &Sheet, defaults: &PublicityDefaults, today: Date) -> Val
                     field,
                     format!("与第{first}行重复（同一文件中每个主体只能出现一次）"),
                 ),
-                None => out.entries.push(ImportRow {
-                    row: *row_no,
-                    id,
-                    data: entry,
-                }),
+                None => {
+                    self.valid_rows += 1;
+                    valid = Some(ImportRow {
+                        row: row_no,
+                        id,
+                        data: entry,
+                    });
+                }
             }
         }
-        out.errors.extend(check.errors);
-        out.warnings.extend(check.warnings);
+        self.errors.extend(check.errors);
+        self.warnings.extend(check.warnings);
+        valid
     }
-    if out.entries.is_empty() && out.errors.is_empty() {
-        out.errors.push(Problem {
-            row: sheet.header_row + 1,
-            column: None,
-            message: "文件中没有数据行".to_string(),
-        });
+
+    /// Ends the check: a file without a single data row is an error.
+    pub fn finish(&mut self) {
+        if self.valid_rows == 0 && self.errors.is_empty() {
+            self.errors.push(Problem {
+                row: self.header_row + 1,
+                column: None,
+                message: "文件中没有数据行".to_string(),
+            });
+        }
     }
+}
+
+/// Validates every row of a sheet. `today` decides which dates lie in the future.
+pub fn validate(sheet: &Sheet, defaults: &PublicityDefaults, today: Date) -> Validated {
+    let mut v = Validator::new(sheet.header_row, &sheet.headers, defaults, today);
+    let mut out = Validated::default();
+    out.errors.absorb(sheet.problems.clone());
+    out.entries = sheet
+        .rows
+        .iter()
+        .filter_map(|(row_no, cells)| v.row(*row_no, cells))
+        .collect();
+    v.finish();
+    out.errors.absorb(v.errors);
+    out.warnings.absorb(v.warnings);
     out
 }
 
