@@ -111,7 +111,7 @@ fn entry(i: usize, rng: &mut Rng) -> EntryData {
         } else {
             EntryStatus::Listed
         },
-        removed_on: removed.then_some(time::macros::date!(2025 - 01 - 01)),
+        removed_on: removed.then_some(time::macros::date!(2026 - 01 - 01)),
         removal_reason: if removed {
             "整改完成".into()
         } else {
@@ -161,7 +161,6 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|_| temp.path().to_path_buf());
     std::fs::create_dir_all(&dir)?;
     let reuse = dir.join("jingshi.db").exists();
-    let _ = std::fs::remove_dir_all(dir.join("index"));
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut names = Vec::with_capacity(n);
     let mut seen = HashSet::with_capacity(n);
@@ -241,7 +240,7 @@ async fn main() -> anyhow::Result<()> {
         load()
     );
     let config = SearchConfig::Embedded {
-        dir: dir.join("index"),
+        dir: dir.join(jingshi::cli::serve::INDEX),
     };
     let search = Arc::new(SearchService::open(&config, store.clone(), clock.clone()).await?);
     println!("resident memory of the bench with the index open: {:.0} MiB", rss_mib());

@@ -5,7 +5,7 @@
 //! Backends index the *tokens* produced here: tantivy as they are, Meilisearch spelt in plain
 //! lower-case letters so that its own tokenizer (jieba, say) cannot split or merge them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use pinyin::ToPinyinMulti;
@@ -99,18 +99,34 @@ const GENERIC_ASCII: &[&str] = &[
 
 pub use crate::domain::normalize::{fold, is_cjk, registrable_domain};
 
-/// Marks which characters of a folded string lie inside a generic word.
+/// The generic words as characters, by first character, longest first: built once, since
+/// every indexed name and every query is masked.
+fn generic_words_by_first() -> &'static HashMap<char, Vec<Vec<char>>> {
+    static WORDS: OnceLock<HashMap<char, Vec<Vec<char>>>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut by_first: HashMap<char, Vec<Vec<char>>> = HashMap::new();
+        for w in GENERIC_WORDS {
+            let chars: Vec<char> = w.chars().collect();
+            by_first.entry(chars[0]).or_default().push(chars);
+        }
+        for words in by_first.values_mut() {
+            words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        }
+        by_first
+    })
+}
+
+/// Marks which characters of a folded string lie inside a generic word (the longest that
+/// starts at each position, left to right).
 fn generic_mask(chars: &[char]) -> Vec<bool> {
+    let words = generic_words_by_first();
     let mut mask = vec![false; chars.len()];
     let mut i = 0;
     while i < chars.len() {
-        let mut matched = 0;
-        for w in GENERIC_WORDS {
-            let wc: Vec<char> = w.chars().collect();
-            if wc.len() > matched && chars[i..].starts_with(&wc) {
-                matched = wc.len();
-            }
-        }
+        let matched = words
+            .get(&chars[i])
+            .and_then(|ws| ws.iter().find(|w| chars[i..].starts_with(w)))
+            .map_or(0, Vec::len);
         if matched > 0 {
             mask[i..i + matched].iter_mut().for_each(|m| *m = true);
             i += matched;
