@@ -243,7 +243,10 @@ async fn main() -> anyhow::Result<()> {
         dir: dir.join(jingshi::cli::serve::INDEX),
     };
     let search = Arc::new(SearchService::open(&config, store.clone(), clock.clone()).await?);
-    println!("resident memory of the bench with the index open: {:.0} MiB", rss_mib());
+    println!(
+        "resident memory of the bench with the index open: {:.0} MiB",
+        rss_mib()
+    );
 
     // A mix of what residents type: whole names, parts, brands, codes, pasted URLs, pinyin, misses.
     let mut queries: Vec<String> = Vec::new();

@@ -164,7 +164,12 @@ pub async fn import_file(
     progress: ProgressFn<'_>,
 ) -> Result<Outcome, ImportError> {
     let mut rows = RowReader::open(file)?;
-    let mut check = Validator::new(rows.header_row, &rows.headers, options.defaults, options.today);
+    let mut check = Validator::new(
+        rows.header_row,
+        &rows.headers,
+        options.defaults,
+        options.today,
+    );
     let mut tx = store.begin().await?;
     let mut planner = Planner::new(options.publication);
     let mut outcome = Outcome::default();

@@ -773,10 +773,16 @@ mod tests {
             assert_eq!(sheet.headers, vec!["主体名称", "列入事由"]);
             assert_eq!(
                 sheet.rows,
-                vec![(2, vec![Cell::Text("某公司".into()), Cell::Text("拒不配合".into())])]
+                vec![(
+                    2,
+                    vec![Cell::Text("某公司".into()), Cell::Text("拒不配合".into())]
+                )]
             );
         }
-        assert!(matches!(read_csv(b"a,b\n\xFF\xFF,c\n"), Err(ReadError::Encoding)));
+        assert!(matches!(
+            read_csv(b"a,b\n\xFF\xFF,c\n"),
+            Err(ReadError::Encoding)
+        ));
     }
 
     #[test]

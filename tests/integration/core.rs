@@ -75,7 +75,46 @@ fn public_paths(ids: &[i64], qs: &[&str], slugs: &[&str]) -> Vec<String> {
         paths.push(format!("/articles/{slug}"));
         paths.push(format!("/api/v1/articles/{slug}"));
     }
+    paths.extend(OPEN_DATA_PATHS.iter().map(|p| p.to_string()));
     paths
+}
+
+/// What the open-data side gives: files, feeds, the changes API, crawl files.
+const OPEN_DATA_PATHS: [&str; 17] = [
+    "/pages/data",
+    "/data/entries.csv",
+    "/data/entries.json",
+    "/data/entries.xlsx",
+    "/data/history.csv",
+    "/data/history.json",
+    "/data/history.xlsx",
+    "/api/v1/downloads",
+    "/api/v1/changes",
+    "/api/v1/changes?cursor=0&limit=100",
+    "/api/v1/entries?updated_since=2000-01-01",
+    "/feeds/changes.xml",
+    "/feeds/warnings.xml",
+    "/feeds/cases.xml",
+    "/feeds/notices.xml",
+    "/sitemap.xml",
+    "/robots.txt",
+];
+
+/// The text of a public answer: a download is awaited while it is made, and an XLSX file is
+/// read as the text of all its parts.
+async fn public_text(app: &TestApp, path: &str) -> (u16, String) {
+    let res = app.get_download(path).await;
+    let status = res.status().as_u16();
+    let bytes = res.bytes().await.unwrap();
+    if !path.ends_with(".xlsx") || status != 200 {
+        return (status, String::from_utf8_lossy(&bytes).into_owned());
+    }
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut text = String::new();
+    for i in 0..zip.len() {
+        std::io::Read::read_to_string(&mut zip.by_index(i).unwrap(), &mut text).unwrap();
+    }
+    (status, text)
 }
 
 async fn no_public_route_or_api_names_an_entry_that_is_not_public(app: TestApp) {
@@ -160,10 +199,17 @@ async fn no_public_route_or_api_names_an_entry_that_is_not_public(app: TestApp) 
         .map(|t| hidden_name(t))
         .collect();
     queries.extend(names.iter().map(String::as_str));
-    let paths = public_paths(&ids, &queries, &["hidden-related", "hidden-draft"]);
-    assert!(paths.len() > 90, "{} paths", paths.len());
+    let mut paths = public_paths(&ids, &queries, &["hidden-related", "hidden-draft"]);
+    let (_, sitemap) = app.get("/sitemap.xml").await;
+    paths.extend(
+        sitemap
+            .split("<loc>")
+            .filter_map(|l| l.split_once("</loc>"))
+            .filter_map(|(url, _)| url.find("/sitemaps/").map(|at| url[at..].to_string())),
+    );
+    assert!(paths.len() > 110, "{} paths", paths.len());
     for path in &paths {
-        let (status, body) = app.get(path).await;
+        let (status, body) = public_text(&app, path).await;
         assert!(status < 500, "{path}: {status}");
         let body = without_query(path, &body);
         for name in &names {
@@ -176,6 +222,36 @@ async fn no_public_route_or_api_names_an_entry_that_is_not_public(app: TestApp) 
             );
         }
         assert!(!body.contains("草稿期满宝"), "{path} shows a draft article");
+    }
+    // Batch screening answers every hidden identifier as not found, naming nothing.
+    let items: Vec<serde_json::Value> = queries
+        .iter()
+        .map(|q| serde_json::json!({ "name": q }))
+        .chain(["91410100737459086M"].map(|c| serde_json::json!({ "credit_code": c })))
+        .chain(["hidden0.example"].map(|w| serde_json::json!({ "website": w })))
+        .chain(["400-000-9002"].map(|p| serde_json::json!({ "phone": p })))
+        .collect();
+    let res = app
+        .client
+        .post(app.url("/api/v1/match"))
+        .json(&serde_json::json!({ "items": items }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let answer = res.text().await.unwrap();
+    for name in &names {
+        assert!(
+            !answer.contains(name.as_str()),
+            "/api/v1/match names {name}"
+        );
+    }
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    for item in answer["items"].as_array().unwrap() {
+        assert!(
+            !matches!(item["verdict"].as_str(), Some("listed" | "removed")),
+            "/api/v1/match: {item}"
+        );
     }
     // Never public: 404; public once: 410; and neither names the entry.
     for (id, want) in ids.iter().zip([404, 404, 404, 410, 410]) {

@@ -440,6 +440,18 @@ impl TestApp {
         (status, res.json().await.unwrap())
     }
 
+    /// GET a download, waiting while the file is being made (503 with Retry-After).
+    pub async fn get_download(&self, path: &str) -> reqwest::Response {
+        for _ in 0..100 {
+            let res = self.client.get(self.url(path)).send().await.unwrap();
+            if res.status() != 503 {
+                return res;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("{path} was not generated");
+    }
+
     /// Writes entries in the given state, as an import would; returns their ids in order.
     pub async fn insert(&self, entries: &[EntryData], state: Publication) -> Vec<i64> {
         let ids = write_entries(&self.store, &self.clock, entries, Some(state))

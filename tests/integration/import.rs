@@ -20,6 +20,8 @@ on_both_databases!(
     a_row_whose_name_belongs_to_an_entry_with_another_code_is_refused,
     traditional_and_simplified_names_update_one_entry,
     an_id_column_corrects_the_code_of_an_entry,
+    a_file_of_many_batches_imports_whole,
+    an_error_after_written_batches_leaves_nothing_written,
 );
 
 const HEADER: &str = "主体名称,别名,统一社会信用代码,业态,名单类型,列入事由,认定机关,列入日期,网址,状态,移出日期,移出原因\n";
@@ -319,4 +321,54 @@ async fn an_id_column_corrects_the_code_of_an_entry(app: TestApp) {
     let (r, report) = import(&app, &bad, true).await;
     assert!(r.is_err());
     assert!(report.contains("编号 999999 没有对应的条目"), "{report}");
+}
+
+/// Rows enough for several of the import's write batches (500 rows each).
+fn many_rows(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("示例第{i}号网络科技有限公司,,,网络借贷,黑名单,拒不配合,示例区金融办,2024-03-01,,在列,,\n"))
+        .collect()
+}
+
+async fn a_file_of_many_batches_imports_whole(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{HEADER}{}", many_rows(1_234));
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    let file = write(dir.path(), "many.csv", &gbk);
+    let (r, report) = import(&app, &file, true).await;
+    assert_eq!(r.unwrap(), 1_234, "{report}");
+    assert_eq!(public_total(&app).await, 1_234);
+    let (_, json) = app
+        .get_json("/api/v1/entries?q=示例第1233号网络科技有限公司")
+        .await;
+    assert_eq!(
+        json["items"][0]["name"], "示例第1233号网络科技有限公司",
+        "{json}"
+    );
+}
+
+async fn an_error_after_written_batches_leaves_nothing_written(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    // Rows 2..=1201 are valid and written batch by batch; row 1202 repeats row 2's firm and
+    // row 1203 has a bad date: the whole file must be refused and every batch rolled back.
+    let text = format!(
+        "{HEADER}{}示例第0号网络科技有限公司,,,网络借贷,黑名单,事由,机关,2024-03-01,,在列,,\n\
+         示例最后一行有限公司,,,网络借贷,黑名单,事由,机关,2024-02-30,,在列,,\n",
+        many_rows(1_200)
+    );
+    let file = write(dir.path(), "late-error.csv", text.as_bytes());
+    let (r, report) = import(&app, &file, true).await;
+    assert!(r.unwrap_err().to_string().contains("整个文件未导入"));
+    assert!(
+        report.contains("错误 第1202行 主体名称: 与第2行重复"),
+        "{report}"
+    );
+    assert!(report.contains("错误 第1203行 列入日期:"), "{report}");
+    assert_eq!(public_total(&app).await, 0);
+    let all = jingshi::store::StaffFilter {
+        limit: 10,
+        ..Default::default()
+    };
+    let (drafts_too, _) = app.store.staff_entries(&all).await.unwrap();
+    assert_eq!(drafts_too, 0, "nothing of the written batches is left");
 }

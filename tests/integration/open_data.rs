@@ -130,17 +130,6 @@ async fn an_export_imports_into_an_empty_database_as_the_same_entries(app: TestA
     }
 }
 
-async fn get_download(app: &TestApp, path: &str) -> reqwest::Response {
-    for _ in 0..100 {
-        let res = app.client.get(app.url(path)).send().await.unwrap();
-        if res.status() != 503 {
-            return res;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{path} was not generated");
-}
-
 async fn downloads_are_listed_and_made_again_when_the_data_changes(app: TestApp) {
     let mut ending = fake_entry("示例明日期满有限公司");
     ending.publicity_ends_on = Some(app.today());
@@ -150,7 +139,7 @@ async fn downloads_are_listed_and_made_again_when_the_data_changes(app: TestApp)
     )
     .await;
 
-    let res = get_download(&app, "/data/entries.csv").await;
+    let res = app.get_download("/data/entries.csv").await;
     assert_eq!(res.status(), 200);
     let etag = res.headers()["etag"].to_str().unwrap().to_string();
     assert!(!etag.starts_with("W/"), "a strong validator: {etag}");
@@ -202,14 +191,14 @@ async fn downloads_are_listed_and_made_again_when_the_data_changes(app: TestApp)
     // A new listing makes a new file.
     app.insert(&[fake_entry("示例第二家有限公司")], Publication::Published)
         .await;
-    let res = get_download(&app, "/data/entries.csv").await;
+    let res = app.get_download("/data/entries.csv").await;
     assert_ne!(res.headers()["etag"].to_str().unwrap(), etag);
     assert_eq!(res.headers()["x-record-count"], "3");
     assert!(res.text().await.unwrap().contains("示例第二家有限公司"));
 
     // At China midnight an entry's publicity ends: the file is made again without it.
     app.clock.advance(Duration::days(1));
-    let res = get_download(&app, "/data/entries.json").await;
+    let res = app.get_download("/data/entries.json").await;
     let json: serde_json::Value = res.json().await.unwrap();
     assert_eq!(json["count"], 2);
     let names: Vec<&str> = json["entries"]
@@ -222,11 +211,11 @@ async fn downloads_are_listed_and_made_again_when_the_data_changes(app: TestApp)
     assert!(json["changes_cursor"].as_i64().unwrap() > 0);
 
     // The history names the ended entry by number only.
-    let res = get_download(&app, "/data/history.csv").await;
+    let res = app.get_download("/data/history.csv").await;
     let text = res.text().await.unwrap();
     assert!(text.contains("公示期满"), "{text}");
     assert!(!text.contains("示例明日期满有限公司"), "{text}");
-    let res = get_download(&app, "/data/history.xlsx").await;
+    let res = app.get_download("/data/history.xlsx").await;
     assert_eq!(res.status(), 200);
     assert_eq!(app.get("/data/entries.pdf").await.0, 404);
     assert_eq!(app.get("/data/secrets.csv").await.0, 404);
