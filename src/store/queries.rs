@@ -192,7 +192,9 @@ pub async fn public_entry_ids_by_keys(
     }
     let mut qb = QueryBuilder::<Db>::new("SELECT DISTINCT entry_id FROM entry_keys WHERE key IN ");
     push_texts(&mut qb, keys);
-    qb.push(" AND entry_id IN (SELECT id FROM entries WHERE ");
+    // A correlated check per key found: `entry_id IN (SELECT id … public)` would list every
+    // public entry first (a million ids at a million entries) for each lookup.
+    qb.push(" AND EXISTS (SELECT 1 FROM entries WHERE entries.id = entry_keys.entry_id AND ");
     push_public_entry(&mut qb, today);
     qb.push(") ORDER BY entry_id LIMIT 1000");
     Ok(qb.build_query_scalar().fetch_all(&mut *c).await?)
@@ -2068,7 +2070,9 @@ pub async fn public_change_events(
     for k in kinds {
         list.push_bind(*k);
     }
-    qb.push(") AND entry_id IN (SELECT id FROM entries WHERE ");
+    qb.push(
+        ") AND EXISTS (SELECT 1 FROM entries WHERE entries.id = entry_revisions.entry_id AND ",
+    );
     push_public_entry(&mut qb, today);
     qb.push(") ORDER BY seq DESC LIMIT ").push_bind(limit);
     let rows: Vec<(i64, i64, ChangeKind, OffsetDateTime)> =
