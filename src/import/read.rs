@@ -228,9 +228,10 @@ impl RowReader {
 pub const MAX_CSV_BYTES: u64 = 1 << 30;
 /// Data rows a streamed CSV file may have.
 pub const MAX_CSV_ROWS: usize = 2_000_000;
-/// Bytes one CSV record may take: far beyond any real row, and what bounds the memory a
-/// hostile file (one endless quoted cell) can make the reader take.
-const MAX_RECORD_BYTES: u64 = 1 << 20;
+/// Bytes one CSV record may take: far beyond any real row (whose cells are refused by their
+/// own limits, with row and column named), and what bounds the memory a hostile file (one
+/// endless quoted cell) can make the reader take.
+const MAX_RECORD_BYTES: u64 = 32 << 20;
 
 /// Whether a file is valid UTF-8, read in chunks.
 fn is_utf8(mut r: impl Read) -> std::io::Result<bool> {
@@ -798,7 +799,7 @@ mod tests {
     #[test]
     fn an_endless_quoted_cell_is_refused_with_bounded_memory() {
         let mut bytes = b"name,reason\n\"a".to_vec();
-        bytes.resize(bytes.len() + (3 << 20), b'x');
+        bytes.resize(bytes.len() + MAX_RECORD_BYTES as usize + (1 << 20), b'x');
         let e = read_csv(&bytes).unwrap_err().to_string();
         assert!(e.contains("一行数据超过"), "{e}");
     }

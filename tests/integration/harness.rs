@@ -440,9 +440,10 @@ impl TestApp {
         (status, res.json().await.unwrap())
     }
 
-    /// GET a download, waiting while the file is being made (503 with Retry-After).
+    /// GET a download, waiting while the file is being made (503 with Retry-After); a loaded
+    /// machine running the whole suite may take a while.
     pub async fn get_download(&self, path: &str) -> reqwest::Response {
-        for _ in 0..100 {
+        for _ in 0..600 {
             let res = self.client.get(self.url(path)).send().await.unwrap();
             if res.status() != 503 {
                 return res;
