@@ -11,6 +11,8 @@ const LOCK_ROW: &str = " FOR UPDATE";
 /// `$1` ids for new entries from the identity sequence (ascending once sorted).
 const RESERVE_ENTRY_IDS: &str =
     "SELECT nextval(pg_get_serial_sequence('entries', 'id')) FROM generate_series(1, $1)";
+/// PostgreSQL samples by itself.
+const ANALYZE: &str = "ANALYZE";
 
 include!("queries.rs");
 

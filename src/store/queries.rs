@@ -1042,7 +1042,7 @@ pub async fn outbox_lag(c: &mut Conn, cap: i64) -> Result<Option<OutboxLag>> {
 /// takes the publication index to read "public entries in id order" and sorts the whole table
 /// for every batch of a reindex (quadratic at a million entries).
 pub async fn analyze(c: &mut Conn) -> Result<()> {
-    sqlx::query("ANALYZE").execute(&mut *c).await?;
+    sqlx::query(ANALYZE).execute(&mut *c).await?;
     Ok(())
 }
 
