@@ -362,14 +362,7 @@ async fn main() -> anyhow::Result<()> {
         let t = Instant::now();
         let status = client.get(&url).send().await?.status();
         let first = t.elapsed().as_secs_f64() * 1000.0;
-        let mut times = Vec::with_capacity(200);
-        for _ in 0..200 {
-            let t = Instant::now();
-            let body = client.get(&url).send().await?.bytes().await?;
-            std::hint::black_box(body);
-            times.push(t.elapsed());
-        }
-        times.sort();
+        let times = fetch_times(&client, std::iter::repeat_n(url, 200)).await?;
         println!(
             "  {path:<32} {status}  first {first:.1} ms, then p50 {:.2} ms, p99 {:.2} ms  (load {})",
             percentile(&times, 0.5),
@@ -379,18 +372,13 @@ async fn main() -> anyhow::Result<()> {
     }
 
     for (label, addr) in [("cache on", cached), ("cache off", uncached)] {
-        let mut times = Vec::with_capacity(queries.len());
-        for q in &queries {
-            let url = format!(
+        let urls = queries.iter().map(|q| {
+            format!(
                 "http://{addr}/api/v1/entries?q={}",
                 url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
-            );
-            let t = Instant::now();
-            let body = client.get(&url).send().await?.bytes().await?;
-            std::hint::black_box(body);
-            times.push(t.elapsed());
-        }
-        times.sort();
+            )
+        });
+        let times = fetch_times(&client, urls).await?;
         println!(
             "HTTP /api/v1/entries?q= ({} requests, sequential, {label}): p50 {:.2} ms, p99 {:.2} ms  (load {})",
             times.len(),
@@ -415,6 +403,22 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("resident memory after queries: {:.0} MiB", rss_mib());
     Ok(())
+}
+
+/// Each URL fetched in turn, body read whole: the times, sorted.
+async fn fetch_times(
+    client: &reqwest::Client,
+    urls: impl IntoIterator<Item = String>,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut times = Vec::new();
+    for url in urls {
+        let t = Instant::now();
+        let body = client.get(&url).send().await?.bytes().await?;
+        std::hint::black_box(body);
+        times.push(t.elapsed());
+    }
+    times.sort();
+    Ok(times)
 }
 
 /// Requests per second that `connections` clients get for `url` during `time`.

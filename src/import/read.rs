@@ -143,25 +143,25 @@ fn too_many_rows(limit: usize) -> ReadError {
 /// The rows of a file, one at a time. A CSV file is streamed, so that a million rows cost a
 /// few megabytes whatever the file's size; an XLSX or JSON file is read whole first, within
 /// [`read_file`]'s limits.
-pub struct RowReader {
+pub struct RowReader<'a> {
     pub header_row: usize,
     pub headers: Vec<String>,
-    source: Source,
+    source: Source<'a>,
     /// Rows that do not fit the header, found while reading; taken by the caller.
     problems: Problems,
 }
 
-enum Source {
+enum Source<'a> {
     Sheet {
         rows: std::vec::IntoIter<(usize, Vec<Cell>)>,
         total: usize,
     },
-    Csv(Box<CsvRows>),
+    Csv(Box<CsvRows<'a>>),
 }
 
-impl RowReader {
+impl RowReader<'static> {
     /// Opens a file of any format [`read_file`] reads and reads its header.
-    pub fn open(path: &Path) -> Result<RowReader, ReadError> {
+    pub fn open(path: &Path) -> Result<RowReader<'static>, ReadError> {
         match Format::of(path)? {
             Format::Csv => {
                 let size = check_size(path, MAX_CSV_BYTES)?;
@@ -181,7 +181,7 @@ impl RowReader {
     }
 
     /// Rows of a sheet already read.
-    pub fn of_sheet(sheet: Sheet) -> RowReader {
+    pub fn of_sheet(sheet: Sheet) -> RowReader<'static> {
         RowReader {
             header_row: sheet.header_row,
             headers: sheet.headers,
@@ -192,7 +192,9 @@ impl RowReader {
             problems: sheet.problems,
         }
     }
+}
 
+impl RowReader<'_> {
     /// The next data row and its number as Excel shows it.
     pub fn next_row(&mut self) -> Result<Option<(usize, Vec<Cell>)>, ReadError> {
         match &mut self.source {
@@ -261,13 +263,13 @@ type RecordEnd = std::sync::Arc<std::sync::atomic::AtomicU64>;
 
 /// Counts the bytes the CSV parser takes, and refuses to give it more than
 /// [`MAX_RECORD_BYTES`] past the end of the last whole record.
-struct Bounded {
-    inner: Box<dyn Read + Send>,
+struct Bounded<'a> {
+    inner: Box<dyn Read + Send + 'a>,
     given: u64,
     record_end: RecordEnd,
 }
 
-impl Read for Bounded {
+impl Read for Bounded<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let end = self.record_end.load(std::sync::atomic::Ordering::Relaxed);
         if self.given.saturating_sub(end) > MAX_RECORD_BYTES {
@@ -284,8 +286,8 @@ impl Read for Bounded {
 
 /// CSV records decoded to UTF-8 as they are read: UTF-8 (with or without BOM) when the whole
 /// input is valid UTF-8, else GB 18030 (a superset of GBK, which Chinese Excel writes).
-struct CsvRows {
-    reader: csv::Reader<Bounded>,
+struct CsvRows<'a> {
+    reader: csv::Reader<Bounded<'a>>,
     record: csv::StringRecord,
     record_end: RecordEnd,
     /// Bytes of the input (for GB 18030 the parser counts decoded bytes: close enough for
@@ -297,9 +299,9 @@ struct CsvRows {
     row_no: usize,
 }
 
-impl CsvRows {
-    fn new(input: Box<dyn Read + Send>, utf8: bool, size: u64) -> CsvRows {
-        let inner: Box<dyn Read + Send> = if utf8 {
+impl<'a> CsvRows<'a> {
+    fn new(input: Box<dyn Read + Send + 'a>, utf8: bool, size: u64) -> CsvRows<'a> {
+        let inner: Box<dyn Read + Send + 'a> = if utf8 {
             input
         } else {
             Box::new(
@@ -392,8 +394,7 @@ impl CsvRows {
 /// Reads CSV bytes whole into a sheet (at most [`MAX_ROWS`] rows).
 pub fn read_csv(bytes: &[u8]) -> Result<Sheet, ReadError> {
     let utf8 = std::str::from_utf8(bytes).is_ok();
-    let input = std::io::Cursor::new(bytes.to_vec());
-    let mut csv = CsvRows::new(Box::new(input), utf8, bytes.len() as u64);
+    let mut csv = CsvRows::new(Box::new(bytes), utf8, bytes.len() as u64);
     let headers = csv.headers()?;
     let mut reader = RowReader {
         header_row: 1,
