@@ -175,10 +175,13 @@ async fn matches(
     q: &AnalyzedQuery,
     today: Date,
 ) -> Result<(Vec<Ranked<Public<Entry>>>, bool, bool), StoreError> {
-    let exact = store
-        .public_entry_ids_by_keys(&exact_keys(q), today)
+    // As many exact matches as index candidates: a brand shared by thousands of entries costs
+    // no more than a generic word, and the answer says "at least".
+    let mut exact = store
+        .public_entry_ids_by_keys(&exact_keys(q), today, ENTRY_CANDIDATES as i64 + 1)
         .await?;
-    let mut capped = false;
+    let mut capped = exact.len() > ENTRY_CANDIDATES;
+    exact.truncate(ENTRY_CANDIDATES);
     for with_pinyin in [false, true] {
         if with_pinyin && q.pinyin.is_empty() {
             break;
@@ -197,7 +200,8 @@ async fn matches(
             }
             Err(e) => {
                 tracing::warn!(error = %e, "search index unavailable; using the database lookup");
-                return fallback(store, q, exact, today).await;
+                let (ranked, more, degraded) = fallback(store, q, exact, today).await?;
+                return Ok((ranked, capped || more, degraded));
             }
         }
     }

@@ -16,6 +16,7 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Tantivy
 
 use super::SearchError;
 use super::document::{DocKind, IndexDoc, doc_key};
+use super::query::Retrieval;
 
 /// Entries and articles have token fields of their own, so that a query is a plain
 /// disjunction over one field.
@@ -236,15 +237,14 @@ impl Embedded {
         self.apply(&[], &keys)
     }
 
-    /// Up to `limit` ids of documents of `kind` that contain any (or, with `all`, every)
-    /// token, best BM25 first, among those whose publicity lasts at least until `today` (the
-    /// filter applies before the cut, so years of ended entries never crowd current ones
-    /// out), and whether the cut dropped some.
+    /// Up to `limit` ids of documents of `kind` that `wanted` retrieves, best BM25 first,
+    /// among those whose publicity lasts at least until `today` (the filter applies before
+    /// the cut, so years of ended entries never crowd current ones out), and whether the cut
+    /// dropped some.
     pub fn candidates(
         &self,
         kind: DocKind,
-        tokens: &[String],
-        all: bool,
+        wanted: &Retrieval,
         today: i64,
         limit: usize,
     ) -> Result<(Vec<i64>, bool), SearchError> {
@@ -253,25 +253,29 @@ impl Embedded {
             DocKind::Entry => f.entry_tokens,
             DocKind::Article => f.article_tokens,
         };
-        let occur = if all { Occur::Must } else { Occur::Should };
         let searcher = self.reader.searcher();
-        let mut terms: Vec<Term> = tokens
-            .iter()
-            .map(|t| Term::from_field_text(field, t))
-            .collect();
-        if !all {
-            terms = telling(&searcher, terms)?;
-        }
-        let query = BooleanQuery::new(
-            terms
+        let term = |t: &String| Term::from_field_text(field, t);
+        let query = if wanted.needs_all() {
+            BooleanQuery::intersection(wanted.parts.iter().map(|t| term_query(term(t))).collect())
+        } else {
+            let (any, parts, need) = telling(&searcher, wanted, term)?;
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = any
                 .into_iter()
-                .map(|term| {
-                    let q: Box<dyn Query> =
-                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
-                    (occur, q)
-                })
-                .collect(),
-        );
+                .map(|t| (Occur::Should, term_query(t)))
+                .collect();
+            if !parts.is_empty() {
+                let parts: Vec<(Occur, Box<dyn Query>)> = parts
+                    .into_iter()
+                    .map(|t| (Occur::Should, term_query(t)))
+                    .collect();
+                let need = need.min(parts.len());
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BooleanQuery::with_minimum_required_clauses(parts, need)),
+                ));
+            }
+            BooleanQuery::new(clauses)
+        };
         // One more than asked for tells whether there were more.
         let collector = FilterCollector::new(
             ENDS_DAY.to_string(),
@@ -310,22 +314,48 @@ impl Embedded {
 const COMMON_SHARE: u64 = 20;
 const COMMON_AT_LEAST: u64 = 5_000;
 
-/// The terms worth retrieving by ("any of them matches"): the common ones are left out
-/// while a rarer one remains; when all are common, only the rarest is kept.
-fn telling(searcher: &tantivy::Searcher, terms: Vec<Term>) -> Result<Vec<Term>, SearchError> {
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+}
+
+/// The terms worth retrieving by, as identities, parts and how many parts a document needs:
+/// the common ones are left out while a rarer one remains (each common part left out lowers
+/// the parts needed by one, so nothing that ranking would accept is lost); when all are
+/// common, only the rarest is kept, and it is enough.
+fn telling(
+    searcher: &tantivy::Searcher,
+    wanted: &Retrieval,
+    term: impl Fn(&String) -> Term,
+) -> Result<(Vec<Term>, Vec<Term>, usize), SearchError> {
     let common = (searcher.num_docs() / COMMON_SHARE).max(COMMON_AT_LEAST);
-    let mut counted = Vec::with_capacity(terms.len());
-    for term in terms {
-        let n = searcher.doc_freq(&term).map_err(err)?;
-        counted.push((n, term));
+    let mut counted = Vec::with_capacity(wanted.any.len() + wanted.parts.len());
+    for (is_part, t) in wanted
+        .any
+        .iter()
+        .map(|t| (false, t))
+        .chain(wanted.parts.iter().map(|t| (true, t)))
+    {
+        let t = term(t);
+        counted.push((searcher.doc_freq(&t).map_err(err)?, is_part, t));
     }
-    if counted.iter().any(|(n, _)| *n <= common) {
-        counted.retain(|(n, _)| *n <= common);
+    if counted.iter().any(|(n, _, _)| *n <= common) {
+        counted.retain(|(n, _, _)| *n <= common);
     } else {
-        counted.sort_by_key(|(n, _)| *n);
+        counted.sort_by_key(|(n, _, _)| *n);
         counted.truncate(1);
+        let (_, is_part, t) = counted.remove(0);
+        return Ok(if is_part {
+            (Vec::new(), vec![t], 1)
+        } else {
+            (vec![t], Vec::new(), 1)
+        });
     }
-    Ok(counted.into_iter().map(|(_, t)| t).collect())
+    let (mut any, mut parts) = (Vec::new(), Vec::new());
+    for (_, is_part, t) in counted {
+        if is_part { parts.push(t) } else { any.push(t) }
+    }
+    let dropped = wanted.parts.len() - parts.len();
+    Ok((any, parts, wanted.need.saturating_sub(dropped).max(1)))
 }
 
 #[cfg(test)]
@@ -352,10 +382,12 @@ mod tests {
         index.add(&docs, false).unwrap();
         index.commit().unwrap();
         let ask = |tokens: &[&str]| {
-            let tokens: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
-            index
-                .candidates(DocKind::Entry, &tokens, false, 0, 200)
-                .unwrap()
+            let wanted = Retrieval {
+                any: tokens.iter().map(|t| t.to_string()).collect(),
+                parts: Vec::new(),
+                need: 1,
+            };
+            index.candidates(DocKind::Entry, &wanted, 0, 200).unwrap()
         };
         assert_eq!(ask(&["common", "only42"]), (vec![42], false));
         assert_eq!(ask(&["common", "absent"]), (vec![], false));
@@ -364,5 +396,36 @@ mod tests {
             capped && ids.len() == 200,
             "all common: the rarest is still asked for"
         );
+    }
+
+    #[test]
+    fn a_document_needs_enough_parts_unless_it_has_an_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let (index, _) = Embedded::open(dir.path()).unwrap();
+        index
+            .add(
+                &[
+                    doc(1, &["p1", "p2", "p3"]),
+                    doc(2, &["p1", "p2"]),
+                    doc(3, &["p1"]),
+                    doc(4, &["name"]),
+                ],
+                false,
+            )
+            .unwrap();
+        index.commit().unwrap();
+        let ask = |need: usize| {
+            let wanted = Retrieval {
+                any: vec!["name".into()],
+                parts: vec!["p1".into(), "p2".into(), "p3".into()],
+                need,
+            };
+            let (mut ids, _) = index.candidates(DocKind::Entry, &wanted, 0, 200).unwrap();
+            ids.sort_unstable();
+            ids
+        };
+        assert_eq!(ask(1), vec![1, 2, 3, 4]);
+        assert_eq!(ask(2), vec![1, 2, 4]);
+        assert_eq!(ask(3), vec![1, 4]);
     }
 }

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::SearchError;
 use super::analysis::as_letters;
 use super::document::{DocKind, IndexDoc, doc_key};
+use super::query::Retrieval;
 
 /// Meilisearch filters compare numbers as doubles; an open-ended publicity gets a day far
 /// beyond any real date instead of `i64::MAX`.
@@ -289,21 +290,22 @@ impl Meili {
     }
 
     /// Ids of documents of `kind` whose publicity lasts at least until `today` (the filter
-    /// applies before the cut) that contain any (or, with `all`, every) token, and whether
+    /// applies before the cut) that contain any token (or every one, when all are needed), and whether
     /// some token had more documents than `limit`.
     pub async fn candidates(
         &self,
         kind: DocKind,
-        tokens: &[String],
-        all: bool,
+        wanted: &Retrieval,
         today: i64,
         limit: usize,
     ) -> Result<(Vec<i64>, bool), SearchError> {
         let index = self.client.index(&self.index);
         let filter = format!("kind = {} AND ends_day >= {today}", kind.key());
-        let spelt: Vec<String> = tokens.iter().map(|t| as_letters(t)).collect();
+        // Any token retrieves here (ranking rejects what has too few parts); only an article's
+        // "contains all" is asked as such.
+        let spelt: Vec<String> = wanted.tokens().map(|t| as_letters(t)).collect();
         let joined = spelt.join(" ");
-        let queries: Vec<&str> = if all {
+        let queries: Vec<&str> = if wanted.needs_all() {
             vec![joined.as_str()]
         } else {
             spelt.iter().take(MAX_TOKENS).map(String::as_str).collect()

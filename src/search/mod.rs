@@ -29,7 +29,7 @@ use crate::store::{Entity, Entry, OutboxItem, Public, Store, StoreError};
 use document::{DocKind, IndexDoc, day, doc_key};
 use embedded::Embedded;
 use meili::Meili;
-use query::AnalyzedQuery;
+use query::{AnalyzedQuery, Retrieval};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -219,8 +219,7 @@ impl SearchService {
     async fn candidates(
         &self,
         kind: DocKind,
-        tokens: &[String],
-        all: bool,
+        wanted: &Retrieval,
         today: Date,
         limit: usize,
     ) -> Result<Candidates, SearchError> {
@@ -233,12 +232,12 @@ impl SearchService {
             ));
         }
         // An empty disjunction would match nothing in one backend and everything in another.
-        if tokens.is_empty() {
+        if wanted.is_empty() {
             return Ok(Candidates::default());
         }
         let found = match &self.backend {
-            Backend::Embedded(e) => e.candidates(kind, tokens, all, day(today), limit),
-            Backend::Meili(m) => m.candidates(kind, tokens, all, day(today), limit).await,
+            Backend::Embedded(e) => e.candidates(kind, wanted, day(today), limit),
+            Backend::Meili(m) => m.candidates(kind, wanted, day(today), limit).await,
         };
         self.note_search(!matches!(found, Err(SearchError::Unavailable(_))));
         let (ids, capped) = found?;
@@ -253,8 +252,8 @@ impl SearchService {
         with_pinyin: bool,
         today: Date,
     ) -> Result<Candidates, SearchError> {
-        let tokens = q.entry_tokens(with_pinyin);
-        self.candidates(DocKind::Entry, &tokens, false, today, ENTRY_CANDIDATES)
+        let wanted = q.entry_retrieval(with_pinyin);
+        self.candidates(DocKind::Entry, &wanted, today, ENTRY_CANDIDATES)
             .await
     }
 
@@ -264,8 +263,8 @@ impl SearchService {
         q: &AnalyzedQuery,
         today: Date,
     ) -> Result<Candidates, SearchError> {
-        let tokens = q.article_tokens();
-        self.candidates(DocKind::Article, &tokens, true, today, ARTICLE_CANDIDATES)
+        let wanted = q.article_retrieval();
+        self.candidates(DocKind::Article, &wanted, today, ARTICLE_CANDIDATES)
             .await
     }
 

@@ -106,62 +106,142 @@ impl AnalyzedQuery {
         self.bigrams.iter().filter(|b| !b.generic)
     }
 
-    /// Tokens to retrieve entry candidates with, most telling first. A document matching any
-    /// of them is a candidate; ranking decides what is shown. Pinyin pairs are asked for only
-    /// `with_pinyin`: they are for homophones and typed pinyin, a second try when the
-    /// characters found nothing, and they are common enough to slow every query down.
-    pub fn entry_tokens(&self, with_pinyin: bool) -> Vec<String> {
-        let mut t = Vec::new();
+    /// What to retrieve entry candidates with. A document with any identity token (the whole
+    /// name, a phone, typed pinyin; pinyin pairs only `with_pinyin`) is a candidate; by parts
+    /// (bigrams, words) only one that has enough of them to be at least similar (see
+    /// `rank::match_name`: half of the distinctive bigrams and words), so a whole name does not
+    /// fetch hundreds of names that only share a word. Pinyin pairs are for homophones and
+    /// typed pinyin, a second try when the characters found nothing; they are common enough
+    /// to slow every query down.
+    pub fn entry_retrieval(&self, with_pinyin: bool) -> Retrieval {
+        let mut r = Retrieval::default();
         if let Some(code) = &self.code {
-            t.push(encode(TokenKind::Code, code));
-            return t;
+            r.any.push(encode(TokenKind::Code, code));
+            return r;
         }
         if let Some(host) = &self.host {
-            t.push(encode(TokenKind::Host, &registrable_domain(host)));
-            t.push(encode(TokenKind::Word, &host_label(host)));
-            return t;
+            r.any
+                .push(encode(TokenKind::Host, &registrable_domain(host)));
+            r.any.push(encode(TokenKind::Word, &host_label(host)));
+            return r;
         }
         if !self.folded.is_empty() {
-            t.push(encode(TokenKind::Name, &self.folded));
+            r.any.push(encode(TokenKind::Name, &self.folded));
         }
         if let Some(p) = &self.phone {
-            t.push(encode(TokenKind::Phone, p));
+            r.any.push(encode(TokenKind::Phone, p));
         }
-        let distinctive: Vec<&Bigram> = self.distinctive_bigrams().collect();
-        let bigrams: Vec<&Bigram> = if distinctive.is_empty() {
-            self.bigrams.iter().collect()
-        } else {
-            distinctive
-        };
-        t.extend(bigrams.iter().map(|b| encode(TokenKind::Bigram, &b.text)));
-        t.extend(self.words.iter().map(|w| encode(TokenKind::Word, w)));
         if let Some(p) = &self.typed_pinyin {
-            t.push(encode(TokenKind::Word, p));
+            r.any.push(encode(TokenKind::Word, p));
         }
         if with_pinyin {
-            t.extend(
+            r.any.extend(
                 self.pinyin
                     .iter()
                     .flatten()
                     .map(|p| encode(TokenKind::Pinyin, p)),
             );
         }
-        let mut seen = std::collections::HashSet::new();
-        t.retain(|x| seen.insert(x.clone()));
-        t
+        let distinctive: Vec<&Bigram> = self.distinctive_bigrams().collect();
+        let bigrams: Vec<&Bigram> = if distinctive.is_empty() {
+            self.bigrams.iter().collect()
+        } else {
+            distinctive.clone()
+        };
+        r.parts
+            .extend(bigrams.iter().map(|b| encode(TokenKind::Bigram, &b.text)));
+        r.parts
+            .extend(self.words.iter().map(|w| encode(TokenKind::Word, w)));
+        r.need = if distinctive.is_empty() {
+            1
+        } else {
+            // A similar name contains half of the distinctive bigrams and words (rounded up).
+            // A word may be inside a longer word of the name without being its token, so only
+            // the bigrams, which are always tokens, are counted on.
+            let units = distinctive.len() + self.words.len();
+            units.div_ceil(2).saturating_sub(self.words.len()).max(1)
+        };
+        r.dedup();
+        r
     }
 
-    /// Tokens an article must all contain (its text is matched by bigrams only).
-    pub fn article_tokens(&self) -> Vec<String> {
+    /// What an article must all contain (its text is matched by bigrams only).
+    pub fn article_retrieval(&self) -> Retrieval {
         let distinctive: Vec<&Bigram> = self.distinctive_bigrams().collect();
         let chosen: Vec<&Bigram> = if distinctive.is_empty() {
             self.bigrams.iter().collect()
         } else {
             distinctive
         };
-        chosen
+        let parts: Vec<String> = chosen
             .iter()
             .map(|b| encode(TokenKind::Bigram, &b.text))
-            .collect()
+            .collect();
+        Retrieval {
+            any: Vec::new(),
+            need: parts.len(),
+            parts,
+        }
+    }
+}
+
+/// What retrieval asks an index for: documents with any of `any`, or with at least `need` of
+/// `parts`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Retrieval {
+    pub any: Vec<String>,
+    pub parts: Vec<String>,
+    pub need: usize,
+}
+
+impl Retrieval {
+    pub fn is_empty(&self) -> bool {
+        self.any.is_empty() && self.parts.is_empty()
+    }
+
+    /// Every part is needed and nothing else is asked (an article's "contains all").
+    pub fn needs_all(&self) -> bool {
+        self.any.is_empty() && self.need >= self.parts.len()
+    }
+
+    /// Every token, identities first.
+    pub fn tokens(&self) -> impl Iterator<Item = &String> {
+        self.any.iter().chain(&self.parts)
+    }
+
+    /// Drops repeated tokens (a part that is also an identity counts as the identity).
+    fn dedup(&mut self) {
+        let mut seen = std::collections::HashSet::new();
+        self.any.retain(|t| seen.insert(t.clone()));
+        let before = self.parts.len();
+        self.parts.retain(|t| seen.insert(t.clone()));
+        let dropped = before - self.parts.len();
+        self.need = self.need.saturating_sub(dropped).max(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_name_needs_half_its_distinctive_parts_and_a_short_one_any() {
+        let whole = AnalyzedQuery::new("汇鑫宝网络科技有限公司").entry_retrieval(false);
+        let distinctive = AnalyzedQuery::new("汇鑫宝网络科技有限公司")
+            .distinctive_bigrams()
+            .count();
+        assert!(distinctive >= 3, "{whole:?}");
+        assert_eq!(whole.need, distinctive.div_ceil(2));
+        assert_eq!(
+            whole.any,
+            vec![encode(TokenKind::Name, "汇鑫宝网络科技有限公司")]
+        );
+        let brand = AnalyzedQuery::new("汇鑫宝").entry_retrieval(false);
+        assert_eq!((brand.parts.len(), brand.need), (2, 1));
+        // A word may sit inside a longer word of a name, so words never raise the need.
+        let mixed = AnalyzedQuery::new("jdj汇鑫").entry_retrieval(false);
+        assert_eq!(mixed.need, 1, "{mixed:?}");
+        let article = AnalyzedQuery::new("汇鑫宝").article_retrieval();
+        assert!(article.needs_all() && article.need == 2);
     }
 }

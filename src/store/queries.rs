@@ -186,6 +186,7 @@ pub async fn public_entry_ids_by_keys(
     c: &mut Conn,
     keys: &[String],
     today: Date,
+    limit: i64,
 ) -> Result<Vec<i64>> {
     if keys.is_empty() {
         return Ok(Vec::new());
@@ -196,7 +197,7 @@ pub async fn public_entry_ids_by_keys(
     // public entry first (a million ids at a million entries) for each lookup.
     qb.push(" AND EXISTS (SELECT 1 FROM entries WHERE entries.id = entry_keys.entry_id AND ");
     push_public_entry(&mut qb, today);
-    qb.push(") ORDER BY entry_id LIMIT 1000");
+    qb.push(") ORDER BY entry_id LIMIT ").push_bind(limit);
     Ok(qb.build_query_scalar().fetch_all(&mut *c).await?)
 }
 

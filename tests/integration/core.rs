@@ -30,6 +30,7 @@ on_both_databases!(
     the_public_layers_answer_in_chinese_and_cache_by_policy,
     a_request_that_takes_too_long_answers_503_in_chinese,
     fresh_entries_are_found_by_exact_identity_before_the_index_has_them,
+    a_brand_of_more_entries_than_a_lookup_weighs_is_answered_as_at_least,
 );
 
 /// Every public route and API, for entries `ids` and queries `qs`: the one list a test walks
@@ -746,4 +747,61 @@ async fn fresh_entries_are_found_by_exact_identity_before_the_index_has_them(app
             .is_empty(),
         "the index really is behind"
     );
+}
+
+async fn a_brand_of_more_entries_than_a_lookup_weighs_is_answered_as_at_least(app: TestApp) {
+    // An index that has none of them: only the database's exact matches answer.
+    let dir = tempfile::tempdir().unwrap();
+    let behind = SearchService::open(
+        &SearchConfig::Embedded {
+            dir: dir.path().join("index"),
+        },
+        app.store.clone(),
+        app.clock.clone(),
+    )
+    .await
+    .unwrap();
+    behind.rebuild(&|_, _| {}).await.unwrap();
+    let entries: Vec<_> = (0..230)
+        .map(|i| {
+            let mut e = fake_entry(&format!("示例共用品牌第{i:03}号有限公司"));
+            e.aliases = vec!["汇通共用宝".into()];
+            e
+        })
+        .collect();
+    write_entries(
+        &app.store,
+        &app.clock,
+        &entries,
+        Some(Publication::Published),
+    )
+    .await
+    .unwrap();
+    let find = |index| {
+        let (store, today) = (app.store.clone(), app.today());
+        async move {
+            lookup::find_entries(
+                &store,
+                index,
+                &AnalyzedQuery::new("汇通共用宝"),
+                &Filters::default(),
+                1,
+                20,
+                today,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let found = find(&behind).await;
+    assert_eq!(
+        found.matched.len(),
+        200,
+        "exact matches are weighed up to 200"
+    );
+    assert!(found.capped, "and the answer says there are more");
+    assert_eq!(found.hits.len(), 20);
+    app.sync().await;
+    let (_, page) = app.get("/search?q=汇通共用宝").await;
+    assert!(page.contains("相符的在列记录 至少 "), "{page}");
 }
