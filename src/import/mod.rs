@@ -106,6 +106,9 @@ pub enum ImportError {
     Refused(usize),
     #[error("写入数据库失败，整个文件未导入：{0}")]
     Store(#[from] StoreError),
+    /// The reading thread ended without its last word (it panicked: a bug).
+    #[error("读取文件时出现内部错误，整个文件未导入，数据库没有任何改动。")]
+    Interrupted,
 }
 
 /// The warnings and errors of an import, as people read them.
@@ -152,6 +155,58 @@ pub struct ImportOptions<'a> {
 /// How far an import has come: entries written, and the share of the file read (0 to 1).
 pub type ProgressFn<'a> = &'a (dyn Fn(usize, f64) + Sync);
 
+/// What the reading thread of [`import_file`] sends: batches of valid rows (with the share of
+/// the file read) while the file has no error, then the file's warnings and errors.
+enum Read {
+    Batch(Vec<ImportRow>, f64),
+    Done(Problems, Problems),
+}
+
+/// Reads and checks the file on its own thread, so that parsing and validating the next
+/// batch overlaps writing this one. Once an error is found no batch is sent any more, but
+/// the file is still read to the end, so that the report lists every error.
+fn read_batches(
+    mut rows: RowReader<'static>,
+    defaults: PublicityDefaults,
+    today: Date,
+    out: tokio::sync::mpsc::Sender<Result<Read, ReadError>>,
+) {
+    let mut run = || -> Result<Read, ReadError> {
+        let mut check = Validator::new(rows.header_row, &rows.headers, &defaults, today);
+        let mut batch: Vec<ImportRow> = Vec::with_capacity(plan::BATCH);
+        loop {
+            let next = rows.next_row()?;
+            check.errors.absorb(rows.take_problems());
+            let end = next.is_none();
+            if let Some((row_no, cells)) = next
+                && let Some(row) = check.row(row_no, &cells)
+                && check.errors.is_empty()
+            {
+                batch.push(row);
+            }
+            if !check.errors.is_empty() {
+                batch.clear();
+            }
+            if batch.len() == plan::BATCH || (end && !batch.is_empty()) {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(plan::BATCH));
+                if out
+                    .blocking_send(Ok(Read::Batch(full, rows.fraction_read())))
+                    .is_err()
+                {
+                    // The import stopped (its writing failed): nothing waits for the rest.
+                    return Ok(Read::Done(Problems::default(), Problems::default()));
+                }
+            }
+            if end {
+                check.finish();
+                return Ok(Read::Done(check.warnings, check.errors));
+            }
+        }
+    };
+    let last = run();
+    let _ = out.blocking_send(last);
+}
+
 /// Reads, validates and writes a whole file in one transaction, or nothing at all. Rows are
 /// read, checked and written a batch at a time, so memory stays flat whatever the file's
 /// length; the first error stops the writing (the file is still read to the end, so that the
@@ -163,60 +218,56 @@ pub async fn import_file(
     report: &mut Report,
     progress: ProgressFn<'_>,
 ) -> Result<Outcome, ImportError> {
-    let mut rows = RowReader::open(file)?;
-    let mut check = Validator::new(
-        rows.header_row,
-        &rows.headers,
-        options.defaults,
-        options.today,
-    );
+    let rows = RowReader::open(file)?;
+    let (send, mut batches) = tokio::sync::mpsc::channel(2);
+    let reading = {
+        let (defaults, today) = (*options.defaults, options.today);
+        tokio::task::spawn_blocking(move || read_batches(rows, defaults, today, send))
+    };
     let mut tx = store.begin().await?;
     let mut planner = Planner::new(options.publication);
     let mut outcome = Outcome::default();
-    let mut batch: Vec<ImportRow> = Vec::with_capacity(plan::BATCH);
+    // Problems found against the database; once there is one, nothing more is written.
+    let mut refused = Problems::default();
     loop {
-        let next = rows.next_row()?;
-        check.errors.absorb(rows.take_problems());
-        let end = next.is_none();
-        if let Some((row_no, cells)) = next
-            && let Some(row) = check.row(row_no, &cells)
-            && check.errors.is_empty()
-        {
-            batch.push(row);
-        }
-        if !check.errors.is_empty() {
-            batch.clear();
-        }
-        if batch.len() == plan::BATCH || (end && !batch.is_empty()) {
-            let mut planned = Plan::default();
-            planner.batch(&mut tx, &batch, &mut planned).await?;
-            if planned.errors.is_empty() {
-                apply_batch(
-                    &mut tx,
-                    &batch,
-                    &planned.decisions,
-                    options.publication,
-                    options.actor,
-                    options.now,
-                    &mut outcome,
-                )
-                .await?;
-                progress(
-                    outcome.created + outcome.updated + outcome.unchanged,
-                    rows.fraction_read(),
-                );
-            } else {
-                check.errors.extend(planned.errors);
+        let read = match batches.recv().await {
+            Some(read) => read?,
+            None => return Err(ImportError::Interrupted),
+        };
+        let (batch, fraction) = match read {
+            Read::Batch(batch, fraction) => (batch, fraction),
+            Read::Done(warnings, errors) => {
+                report.warnings.absorb(warnings);
+                report.errors.absorb(refused);
+                report.errors.absorb(errors);
+                break;
             }
-            batch.clear();
+        };
+        if !refused.is_empty() {
+            continue;
         }
-        if end {
-            break;
+        let mut planned = Plan::default();
+        planner.batch(&mut tx, &batch, &mut planned).await?;
+        if planned.errors.is_empty() {
+            apply_batch(
+                &mut tx,
+                &batch,
+                &planned.decisions,
+                options.publication,
+                options.actor,
+                options.now,
+                &mut outcome,
+            )
+            .await?;
+            progress(
+                outcome.created + outcome.updated + outcome.unchanged,
+                fraction,
+            );
+        } else {
+            refused.extend(planned.errors);
         }
     }
-    check.finish();
-    report.warnings.absorb(check.warnings);
-    report.errors.absorb(check.errors);
+    reading.await.map_err(|_| ImportError::Interrupted)?;
     if !report.errors.is_empty() {
         tx.rollback().await?;
         return Err(ImportError::Refused(report.errors.total()));
