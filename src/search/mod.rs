@@ -474,7 +474,7 @@ impl SearchService {
         }
         let result = self.refill(progress).await;
         match (&self.backend, &result) {
-            (Backend::Embedded(e), Ok(_)) => tokio::task::block_in_place(|| e.commit())?,
+            (Backend::Embedded(e), Ok(_)) => tokio::task::block_in_place(|| e.finish_rebuild())?,
             (Backend::Embedded(e), Err(_)) => tokio::task::block_in_place(|| e.rollback())?,
             (Backend::Meili(m), Ok(_)) => m.remove_older_than(stamp).await?,
             (Backend::Meili(_), Err(_)) => {}
