@@ -686,6 +686,16 @@ async fn set_entry_keys(c: &mut Conn, id: i64, keys: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Whether any entry was stored before the derivation of its keys last changed.
+pub async fn has_stale_entry_keys(c: &mut Conn) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM entries WHERE keys_version < $1)")
+            .bind(KEYS_VERSION)
+            .fetch_one(&mut *c)
+            .await?,
+    )
+}
+
 /// Recomputes what is derived from an entry's data (folded keys, lookup text, exact keys), for
 /// entries stored before the derivation changed. Returns the highest id handled, if any.
 pub async fn refresh_entry_keys(c: &mut Conn, after: i64, limit: i64) -> Result<Option<i64>> {

@@ -31,6 +31,7 @@ on_both_databases!(
     a_request_that_takes_too_long_answers_503_in_chinese,
     fresh_entries_are_found_by_exact_identity_before_the_index_has_them,
     a_brand_of_more_entries_than_a_lookup_weighs_is_answered_as_at_least,
+    keys_derived_by_an_older_version_are_recomputed_at_connect,
 );
 
 /// Every public route and API, for entries `ids` and queries `qs`: the one list a test walks
@@ -804,4 +805,35 @@ async fn a_brand_of_more_entries_than_a_lookup_weighs_is_answered_as_at_least(ap
     app.sync().await;
     let (_, page) = app.get("/search?q=汇通共用宝").await;
     assert!(page.contains("相符的在列记录 至少 "), "{page}");
+}
+
+async fn keys_derived_by_an_older_version_are_recomputed_at_connect(app: TestApp) {
+    let id = app
+        .insert(
+            &[fake_entry("示例旧版键值有限公司")],
+            Publication::Published,
+        )
+        .await[0];
+    // As an older version left it: other keys, no exact-match keys.
+    raw(
+        &app,
+        &format!("UPDATE entries SET keys_version = 1, name_key = 'old' WHERE id = {id}"),
+    )
+    .await
+    .unwrap();
+    raw(
+        &app,
+        &format!("DELETE FROM entry_keys WHERE entry_id = {id}"),
+    )
+    .await
+    .unwrap();
+    let store = jingshi::store::Store::connect(&app.db.url).await.unwrap();
+    assert!(!store.has_stale_entry_keys().await.unwrap());
+    let stored = store.entry(id).await.unwrap().unwrap();
+    assert_eq!(stored.keys[0], "示例旧版键值有限公司");
+    let found = store
+        .public_entry_ids_by_keys(&stored.data.match_keys(), app.today(), 10)
+        .await
+        .unwrap();
+    assert_eq!(found, vec![id], "its exact-match keys are back");
 }
