@@ -447,4 +447,38 @@ mod tests {
         assert_eq!(ask(2), vec![1, 2, 4]);
         assert_eq!(ask(3), vec![1, 4]);
     }
+
+    #[test]
+    fn a_rebuild_ends_as_one_segment_with_every_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let (index, _) = Embedded::open(dir.path()).unwrap();
+        index.clear_uncommitted().unwrap();
+        // Ten segments, as a large rebuild's writer flushes them; merging them may only start
+        // once the rebuild's own merge is done.
+        for part in 0..10 {
+            let docs: Vec<IndexDoc> = (1..=100)
+                .map(|i| {
+                    doc(
+                        part * 100 + i,
+                        &["common", &format!("only{}", part * 100 + i)],
+                    )
+                })
+                .collect();
+            index.add(&docs, false).unwrap();
+            index.writer.lock().unwrap().commit().unwrap();
+        }
+        index.finish_rebuild().unwrap();
+        let searcher = index.reader.searcher();
+        assert_eq!(searcher.segment_readers().len(), 1);
+        assert_eq!(searcher.num_docs(), 1_000);
+        let wanted = Retrieval {
+            any: vec!["only777".into()],
+            parts: Vec::new(),
+            need: 1,
+        };
+        assert_eq!(
+            index.candidates(DocKind::Entry, &wanted, 0, 10).unwrap(),
+            (vec![777], false)
+        );
+    }
 }
