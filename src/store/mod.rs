@@ -191,6 +191,8 @@ queries! {
         /// An article in any publication state, with its related-entry references.
         fn article(slug: &str) -> Option<Article>;
         fn pending_outbox(limit: i64) -> Vec<OutboxItem>;
+        /// The ids of every waiting (not parked) outbox item.
+        fn pending_outbox_ids() -> Vec<i64>;
         fn outbox_status() -> (i64, Vec<ParkedItem>);
         /// The oldest waiting outbox item and how many wait (up to `cap`).
         fn outbox_lag(cap: i64) -> Option<OutboxLag>;

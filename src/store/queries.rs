@@ -996,6 +996,14 @@ pub async fn pending_outbox(c: &mut Conn, limit: i64) -> Result<Vec<OutboxItem>>
         .collect())
 }
 
+pub async fn pending_outbox_ids(c: &mut Conn) -> Result<Vec<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM search_outbox WHERE parked_at IS NULL ORDER BY id")
+            .fetch_all(&mut *c)
+            .await?,
+    )
+}
+
 pub async fn delete_outbox(c: &mut Conn, ids: &[i64]) -> Result<()> {
     if ids.is_empty() {
         return Ok(());

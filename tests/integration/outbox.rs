@@ -21,6 +21,7 @@ on_both_databases!(
     a_rebuild_holds_the_index_so_a_withdrawal_meanwhile_is_not_resurrected,
     the_sweep_removes_documents_that_are_no_longer_public,
     with_two_instances_each_change_is_applied_once,
+    a_rebuild_takes_in_what_waited_and_still_applies_what_came_during_it,
 );
 
 async fn outbox_len(app: &TestApp) -> i64 {
@@ -315,4 +316,41 @@ async fn with_two_instances_each_change_is_applied_once(first: TestApp) {
         written as u64,
         "each document went to exactly one instance's index"
     );
+}
+
+async fn a_rebuild_takes_in_what_waited_and_still_applies_what_came_during_it(app: TestApp) {
+    // As after an import: an outbox item per entry, none applied yet.
+    let waited = write(
+        &app,
+        &(0..30)
+            .map(|i| format!("示例导入后重建第{i}号有限公司"))
+            .collect::<Vec<_>>(),
+    )
+    .await;
+    assert_eq!(outbox_len(&app).await, 30);
+    let handle = tokio::runtime::Handle::current();
+    let during = std::sync::Mutex::new(Vec::new());
+    app.search
+        .rebuild(&|kind, _| {
+            let mut during = during.lock().unwrap();
+            if kind != "entries" || !during.is_empty() {
+                return;
+            }
+            // Written after the rebuild read the entries: only the outbox can bring it in.
+            *during = tokio::task::block_in_place(|| {
+                handle.block_on(write(&app, &["示例重建之中新增有限公司".to_string()]))
+            });
+        })
+        .await
+        .unwrap();
+    assert_eq!(outbox_len(&app).await, 0, "nothing is left waiting");
+    assert_eq!(
+        app.search.applied(),
+        1,
+        "the items that waited were taken in by the rebuild, not applied one by one"
+    );
+    let found = indexed(&app.search, "导入后重建").await;
+    assert!(waited.iter().all(|id| found.contains(id)), "{found:?}");
+    let new = during.lock().unwrap().clone();
+    assert_eq!(indexed(&app.search, "重建之中新增").await, new);
 }
