@@ -696,10 +696,11 @@ async fn a_request_that_takes_too_long_answers_503_in_chinese(app: TestApp) {
     assert!(json["error"]["message"].as_str().unwrap().contains("繁忙"));
 }
 
-async fn fresh_entries_are_found_by_exact_identity_before_the_index_has_them(app: TestApp) {
-    // An index built before the entry exists, which no worker feeds.
+/// An embedded index built from what the database holds now, which no worker feeds: it falls
+/// behind every later write. Kept as long as its folder is.
+async fn index_built_now(app: &TestApp) -> (tempfile::TempDir, SearchService) {
     let dir = tempfile::tempdir().unwrap();
-    let behind = SearchService::open(
+    let index = SearchService::open(
         &SearchConfig::Embedded {
             dir: dir.path().join("index"),
         },
@@ -708,7 +709,13 @@ async fn fresh_entries_are_found_by_exact_identity_before_the_index_has_them(app
     )
     .await
     .unwrap();
-    behind.rebuild(&|_, _| {}).await.unwrap();
+    index.rebuild(&|_, _| {}).await.unwrap();
+    (dir, index)
+}
+
+async fn fresh_entries_are_found_by_exact_identity_before_the_index_has_them(app: TestApp) {
+    // An index built before the entry exists, which no worker feeds.
+    let (_dir, behind) = index_built_now(&app).await;
     let mut e = fake_entry("示例刚刚导入有限公司");
     e.aliases = vec!["刚导入宝".into()];
     e.credit_code = code("914100007110665832");
@@ -752,17 +759,7 @@ async fn fresh_entries_are_found_by_exact_identity_before_the_index_has_them(app
 
 async fn a_brand_of_more_entries_than_a_lookup_weighs_is_answered_as_at_least(app: TestApp) {
     // An index that has none of them: only the database's exact matches answer.
-    let dir = tempfile::tempdir().unwrap();
-    let behind = SearchService::open(
-        &SearchConfig::Embedded {
-            dir: dir.path().join("index"),
-        },
-        app.store.clone(),
-        app.clock.clone(),
-    )
-    .await
-    .unwrap();
-    behind.rebuild(&|_, _| {}).await.unwrap();
+    let (_dir, behind) = index_built_now(&app).await;
     let entries: Vec<_> = (0..230)
         .map(|i| {
             let mut e = fake_entry(&format!("示例共用品牌第{i:03}号有限公司"));
