@@ -268,44 +268,7 @@ async fn main() -> anyhow::Result<()> {
         });
     }
     let today = clock.today();
-    let filters = Filters::default();
-    let mut times = Vec::with_capacity(queries.len());
-    let mut by_kind: Vec<Vec<Duration>> = vec![Vec::new(); 8];
-    for (k, q) in queries.iter().enumerate() {
-        let t = Instant::now();
-        let q = AnalyzedQuery::new(q);
-        let hits = lookup::find_entries(&store, &search, &q, &filters, 1, 20, today).await?;
-        std::hint::black_box(hits);
-        times.push(t.elapsed());
-        by_kind[k % 8].push(t.elapsed());
-    }
-    let kinds = [
-        "whole name",
-        "3-char part",
-        "alias",
-        "credit code",
-        "URL",
-        "pinyin",
-        "miss",
-        "brand+科技",
-    ];
-    for (label, mut v) in kinds.iter().zip(by_kind) {
-        v.sort();
-        println!(
-            "  {label:<12} p50 {:.2} ms  p99 {:.2} ms",
-            percentile(&v, 0.5),
-            percentile(&v, 0.99)
-        );
-    }
-    times.sort();
-    println!(
-        "in-process search ({} queries): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms  (load {})",
-        times.len(),
-        percentile(&times, 0.5),
-        percentile(&times, 0.99),
-        percentile(&times, 1.0),
-        load()
-    );
+    lookup_times("embedded index", &store, &search, &queries, today).await?;
 
     let site = Arc::new(Site::load(std::path::Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -402,6 +365,225 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!("resident memory after queries: {:.0} MiB", rss_mib());
+    if let Ok(url) = std::env::var("JINGSHI_BENCH_MEILI_URL") {
+        meili(&dir, &url, &store, &clock, &queries).await?;
+    }
+    Ok(())
+}
+
+/// The same lookups on Meilisearch (`JINGSHI_BENCH_MEILI_URL`, `JINGSHI_BENCH_MEILI_KEY`):
+/// `jingshi reindex` into the index `bench`, its size, and in-process lookup times; with
+/// `JINGSHI_BENCH_MEILI_PLAIN=1` also the size of a plain index of the same entries (their
+/// names, aliases, codes and websites as text, default settings), the reference the issue
+/// compares with.
+async fn meili(
+    dir: &std::path::Path,
+    url: &str,
+    store: &Store,
+    clock: &Clock,
+    queries: &[String],
+) -> anyhow::Result<()> {
+    let key = std::env::var("JINGSHI_BENCH_MEILI_KEY").ok();
+    let mut args = vec!["--meili-url", url, "--meili-index", "bench"];
+    if let Some(k) = &key {
+        args.extend(["--meili-key", k.as_str()]);
+    }
+    args.push("reindex");
+    let (secs, peak) = run_jingshi(dir, &args)?;
+    println!(
+        "jingshi reindex (Meilisearch): {secs:.1} s, peak memory of jingshi {peak:.0} MiB  (load {})",
+        load()
+    );
+    let http = MeiliHttp {
+        client: reqwest::Client::new(),
+        url: url.trim_end_matches('/').to_string(),
+        key,
+    };
+    http.print_size("bench").await?;
+    if std::env::var("JINGSHI_BENCH_MEILI_PLAIN").is_ok_and(|v| v == "1") {
+        http.fill_plain(store, clock.today()).await?;
+        http.print_size("bench-plain").await?;
+    }
+    let config = SearchConfig::Meilisearch {
+        url: url.to_string(),
+        key: http.key.clone(),
+        index: "bench".into(),
+    };
+    let search = SearchService::open(&config, store.clone(), clock.clone()).await?;
+    lookup_times("Meilisearch", store, &search, queries, clock.today()).await
+}
+
+struct MeiliHttp {
+    client: reqwest::Client,
+    url: String,
+    key: Option<String>,
+}
+
+impl MeiliHttp {
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let r = self.client.request(method, format!("{}{path}", self.url));
+        match &self.key {
+            Some(k) => r.bearer_auth(k),
+            None => r,
+        }
+    }
+
+    /// The index's size on disk and its largest internal databases.
+    async fn print_size(&self, index: &str) -> anyhow::Result<()> {
+        let stats: serde_json::Value = self
+            .request(
+                reqwest::Method::GET,
+                &format!("/indexes/{index}/stats?showInternalDatabaseSizes=true"),
+            )
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let mib = |v: &serde_json::Value| v.as_f64().unwrap_or(0.0) / (1 << 20) as f64;
+        let parse = |v: &serde_json::Value| -> f64 {
+            // Sizes come as byte counts or as strings like "12.3 MiB".
+            if let Some(n) = v.as_f64() {
+                return n;
+            }
+            let s = v.as_str().unwrap_or("0");
+            let (n, unit) = s.split_once(' ').unwrap_or((s, "B"));
+            let n: f64 = n.parse().unwrap_or(0.0);
+            n * match unit {
+                "KiB" => 1024.0,
+                "MiB" => 1024.0 * 1024.0,
+                "GiB" => 1024.0 * 1024.0 * 1024.0,
+                _ => 1.0,
+            }
+        };
+        let mut parts: Vec<(String, f64)> = stats["internalDatabaseSizes"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), parse(v))).collect())
+            .unwrap_or_default();
+        parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let total: f64 = parts.iter().map(|p| p.1).sum();
+        let largest: Vec<String> = parts
+            .iter()
+            .take(4)
+            .map(|(k, v)| format!("{k} {:.0}", v / (1 << 20) as f64))
+            .collect();
+        println!(
+            "Meilisearch index {index}: {} documents, {:.0} MiB in its databases (documents {:.0} MiB; largest: {})",
+            stats["numberOfDocuments"],
+            total / (1 << 20) as f64,
+            mib(&stats["rawDocumentDbSize"]),
+            largest.join(", ")
+        );
+        Ok(())
+    }
+
+    /// A plain index of the same public entries, for comparison.
+    async fn fill_plain(&self, store: &Store, today: time::Date) -> anyhow::Result<()> {
+        let _ = self
+            .request(reqwest::Method::DELETE, "/indexes/bench-plain")
+            .send()
+            .await?;
+        let started = Instant::now();
+        let mut after = 0;
+        let mut last_task = None;
+        loop {
+            let batch = store.public_entries_after(after, 50_000, today).await?;
+            let Some(last) = batch.last() else { break };
+            after = last.id;
+            let docs: Vec<serde_json::Value> = batch
+                .iter()
+                .map(|e| {
+                    serde_json::json!({
+                        "id": e.id,
+                        "name": e.data.name,
+                        "aliases": e.data.aliases,
+                        "credit_code": e.data.credit_code.as_ref().map(|c| c.to_string()),
+                        "websites": e.data.websites,
+                    })
+                })
+                .collect();
+            let task: serde_json::Value = self
+                .request(
+                    reqwest::Method::POST,
+                    "/indexes/bench-plain/documents?primaryKey=id",
+                )
+                .json(&docs)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            last_task = task["taskUid"].as_u64();
+        }
+        if let Some(uid) = last_task {
+            loop {
+                let task: serde_json::Value = self
+                    .request(reqwest::Method::GET, &format!("/tasks/{uid}"))
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                match task["status"].as_str() {
+                    Some("succeeded") => break,
+                    Some("failed" | "canceled") => anyhow::bail!("plain index: {task}"),
+                    _ => tokio::time::sleep(Duration::from_millis(200)).await,
+                }
+            }
+        }
+        println!(
+            "plain Meilisearch index of the same entries: {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        Ok(())
+    }
+}
+
+/// In-process lookup times of the mixed queries, by kind and overall.
+async fn lookup_times(
+    backend: &str,
+    store: &Store,
+    search: &SearchService,
+    queries: &[String],
+    today: time::Date,
+) -> anyhow::Result<()> {
+    let filters = Filters::default();
+    let mut times = Vec::with_capacity(queries.len());
+    let mut by_kind: Vec<Vec<Duration>> = vec![Vec::new(); 8];
+    for (k, q) in queries.iter().enumerate() {
+        let t = Instant::now();
+        let q = AnalyzedQuery::new(q);
+        let hits = lookup::find_entries(store, search, &q, &filters, 1, 20, today).await?;
+        std::hint::black_box(hits);
+        times.push(t.elapsed());
+        by_kind[k % 8].push(t.elapsed());
+    }
+    let kinds = [
+        "whole name",
+        "3-char part",
+        "alias",
+        "credit code",
+        "URL",
+        "pinyin",
+        "miss",
+        "brand+科技",
+    ];
+    for (label, mut v) in kinds.iter().zip(by_kind) {
+        v.sort();
+        println!(
+            "  {label:<12} p50 {:.2} ms  p99 {:.2} ms",
+            percentile(&v, 0.5),
+            percentile(&v, 0.99)
+        );
+    }
+    times.sort();
+    println!(
+        "in-process search, {backend} ({} queries): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms  (load {})",
+        times.len(),
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        percentile(&times, 1.0),
+        load()
+    );
     Ok(())
 }
 

@@ -390,13 +390,21 @@ pub fn encode(kind: TokenKind, text: &str) -> String {
     out
 }
 
-/// A token spelt in lower-case letters only, each UTF-8 byte as two letters `a`–`p`, for
-/// engines with tokenizers of their own (Meilisearch would re-split Chinese and punctuation).
-pub fn as_letters(token: &str) -> String {
-    let mut out = String::with_capacity(token.len() * 2);
-    for b in token.bytes() {
-        out.push((b'a' + (b >> 4)) as char);
-        out.push((b'a' + (b & 0x0f)) as char);
+/// A token as one short word of lower-case letters, for engines with tokenizers of their
+/// own (Meilisearch would re-split Chinese and punctuation): 47 bits of the token's SHA-256
+/// in 10 letters. Every token costs the same few bytes in each of the engine's word
+/// databases, however long the name, and stays under its word-length limit. Among the ten
+/// million distinct tokens of a million entries, a collision is less likely than not, and
+/// one would only propose a candidate that ranking rejects.
+pub fn as_word(token: &str) -> String {
+    use sha2::Digest;
+    const LETTERS: usize = 10;
+    let digest = sha2::Sha256::digest(token.as_bytes());
+    let mut n = u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"));
+    let mut out = String::with_capacity(LETTERS);
+    for _ in 0..LETTERS {
+        out.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
     }
     out
 }
@@ -477,10 +485,17 @@ mod tests {
     }
 
     #[test]
-    fn tokens_spelt_in_letters_stay_distinct() {
-        let t = as_letters(&encode(TokenKind::Bigram, "汇鑫"));
+    fn tokens_as_words_are_short_letters_and_stay_distinct() {
+        let t = as_word(&encode(TokenKind::Bigram, "汇鑫"));
         assert!(t.bytes().all(|b| b.is_ascii_lowercase()), "{t}");
-        assert_ne!(t, as_letters(&encode(TokenKind::Bigram, "鑫汇")));
+        assert_eq!(t.len(), 10);
+        assert_ne!(t, as_word(&encode(TokenKind::Bigram, "鑫汇")));
+        assert_eq!(t, as_word(&encode(TokenKind::Bigram, "汇鑫")));
+        let long = encode(
+            TokenKind::Name,
+            &"郑州市金水区某某网络科技有限公司".repeat(8),
+        );
+        assert_eq!(as_word(&long).len(), 10);
         assert_ne!(encode(TokenKind::Word, "ab"), encode(TokenKind::Host, "ab"));
     }
 }

@@ -1,7 +1,11 @@
 //! The Meilisearch backend, for deployments with several instances. It receives the same
-//! tokens as the embedded index, spelt in letters (so jieba never re-segments Chinese), and is
-//! asked one token per query in a multi-search, which gives "any token matches" retrieval;
-//! ranking then happens over database rows, as for the embedded backend.
+//! tokens as the embedded index, each as one short word of letters (so jieba never
+//! re-segments Chinese, and a long name costs no more than a short one), in a field `words`.
+//! A lookup is one multi-search: a query per identity token (the whole name, a code, a
+//! phone) and one query for the parts, answered best first by how many parts a document has
+//! (Meilisearch's `frequency` strategy drops the commonest parts first); ranking then happens
+//! over database rows, as for the embedded backend. Meilisearch's cost is per hit returned,
+//! so one query for the parts instead of one per part is what keeps lookups fast.
 //!
 //! Every call has a deadline: a Meilisearch that accepts connections but never answers costs
 //! a search at most [`SEARCH_TIMEOUT`] (then the lookup falls back to the database) and a
@@ -17,18 +21,24 @@ use meilisearch_sdk::search::{MatchingStrategies, SearchQuery};
 use meilisearch_sdk::settings::{
     FilterableAttribute, PrefixSearchSettings, Settings, TypoToleranceSettings,
 };
+use meilisearch_sdk::task_info::TaskInfo;
 use serde::{Deserialize, Serialize};
 
 use super::SearchError;
-use super::analysis::as_letters;
+use super::analysis::as_word;
 use super::document::{DocKind, IndexDoc, doc_key};
 use super::query::Retrieval;
 
 /// Meilisearch filters compare numbers as doubles; an open-ended publicity gets a day far
 /// beyond any real date instead of `i64::MAX`.
 const OPEN_ENDED_DAY: i64 = 100_000_000;
-/// Most queries sent in one multi-search request.
+/// Most identity queries sent in one multi-search request.
 const MAX_TOKENS: usize = 24;
+/// Meilisearch reads at most ten words of a query; longer lists of parts are split.
+const QUERY_WORDS: usize = 10;
+/// The searchable field. Its name is the document shape's version: an index whose
+/// searchable field differs was filled by another shape and must be filled again.
+const FIELD: &str = "words";
 /// The longest a search may take before the lookup answers from the database instead.
 pub const SEARCH_TIMEOUT: Duration = Duration::from_millis(1500);
 /// The longest a write (including waiting for its task) may take.
@@ -44,7 +54,7 @@ struct MeiliDoc {
     ends_day: i64,
     /// When the document was written (Unix seconds), to drop stale ones after a rebuild.
     generation: i64,
-    tokens: Vec<String>,
+    words: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -84,7 +94,7 @@ impl Meili {
     }
 
     /// Waits for a task; a failed task means Meilisearch rejected what it was sent.
-    async fn wait(&self, task: meilisearch_sdk::task_info::TaskInfo) -> Result<(), SearchError> {
+    async fn wait(&self, task: TaskInfo) -> Result<(), SearchError> {
         let task = task
             .wait_for_completion(
                 &self.client,
@@ -104,10 +114,10 @@ impl Meili {
 
     fn settings() -> Settings {
         Settings::new()
-            .with_searchable_attributes(["tokens"])
-            .with_filterable_attributes(["kind", "ends_day", "generation", "id"])
-            .with_displayed_attributes(["key", "id", "kind"])
-            .with_ranking_rules(["words", "exactness"])
+            .with_searchable_attributes([FIELD])
+            .with_filterable_attributes(["kind", "ends_day", "generation"])
+            .with_displayed_attributes(["id"])
+            .with_ranking_rules(["words"])
             .with_proximity_precision("byAttribute")
             .with_typo_tolerance(TypoToleranceSettings {
                 enabled: Some(false),
@@ -115,14 +125,18 @@ impl Meili {
             })
     }
 
+    /// The index's settings, or `None` when there is no index yet.
+    async fn current_settings(&self) -> Result<Option<Settings>, SearchError> {
+        match self.client.index(&self.index).get_settings().await {
+            Ok(s) => Ok(Some(s)),
+            Err(meilisearch_sdk::errors::Error::Meilisearch(_)) => Ok(None),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
     /// Whether the index already has jingshi's settings (so a restart sends nothing).
-    async fn configured(&self) -> Result<bool, SearchError> {
+    async fn configured(&self, current: &Settings) -> Result<bool, SearchError> {
         let index = self.client.index(&self.index);
-        let current = match index.get_settings().await {
-            Ok(s) => s,
-            Err(meilisearch_sdk::errors::Error::Meilisearch(_)) => return Ok(false),
-            Err(e) => return Err(unavailable(e)),
-        };
         let prefix = index.get_prefix_search().await.map_err(unavailable)?;
         let want = Self::settings();
         let set =
@@ -141,7 +155,7 @@ impl Meili {
         Ok(current.searchable_attributes == want.searchable_attributes
             && set(&current.displayed_attributes) == set(&want.displayed_attributes)
             && current.ranking_rules == want.ranking_rules
-            && filterable(&current) == filterable(&want)
+            && filterable(current) == filterable(&want)
             && current.typo_tolerance.as_ref().and_then(|t| t.enabled) == Some(false)
             && matches!(prefix, PrefixSearchSettings::Disabled))
     }
@@ -149,11 +163,19 @@ impl Meili {
     /// Creates the index if needed and applies jingshi's settings when they differ: only the
     /// token field is searchable; no typo tolerance or prefix search on opaque tokens
     /// (homophones and typos are handled by pinyin tokens); filters on kind and publicity.
-    pub async fn configure(&self) -> Result<(), SearchError> {
+    /// True when the index holds documents of another shape (an upgrade changed it), which
+    /// must all be written again.
+    pub async fn configure(&self) -> Result<bool, SearchError> {
         within(WRITE_TIMEOUT, async {
-            if self.configured().await? {
-                return Ok(());
+            let current = self.current_settings().await?;
+            if let Some(current) = &current
+                && self.configured(current).await?
+            {
+                return Ok(false);
             }
+            let reshaped = current
+                .as_ref()
+                .is_some_and(|c| c.searchable_attributes != Self::settings().searchable_attributes);
             let task = self
                 .client
                 .create_index(&self.index, Some("key"))
@@ -177,7 +199,8 @@ impl Meili {
                     .await
                     .map_err(unavailable)?,
             )
-            .await
+            .await?;
+            Ok(reshaped)
         })
         .await
     }
@@ -203,29 +226,42 @@ impl Meili {
                     .await?;
             }
             if !upserts.is_empty() {
-                let now = time::OffsetDateTime::now_utc().unix_timestamp();
-                let docs: Vec<MeiliDoc> = upserts
-                    .iter()
-                    .map(|d| MeiliDoc {
-                        key: d.key.clone(),
-                        id: d.id,
-                        kind: d.kind.key().to_string(),
-                        ends_day: d.ends_day.min(OPEN_ENDED_DAY),
-                        generation: now,
-                        tokens: d.tokens.iter().map(|t| as_letters(t)).collect(),
-                    })
-                    .collect();
-                self.wait(
-                    index
-                        .add_or_replace(&docs, Some("key"))
-                        .await
-                        .map_err(unavailable)?,
-                )
-                .await?;
+                let task = self.send(upserts).await?;
+                self.wait(task).await?;
             }
             Ok(())
         })
         .await
+    }
+
+    /// Sends documents without waiting for Meilisearch to index them (a rebuild sends batch
+    /// after batch, which Meilisearch indexes together); [`Meili::finish`] waits.
+    pub async fn send(&self, upserts: &[IndexDoc]) -> Result<TaskInfo, SearchError> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let docs: Vec<MeiliDoc> = upserts
+            .iter()
+            .map(|d| MeiliDoc {
+                key: d.key.clone(),
+                id: d.id,
+                kind: d.kind.key().to_string(),
+                ends_day: d.ends_day.min(OPEN_ENDED_DAY),
+                generation: now,
+                words: d.tokens.iter().map(|t| as_word(t)).collect(),
+            })
+            .collect();
+        within(WRITE_TIMEOUT, async {
+            self.client
+                .index(&self.index)
+                .add_or_replace(&docs, Some("key"))
+                .await
+                .map_err(unavailable)
+        })
+        .await
+    }
+
+    /// Waits for a task [`Meili::send`] returned; an error if Meilisearch refused it.
+    pub async fn finish(&self, task: TaskInfo) -> Result<(), SearchError> {
+        self.wait(task).await
     }
 
     async fn delete_where(&self, filter: &str) -> Result<(), SearchError> {
@@ -290,8 +326,8 @@ impl Meili {
     }
 
     /// Ids of documents of `kind` whose publicity lasts at least until `today` (the filter
-    /// applies before the cut) that contain any token (or every one, when all are needed), and whether
-    /// some token had more documents than `limit`.
+    /// applies before the cut): those with an identity token, and those with the most parts
+    /// (or every token, when all are needed); and whether some query had more than `limit`.
     pub async fn candidates(
         &self,
         kind: DocKind,
@@ -301,23 +337,38 @@ impl Meili {
     ) -> Result<(Vec<i64>, bool), SearchError> {
         let index = self.client.index(&self.index);
         let filter = format!("kind = {} AND ends_day >= {today}", kind.key());
-        // Any token retrieves here (ranking rejects what has too few parts); only an article's
-        // "contains all" is asked as such.
-        let spelt: Vec<String> = wanted.tokens().map(|t| as_letters(t)).collect();
-        let joined = spelt.join(" ");
-        let queries: Vec<&str> = if wanted.needs_all() {
-            vec![joined.as_str()]
+        let words = |tokens: &[String]| -> String {
+            tokens
+                .iter()
+                .map(|t| as_word(t))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let queries: Vec<(String, MatchingStrategies)> = if wanted.needs_all() {
+            vec![(words(&wanted.parts), MatchingStrategies::ALL)]
         } else {
-            spelt.iter().take(MAX_TOKENS).map(String::as_str).collect()
+            // A document with too few parts comes last or not at all; ranking rejects it
+            // anyway.
+            let parts = wanted
+                .parts
+                .chunks(QUERY_WORDS)
+                .map(|chunk| (words(chunk), MatchingStrategies::FREQUENCY));
+            wanted
+                .any
+                .iter()
+                .take(MAX_TOKENS)
+                .map(|t| (as_word(t), MatchingStrategies::ALL))
+                .chain(parts)
+                .collect()
         };
         within(SEARCH_TIMEOUT, async {
             let mut multi = self.client.multi_search();
-            for q in &queries {
+            for (q, strategy) in &queries {
                 let mut sq = SearchQuery::new(&index);
                 sq.with_query(q)
                     .with_filter(&filter)
                     .with_limit(limit)
-                    .with_matching_strategy(MatchingStrategies::ALL);
+                    .with_matching_strategy(strategy.clone());
                 multi.with_search_query(sq);
             }
             let response = multi.execute::<Hit>().await.map_err(unavailable)?;

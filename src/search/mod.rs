@@ -70,6 +70,10 @@ const ARTICLE_CANDIDATES: usize = 200;
 const OUTBOX_BATCH: i64 = 500;
 /// Documents per write when rebuilding.
 const REBUILD_BATCH: i64 = 5_000;
+/// Batches a rebuild sends Meilisearch before waiting for the oldest: enough for it to
+/// index many together (each indexing pass costs more as the index grows), few enough to
+/// bound what waits on its disk.
+const REBUILD_IN_FLIGHT: usize = 40;
 /// Failed attempts after which an outbox item the backend rejects is parked.
 pub const MAX_ATTEMPTS: i64 = 3;
 /// The lease that one holder at a time takes to write to the index.
@@ -189,8 +193,13 @@ impl SearchService {
         if self.configured.load(Ordering::Acquire) {
             return Ok(());
         }
-        if let Backend::Meili(m) = &self.backend {
-            m.configure().await?;
+        if let Backend::Meili(m) = &self.backend
+            && m.configure().await?
+        {
+            // Documents of an older shape match no query of this one: searches use the
+            // database until the worker has written them again.
+            tracing::warn!("the Meilisearch index holds documents of an older shape; rebuilding");
+            self.ready.store(false, Ordering::Release);
         }
         self.configured.store(true, Ordering::Release);
         Ok(())
@@ -518,6 +527,7 @@ impl SearchService {
             })
         };
         let mut next = read(0);
+        let mut sent = std::collections::VecDeque::new();
         loop {
             self.renew_lease().await?;
             let batch = next
@@ -526,7 +536,7 @@ impl SearchService {
             let Some(last) = batch.last() else { break };
             next = read(last.id);
             let docs = tokio::task::block_in_place(|| entry_docs(&batch))?;
-            self.add_for_rebuild(docs).await?;
+            self.add_for_rebuild(docs, &mut sent).await?;
             total += batch.len();
             progress("entries", total);
         }
@@ -543,9 +553,14 @@ impl SearchService {
                 .iter()
                 .map(|a| IndexDoc::article(a.id, &a.data))
                 .collect();
-            self.add_for_rebuild(docs).await?;
+            self.add_for_rebuild(docs, &mut sent).await?;
             articles += batch.len();
             progress("articles", articles);
+        }
+        if let Backend::Meili(m) = &self.backend {
+            for task in sent {
+                m.finish(task).await?;
+            }
         }
         Ok(total + articles)
     }
@@ -565,11 +580,24 @@ impl SearchService {
     }
 
     /// Adds documents to an index being rebuilt: the embedded index commits once at the end
-    /// (a commit per batch costs a segment flush each); Meilisearch takes them as a task.
-    async fn add_for_rebuild(&self, docs: Vec<IndexDoc>) -> Result<(), SearchError> {
+    /// (a commit per batch costs a segment flush each); Meilisearch takes them as a task,
+    /// waited for once [`REBUILD_IN_FLIGHT`] are `sent` (the rest at the end of the refill).
+    async fn add_for_rebuild(
+        &self,
+        docs: Vec<IndexDoc>,
+        sent: &mut std::collections::VecDeque<meilisearch_sdk::task_info::TaskInfo>,
+    ) -> Result<(), SearchError> {
         match &self.backend {
             Backend::Embedded(e) => tokio::task::block_in_place(|| e.add(&docs, false)),
-            Backend::Meili(m) => m.apply(&docs, &[]).await,
+            Backend::Meili(m) => {
+                sent.push_back(m.send(&docs).await?);
+                if sent.len() > REBUILD_IN_FLIGHT
+                    && let Some(oldest) = sent.pop_front()
+                {
+                    m.finish(oldest).await?;
+                }
+                Ok(())
+            }
         }
     }
 

@@ -49,6 +49,8 @@ pub async fn run(
     let mut next_sweep = tokio::time::Instant::now() + config.sweep_every;
     loop {
         let step = async {
+            // Settings first: an index of an older document shape needs a rebuild.
+            search.ensure_configured().await?;
             if search.needs_rebuild() {
                 let n = search.rebuild(&|_, _| {}).await?;
                 tracing::info!(documents = n, "search index built from the database");

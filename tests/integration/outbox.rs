@@ -354,3 +354,136 @@ async fn a_rebuild_takes_in_what_waited_and_still_applies_what_came_during_it(ap
     let new = during.lock().unwrap().clone();
     assert_eq!(indexed(&app.search, "重建之中新增").await, new);
 }
+
+/// A Meilisearch index filled by an older document shape (its searchable field was `tokens`)
+/// matches no query of this one: an instance that finds one at start fills it again, and
+/// lookups answer from the database meanwhile, so an upgrade never leaves the list unfindable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meilisearch_index_of_an_older_shape_is_filled_again_at_start() {
+    let Some(url) = crate::suites::meili_url("older document shape test") else {
+        return;
+    };
+    let key = std::env::var("JINGSHI_TEST_MEILI_KEY").ok();
+    let app = TestApp::spawn(crate::harness::Backend::Sqlite).await;
+    let name = "示例旧索引网络科技有限公司";
+    let id = write(&app, &[name.to_string()]).await[0];
+
+    let index = format!("jingshi_shape_{}", std::process::id());
+    let http = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: String| {
+        let r = http.request(method, format!("{url}{path}"));
+        match &key {
+            Some(k) => r.bearer_auth(k),
+            None => r,
+        }
+    };
+    let settled = |task: serde_json::Value| {
+        let uid = task["taskUid"].as_u64().expect("a task");
+        let call = &call;
+        async move {
+            for _ in 0..300 {
+                let t: serde_json::Value = call(reqwest::Method::GET, format!("/tasks/{uid}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                if t["status"] == "succeeded" {
+                    return;
+                }
+                assert_ne!(t["status"], "failed", "{t}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("Meilisearch task {uid} did not finish");
+        }
+    };
+    let send = |method, path: String, body: serde_json::Value| {
+        let call = &call;
+        async move {
+            call(method, path)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    settled(
+        send(
+            reqwest::Method::POST,
+            "/indexes".into(),
+            serde_json::json!({ "uid": index, "primaryKey": "key" }),
+        )
+        .await,
+    )
+    .await;
+    settled(
+        send(
+            reqwest::Method::PATCH,
+            format!("/indexes/{index}/settings"),
+            serde_json::json!({
+                "searchableAttributes": ["tokens"],
+                "filterableAttributes": ["kind", "ends_day", "generation", "id"],
+            }),
+        )
+        .await,
+    )
+    .await;
+    settled(
+        send(
+            reqwest::Method::POST,
+            format!("/indexes/{index}/documents"),
+            serde_json::json!([{
+                "key": format!("e{id}"), "id": id, "kind": "entry",
+                "ends_day": 100_000_000, "generation": 0, "tokens": ["oldshape"],
+            }]),
+        )
+        .await,
+    )
+    .await;
+
+    let meili = app
+        .another_instance(Some(SearchConfig::Meilisearch {
+            url: url.clone(),
+            key: key.clone(),
+            index: index.clone(),
+        }))
+        .await;
+    let today = app.today();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let found = meili
+            .search
+            .entry_candidates(&AnalyzedQuery::new(name), false, today)
+            .await;
+        if found.is_ok_and(|c| c.ids.contains(&id)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the index of the older shape was never filled again"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let doc: serde_json::Value = call(
+        reqwest::Method::GET,
+        format!("/indexes/{index}/documents/e{id}"),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(doc.get("tokens").is_none(), "{doc}");
+    assert!(
+        doc["words"].as_array().is_some_and(|w| !w.is_empty()),
+        "{doc}"
+    );
+    let _ = call(reqwest::Method::DELETE, format!("/indexes/{index}"))
+        .send()
+        .await;
+}
