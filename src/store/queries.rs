@@ -240,10 +240,13 @@ pub async fn public_entries_after(
     Ok(public(decode::<EntryRow, Entry>(&rows, "entry")))
 }
 
+/// Public entries per list and status, from the tallies the triggers keep (migration
+/// `entry_tallies`): the visibility rule reads the same columns there.
 pub async fn public_counts(c: &mut Conn, today: Date) -> Result<Vec<ListCount>> {
-    let mut qb = QueryBuilder::<Db>::new("SELECT list_kind, status, COUNT(*) FROM entries WHERE ");
+    let mut qb =
+        QueryBuilder::<Db>::new("SELECT list_kind, status, CAST(SUM(n) AS BIGINT) FROM entry_tallies WHERE ");
     push_public_entry(&mut qb, today);
-    qb.push(" GROUP BY list_kind, status ORDER BY list_kind, status");
+    qb.push(" GROUP BY list_kind, status HAVING SUM(n) > 0 ORDER BY list_kind, status");
     let rows = qb.build().fetch_all(&mut *c).await?;
     let mut out = Vec::new();
     for row in rows {
@@ -262,9 +265,10 @@ pub async fn public_counts(c: &mut Conn, today: Date) -> Result<Vec<ListCount>> 
 }
 
 pub async fn public_years(c: &mut Conn, today: Date) -> Result<Vec<i64>> {
-    let mut qb = QueryBuilder::<Db>::new("SELECT DISTINCT listed_year FROM entries WHERE ");
+    let mut qb = QueryBuilder::<Db>::new("SELECT listed_year FROM entry_tallies WHERE ");
     push_public_entry(&mut qb, today);
-    qb.push(" AND listed_year IS NOT NULL ORDER BY listed_year DESC");
+    qb.push(" AND listed_year IS NOT NULL GROUP BY listed_year HAVING SUM(n) > 0");
+    qb.push(" ORDER BY listed_year DESC");
     Ok(qb.build_query_scalar().fetch_all(&mut *c).await?)
 }
 

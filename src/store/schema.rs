@@ -37,6 +37,10 @@ pub struct Table {
 
 use Kind::{Date as D, Int as I, Text as T, Timestamp as Ts};
 
+/// Tables kept by triggers from the others (`entry_tallies` counts entries): a copy leaves
+/// them to the target's triggers, which count the entries as they arrive.
+pub const DERIVED: &[&str] = &["entry_tallies"];
+
 /// In dependency order: a table comes after those it references.
 pub const TABLES: &[Table] = &[
     Table {

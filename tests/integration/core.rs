@@ -32,6 +32,7 @@ on_both_databases!(
     fresh_entries_are_found_by_exact_identity_before_the_index_has_them,
     a_brand_of_more_entries_than_a_lookup_weighs_is_answered_as_at_least,
     keys_derived_by_an_older_version_are_recomputed_at_connect,
+    public_counts_come_from_tallies_that_agree_with_counting_the_entries,
 );
 
 /// Every public route and API, for entries `ids` and queries `qs`: the one list a test walks
@@ -833,4 +834,125 @@ async fn keys_derived_by_an_older_version_are_recomputed_at_connect(app: TestApp
         .await
         .unwrap();
     assert_eq!(found, vec![id], "its exact-match keys are back");
+}
+
+/// The public counts and years come from tallies the database keeps in every transaction
+/// that writes entries (no count over every entry per page); after inserts, edits that move
+/// entries between lists, statuses, years and publicity ends, a withdrawal, a deletion and
+/// the end of a publicity, they say what counting the entries themselves says.
+async fn public_counts_come_from_tallies_that_agree_with_counting_the_entries(app: TestApp) {
+    use jingshi::domain::ListKind;
+    use jingshi::store::EntryFilter;
+    let today = app.today();
+    let entries: Vec<_> = (0..12)
+        .map(|i| {
+            let mut e = fake_entry(&format!("示例计数第{i}号投资管理有限公司"));
+            e.list = [ListKind::Blacklist, ListKind::Warning, ListKind::Abnormal][i % 3];
+            e.listed_on = Some([date!(2023 - 05 - 01), date!(2024 - 03 - 01)][i % 2]);
+            if i % 4 == 0 {
+                e.publicity_ends_on = Some(today + time::Duration::days(1));
+            }
+            if i % 5 == 0 {
+                e.status = EntryStatus::Removed;
+                e.removed_on = Some(date!(2025 - 01 - 02));
+                e.removal_reason = "整改完成".into();
+                e.removal_authority = "示例区金融工作局".into();
+            }
+            e
+        })
+        .collect();
+    let published = app.insert(&entries[..9], Publication::Published).await;
+    let drafts = app.insert(&entries[9..], Publication::Draft).await;
+    raw(
+        &app,
+        &format!(
+            "UPDATE entries SET list_kind = 'warning', listed_year = 2020 WHERE id = {}",
+            published[0]
+        ),
+    )
+    .await
+    .unwrap();
+    raw(
+        &app,
+        &format!(
+            "UPDATE entries SET publication = 'withdrawn' WHERE id = {}",
+            published[1]
+        ),
+    )
+    .await
+    .unwrap();
+    raw(
+        &app,
+        &format!(
+            "UPDATE entries SET publication = 'published' WHERE id = {}",
+            drafts[0]
+        ),
+    )
+    .await
+    .unwrap();
+    raw(&app, &format!("UPDATE entries SET publicity_ends_on = NULL, status = 'removed', removed_on = '2025-02-03', removal_reason = '整改完成', removal_authority = '示例区金融工作局' WHERE id = {}", published[4])).await.unwrap();
+    for table in ["entry_keys", "entry_revisions", "search_outbox"] {
+        let column = if table == "search_outbox" {
+            "entity_id"
+        } else {
+            "entry_id"
+        };
+        raw(
+            &app,
+            &format!("DELETE FROM {table} WHERE {column} = {}", published[2]),
+        )
+        .await
+        .unwrap();
+    }
+    raw(
+        &app,
+        &format!("DELETE FROM entries WHERE id = {}", published[2]),
+    )
+    .await
+    .unwrap();
+
+    for day in [today, today + time::Duration::days(2)] {
+        let counts = app.store.public_counts(day).await.unwrap();
+        let mut listed = 0;
+        for list in [ListKind::Blacklist, ListKind::Warning, ListKind::Abnormal] {
+            for status in [EntryStatus::Listed, EntryStatus::Removed] {
+                let filter = EntryFilter {
+                    list: Some(list),
+                    status: Some(status),
+                    limit: 1,
+                    ..EntryFilter::default()
+                };
+                let (counted, _) = app.store.public_entries(&filter, day).await.unwrap();
+                let tallied = counts
+                    .iter()
+                    .find(|c| c.list == list && c.status == status)
+                    .map_or(0, |c| c.count);
+                assert_eq!(tallied, counted, "{list:?} {status:?} on {day}: {counts:?}");
+                listed += counted;
+            }
+        }
+        assert!(listed > 0, "the test counts something on {day}");
+        let years = app.store.public_years(day).await.unwrap();
+        for year in [2020, 2023, 2024] {
+            let filter = EntryFilter {
+                year: Some(year),
+                limit: 1,
+                ..EntryFilter::default()
+            };
+            let (counted, _) = app.store.public_entries(&filter, day).await.unwrap();
+            assert_eq!(
+                years.contains(&i64::from(year)),
+                counted > 0,
+                "{year} on {day}: {years:?}"
+            );
+        }
+    }
+    // The end of a publicity changes the counts without any write.
+    let now = app.store.public_counts(today).await.unwrap();
+    let later = app
+        .store
+        .public_counts(today + time::Duration::days(2))
+        .await
+        .unwrap();
+    assert_ne!(now, later);
 }
