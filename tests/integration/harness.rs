@@ -307,7 +307,17 @@ impl TestApp {
             database_url: db.url.clone(),
             search,
             content_dir: content_dir(),
-            data_dir: std::env::temp_dir().join(format!("jingshi-test-{}", std::process::id())),
+            // One folder per database: instances of one site share their open-data files,
+            // but a test's files are never taken for an older version of another test's
+            // (file versions are ordered by the changes feed, which is per database).
+            data_dir: std::env::temp_dir()
+                .join(format!("jingshi-test-{}", std::process::id()))
+                .join({
+                    use std::hash::{Hash, Hasher};
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    db.url.hash(&mut h);
+                    format!("{:016x}", h.finish())
+                }),
             demo: false,
             base_url: None,
             single_instance: true,
