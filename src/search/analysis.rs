@@ -368,6 +368,11 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
+    /// Whether `token` (as [`encode`] makes them) is of this kind.
+    pub fn marks(self, token: &str) -> bool {
+        token.starts_with(self.prefix())
+    }
+
     fn prefix(self) -> char {
         match self {
             TokenKind::Bigram => 'b',

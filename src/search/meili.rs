@@ -25,7 +25,7 @@ use meilisearch_sdk::task_info::TaskInfo;
 use serde::{Deserialize, Serialize};
 
 use super::SearchError;
-use super::analysis::as_word;
+use super::analysis::{TokenKind, as_word};
 use super::document::{DocKind, IndexDoc, doc_key};
 use super::query::Retrieval;
 
@@ -36,6 +36,8 @@ const OPEN_ENDED_DAY: i64 = 100_000_000;
 const MAX_TOKENS: usize = 24;
 /// Meilisearch reads at most ten words of a query; longer lists of parts are split.
 const QUERY_WORDS: usize = 10;
+/// Documents first asked of a query of parts.
+const FIRST: usize = 40;
 /// The searchable field. Its name is the document shape's version: an index whose
 /// searchable field differs was filled by another shape and must be filled again.
 const FIELD: &str = "words";
@@ -326,8 +328,11 @@ impl Meili {
     }
 
     /// Ids of documents of `kind` whose publicity lasts at least until `today` (the filter
-    /// applies before the cut): those with an identity token, and those with the most parts
-    /// (or every token, when all are needed); and whether some query had more than `limit`.
+    /// applies before the cut) with an identity token or enough of the parts (every token,
+    /// when all are needed); and whether some query had more than `limit` such documents.
+    /// Queries that need several parts ask for [`FIRST`] documents, and for the rest up to
+    /// `limit` only when the last of those still had enough parts (Meilisearch's cost is per
+    /// document returned, and most names have few near matches).
     pub async fn candidates(
         &self,
         kind: DocKind,
@@ -335,56 +340,147 @@ impl Meili {
         today: i64,
         limit: usize,
     ) -> Result<(Vec<i64>, bool), SearchError> {
-        let index = self.client.index(&self.index);
         let filter = format!("kind = {} AND ends_day >= {today}", kind.key());
-        let words = |tokens: &[String]| -> String {
-            tokens
+        let asks = asks(wanted);
+        let first: Vec<usize> = asks
+            .iter()
+            .map(|a| if a.need > 1 { FIRST.min(limit) } else { limit })
+            .collect();
+        let all: Vec<(&Ask, usize, usize)> =
+            asks.iter().zip(&first).map(|(a, &n)| (a, 0, n)).collect();
+        let mut pages = within(SEARCH_TIMEOUT, self.search(&all, &filter)).await?;
+        let again: Vec<usize> = (0..asks.len())
+            .filter(|&i| first[i] < limit && pages[i].more)
+            .collect();
+        if !again.is_empty() {
+            let second: Vec<(&Ask, usize, usize)> = again
                 .iter()
-                .map(|t| as_word(t))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        let queries: Vec<(String, MatchingStrategies)> = if wanted.needs_all() {
-            vec![(words(&wanted.parts), MatchingStrategies::ALL)]
-        } else {
-            // A document with too few parts comes last or not at all; ranking rejects it
-            // anyway.
-            let parts = wanted
-                .parts
-                .chunks(QUERY_WORDS)
-                .map(|chunk| (words(chunk), MatchingStrategies::FREQUENCY));
-            wanted
-                .any
-                .iter()
-                .take(MAX_TOKENS)
-                .map(|t| (as_word(t), MatchingStrategies::ALL))
-                .chain(parts)
-                .collect()
-        };
-        within(SEARCH_TIMEOUT, async {
-            let mut multi = self.client.multi_search();
-            for (q, strategy) in &queries {
-                let mut sq = SearchQuery::new(&index);
-                sq.with_query(q)
-                    .with_filter(&filter)
-                    .with_limit(limit)
-                    .with_matching_strategy(strategy.clone());
-                multi.with_search_query(sq);
+                .map(|&i| (&asks[i], first[i], limit - first[i]))
+                .collect();
+            let rest = within(SEARCH_TIMEOUT, self.search(&second, &filter)).await?;
+            // A second page says for its query whether there is still more.
+            for (i, r) in again.into_iter().zip(rest) {
+                pages[i].ids.extend(r.ids);
+                pages[i].more = r.more;
             }
-            let response = multi.execute::<Hit>().await.map_err(unavailable)?;
-            let mut seen = HashSet::new();
-            let mut out = Vec::new();
-            let mut capped = false;
-            for result in response.results {
-                capped |= result.hits.len() >= limit;
-                for hit in result.hits {
-                    if seen.insert(hit.result.id) {
-                        out.push(hit.result.id);
-                    }
-                }
-            }
-            Ok((out, capped))
-        })
-        .await
+        }
+        let capped = pages.iter().any(|p| p.more);
+        let mut seen = HashSet::new();
+        let ids = pages
+            .into_iter()
+            .flat_map(|p| p.ids)
+            .filter(|id| seen.insert(*id))
+            .collect();
+        Ok((ids, capped))
     }
+
+    /// Runs `(query, offset, limit)`s as one multi-search.
+    async fn search(
+        &self,
+        asks: &[(&Ask, usize, usize)],
+        filter: &str,
+    ) -> Result<Vec<Page>, SearchError> {
+        let index = self.client.index(&self.index);
+        let mut multi = self.client.multi_search();
+        for (ask, offset, limit) in asks {
+            let mut sq = SearchQuery::new(&index);
+            sq.with_query(&ask.words)
+                .with_filter(filter)
+                .with_offset(*offset)
+                .with_limit(*limit)
+                .with_matching_strategy(ask.strategy.clone())
+                .with_show_ranking_score_details(ask.need > 1);
+            multi.with_search_query(sq);
+        }
+        let response = multi.execute::<Hit>().await.map_err(unavailable)?;
+        Ok(response
+            .results
+            .into_iter()
+            .zip(asks)
+            .map(|(result, (ask, _, limit))| {
+                let enough = |details: &Option<serde_json::Map<String, serde_json::Value>>| {
+                    let matching = details
+                        .as_ref()
+                        .and_then(|d| d.get("words")?.get("matchingWords")?.as_u64());
+                    matching.is_none_or(|m| m as usize >= ask.need)
+                };
+                let last_enough = result
+                    .hits
+                    .last()
+                    .is_some_and(|h| enough(&h.ranking_score_details));
+                let full = result.hits.len() >= *limit;
+                Page {
+                    ids: result
+                        .hits
+                        .into_iter()
+                        .filter(|h| enough(&h.ranking_score_details))
+                        .map(|h| h.result.id)
+                        .collect(),
+                    more: full && last_enough,
+                }
+            })
+            .collect())
+    }
+}
+
+/// One query of a lookup's multi-search: its words, and how many of them a document needs
+/// (at most one: any document it finds).
+struct Ask {
+    words: String,
+    strategy: MatchingStrategies,
+    need: usize,
+}
+
+/// What one query answered: the documents with enough words, and whether there may be
+/// more (the page was full and its last document still had enough).
+struct Page {
+    ids: Vec<i64>,
+    more: bool,
+}
+
+/// The queries of a retrieval: one per identity token, the pinyin pairs together (any one is
+/// enough, as in the embedded index; those with the most come first) and the parts together
+/// (in tens, as Meilisearch reads ten words; a document needs what the other tens cannot
+/// make up of `need`); or every token at once when all are needed.
+fn asks(wanted: &Retrieval) -> Vec<Ask> {
+    let words = |tokens: &[String]| -> String {
+        tokens
+            .iter()
+            .map(|t| as_word(t))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if wanted.needs_all() {
+        return vec![Ask {
+            words: words(&wanted.parts),
+            strategy: MatchingStrategies::ALL,
+            need: 0,
+        }];
+    }
+    let (pinyin, identity): (Vec<String>, Vec<String>) = wanted
+        .any
+        .iter()
+        .cloned()
+        .partition(|t| TokenKind::Pinyin.marks(t));
+    let mut asks: Vec<Ask> = identity
+        .iter()
+        .take(MAX_TOKENS)
+        .map(|t| Ask {
+            words: as_word(t),
+            strategy: MatchingStrategies::ALL,
+            need: 0,
+        })
+        .collect();
+    asks.extend(pinyin.chunks(QUERY_WORDS).map(|chunk| Ask {
+        words: words(chunk),
+        strategy: MatchingStrategies::FREQUENCY,
+        need: 1,
+    }));
+    let n = wanted.parts.len();
+    asks.extend(wanted.parts.chunks(QUERY_WORDS).map(|chunk| Ask {
+        words: words(chunk),
+        strategy: MatchingStrategies::FREQUENCY,
+        need: wanted.need.saturating_sub(n - chunk.len()).max(1),
+    }));
+    asks
 }
