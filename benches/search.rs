@@ -271,7 +271,7 @@ async fn main() -> anyhow::Result<()> {
     // JINGSHI_BENCH_ONLY_MEILI=1 goes straight to the Meilisearch figures.
     if std::env::var("JINGSHI_BENCH_ONLY_MEILI").is_ok_and(|v| v == "1") {
         let url = std::env::var("JINGSHI_BENCH_MEILI_URL")?;
-        return meili(&dir, &url, &store, &clock, &queries).await;
+        return meili(&dir, &url, n, &store, &clock, &queries).await;
     }
     lookup_times("embedded index", &store, &search, &queries, today).await?;
 
@@ -371,33 +371,36 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("resident memory after queries: {:.0} MiB", rss_mib());
     if let Ok(url) = std::env::var("JINGSHI_BENCH_MEILI_URL") {
-        meili(&dir, &url, &store, &clock, &queries).await?;
+        meili(&dir, &url, n, &store, &clock, &queries).await?;
     }
     Ok(())
 }
 
 /// The same lookups on Meilisearch (`JINGSHI_BENCH_MEILI_URL`, `JINGSHI_BENCH_MEILI_KEY`):
-/// `jingshi reindex` into the index `bench`, its size, and in-process lookup times; with
+/// `jingshi reindex` into the index `bench-<n>`, its size, and in-process lookup times; with
 /// `JINGSHI_BENCH_MEILI_PLAIN=1` also the size of a plain index of the same entries (their
 /// names, aliases, codes and websites as text, default settings), the reference the issue
 /// compares with.
 async fn meili(
     dir: &std::path::Path,
     url: &str,
+    n: usize,
     store: &Store,
     clock: &Clock,
     queries: &[String],
 ) -> anyhow::Result<()> {
     let key = std::env::var("JINGSHI_BENCH_MEILI_KEY").ok();
+    let index = format!("bench-{n}");
+    let plain = format!("{index}-plain");
     let http = MeiliHttp {
         client: reqwest::Client::new(),
         url: url.trim_end_matches('/').to_string(),
         key,
     };
     // An index left by an earlier run is kept, like the bench folder: delete the index
-    // `bench` to time the reindex again.
-    if http.documents("bench").await? == 0 {
-        let mut args = vec!["--meili-url", url, "--meili-index", "bench"];
+    // `bench-<n>` to time the reindex again.
+    if http.documents(&index).await? == 0 {
+        let mut args = vec!["--meili-url", url, "--meili-index", index.as_str()];
         if let Some(k) = &http.key {
             args.extend(["--meili-key", k.as_str()]);
         }
@@ -408,15 +411,15 @@ async fn meili(
             load()
         );
     }
-    http.print_size("bench").await?;
+    http.print_size(&index).await?;
     if std::env::var("JINGSHI_BENCH_MEILI_PLAIN").is_ok_and(|v| v == "1") {
-        http.fill_plain(store, clock.today()).await?;
-        http.print_size("bench-plain").await?;
+        http.fill_plain(&plain, store, clock.today()).await?;
+        http.print_size(&plain).await?;
     }
     let config = SearchConfig::Meilisearch {
         url: url.to_string(),
         key: http.key.clone(),
-        index: "bench".into(),
+        index,
     };
     let search = SearchService::open(&config, store.clone(), clock.clone()).await?;
     lookup_times("Meilisearch", store, &search, queries, clock.today()).await
@@ -500,9 +503,14 @@ impl MeiliHttp {
     }
 
     /// A plain index of the same public entries, for comparison.
-    async fn fill_plain(&self, store: &Store, today: time::Date) -> anyhow::Result<()> {
+    async fn fill_plain(
+        &self,
+        index: &str,
+        store: &Store,
+        today: time::Date,
+    ) -> anyhow::Result<()> {
         let _ = self
-            .request(reqwest::Method::DELETE, "/indexes/bench-plain")
+            .request(reqwest::Method::DELETE, &format!("/indexes/{index}"))
             .send()
             .await?;
         let started = Instant::now();
@@ -527,7 +535,7 @@ impl MeiliHttp {
             let task: serde_json::Value = self
                 .request(
                     reqwest::Method::POST,
-                    "/indexes/bench-plain/documents?primaryKey=id",
+                    &format!("/indexes/{index}/documents?primaryKey=id"),
                 )
                 .json(&docs)
                 .send()
