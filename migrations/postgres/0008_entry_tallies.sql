@@ -3,6 +3,10 @@
 -- that writes the entries: a million entries are counted in a few hundred rows, and the
 -- visibility rule reads the tally's columns as it reads the entries'. `slot` joins the five
 -- (NULL as empty) so that each combination has one row.
+-- Instances still running keep writing entries while this runs: held until the triggers
+-- exist, so no write falls between the count and them.
+LOCK TABLE entries IN SHARE ROW EXCLUSIVE MODE;
+
 CREATE TABLE entry_tallies (
     slot              TEXT PRIMARY KEY,
     publication       TEXT NOT NULL,
@@ -16,7 +20,7 @@ CREATE TABLE entry_tallies (
 CREATE FUNCTION entry_tally_slot(p TEXT, l TEXT, s TEXT, y BIGINT, e DATE) RETURNS TEXT
 LANGUAGE SQL IMMUTABLE AS $$
     SELECT p || '|' || l || '|' || s || '|' || COALESCE(CAST(y AS TEXT), '') || '|'
-        || COALESCE(CAST(e AS TEXT), '')
+        || COALESCE(to_char(e, 'YYYY-MM-DD'), '')
 $$;
 
 INSERT INTO entry_tallies (slot, publication, list_kind, status, listed_year, publicity_ends_on, n)

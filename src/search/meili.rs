@@ -1,11 +1,12 @@
 //! The Meilisearch backend, for deployments with several instances. It receives the same
 //! tokens as the embedded index, each as one short word of letters (so jieba never
 //! re-segments Chinese, and a long name costs no more than a short one), in a field `words`.
-//! A lookup is one multi-search: a query per identity token (the whole name, a code, a
-//! phone) and one query for the parts, answered best first by how many parts a document has
-//! (Meilisearch's `frequency` strategy drops the commonest parts first); ranking then happens
-//! over database rows, as for the embedded backend. Meilisearch's cost is per hit returned,
-//! so one query for the parts instead of one per part is what keeps lookups fast.
+//! A lookup is one multi-search of one-word queries: one per identity token (the whole name,
+//! a code, a phone), and for the parts only as many as a document with enough of them must
+//! have one of (it needs `need` of `n`, so it has one of any `n - need + 1`), sharing the
+//! candidate budget; ranking then happens over database rows, as for the embedded backend.
+//! (Meilisearch's `frequency` and `last` strategies cannot say "at least `need` of these":
+//! they require the rarest, or the first, word.) Its cost is per document returned.
 //!
 //! Every call has a deadline: a Meilisearch that accepts connections but never answers costs
 //! a search at most [`SEARCH_TIMEOUT`] (then the lookup falls back to the database) and a
@@ -34,10 +35,12 @@ use super::query::Retrieval;
 const OPEN_ENDED_DAY: i64 = 100_000_000;
 /// Most identity queries sent in one multi-search request.
 const MAX_TOKENS: usize = 24;
-/// Meilisearch reads at most ten words of a query; longer lists of parts are split.
-const QUERY_WORDS: usize = 10;
-/// Documents first asked of a query of parts.
-const FIRST: usize = 40;
+/// The fewest documents asked of one query of a part or a pinyin pair (those queries share
+/// the candidate budget).
+const MIN_PAGE: usize = 40;
+/// The shape of the documents this version writes, stored in each one: an index holding
+/// documents of another shape (or none) must be filled again.
+const SHAPE: u32 = 2;
 /// The searchable field. Its name is the document shape's version: an index whose
 /// searchable field differs was filled by another shape and must be filled again.
 const FIELD: &str = "words";
@@ -56,6 +59,7 @@ struct MeiliDoc {
     ends_day: i64,
     /// When the document was written (Unix seconds), to drop stale ones after a rebuild.
     generation: i64,
+    shape: u32,
     words: Vec<String>,
 }
 
@@ -117,7 +121,7 @@ impl Meili {
     fn settings() -> Settings {
         Settings::new()
             .with_searchable_attributes([FIELD])
-            .with_filterable_attributes(["kind", "ends_day", "generation"])
+            .with_filterable_attributes(["kind", "ends_day", "generation", "shape"])
             .with_displayed_attributes(["id"])
             .with_ranking_rules(["words"])
             .with_proximity_precision("byAttribute")
@@ -165,19 +169,14 @@ impl Meili {
     /// Creates the index if needed and applies jingshi's settings when they differ: only the
     /// token field is searchable; no typo tolerance or prefix search on opaque tokens
     /// (homophones and typos are handled by pinyin tokens); filters on kind and publicity.
-    /// True when the index holds documents of another shape (an upgrade changed it), which
-    /// must all be written again.
-    pub async fn configure(&self) -> Result<bool, SearchError> {
+    pub async fn configure(&self) -> Result<(), SearchError> {
         within(WRITE_TIMEOUT, async {
             let current = self.current_settings().await?;
             if let Some(current) = &current
                 && self.configured(current).await?
             {
-                return Ok(false);
+                return Ok(());
             }
-            let reshaped = current
-                .as_ref()
-                .is_some_and(|c| c.searchable_attributes != Self::settings().searchable_attributes);
             let task = self
                 .client
                 .create_index(&self.index, Some("key"))
@@ -201,8 +200,27 @@ impl Meili {
                     .await
                     .map_err(unavailable)?,
             )
-            .await?;
-            Ok(reshaped)
+            .await
+        })
+        .await
+    }
+
+    /// Whether some document was written by another version's shape (an upgrade changed
+    /// what is indexed): such documents match no query of this one.
+    pub async fn has_other_shapes(&self) -> Result<bool, SearchError> {
+        let index = self.client.index(&self.index);
+        let filter = format!("shape NOT EXISTS OR shape != {SHAPE}");
+        within(SEARCH_TIMEOUT, async {
+            let mut query = SearchQuery::new(&index);
+            query.with_filter(&filter).with_limit(1);
+            let response = self
+                .client
+                .multi_search()
+                .with_search_query(query)
+                .execute::<Hit>()
+                .await
+                .map_err(unavailable)?;
+            Ok(response.results.iter().any(|r| !r.hits.is_empty()))
         })
         .await
     }
@@ -248,6 +266,7 @@ impl Meili {
                 kind: d.kind.key().to_string(),
                 ends_day: d.ends_day.min(OPEN_ENDED_DAY),
                 generation: now,
+                shape: SHAPE,
                 words: d.tokens.iter().map(|t| as_word(t)).collect(),
             })
             .collect();
@@ -328,11 +347,9 @@ impl Meili {
     }
 
     /// Ids of documents of `kind` whose publicity lasts at least until `today` (the filter
-    /// applies before the cut) with an identity token or enough of the parts (every token,
-    /// when all are needed); and whether some query had more than `limit` such documents.
-    /// Queries that need several parts ask for [`FIRST`] documents, and for the rest up to
-    /// `limit` only when the last of those still had enough parts (Meilisearch's cost is per
-    /// document returned, and most names have few near matches).
+    /// applies before the cut) that have an identity token, one of the parts that a document
+    /// with enough of them must have, or every token when all are needed; and whether some
+    /// query had more.
     pub async fn candidates(
         &self,
         kind: DocKind,
@@ -340,147 +357,103 @@ impl Meili {
         today: i64,
         limit: usize,
     ) -> Result<(Vec<i64>, bool), SearchError> {
-        let filter = format!("kind = {} AND ends_day >= {today}", kind.key());
-        let asks = asks(wanted);
-        let first: Vec<usize> = asks
-            .iter()
-            .map(|a| if a.need > 1 { FIRST.min(limit) } else { limit })
-            .collect();
-        let all: Vec<(&Ask, usize, usize)> =
-            asks.iter().zip(&first).map(|(a, &n)| (a, 0, n)).collect();
-        let mut pages = within(SEARCH_TIMEOUT, self.search(&all, &filter)).await?;
-        let again: Vec<usize> = (0..asks.len())
-            .filter(|&i| first[i] < limit && pages[i].more)
-            .collect();
-        if !again.is_empty() {
-            let second: Vec<(&Ask, usize, usize)> = again
-                .iter()
-                .map(|&i| (&asks[i], first[i], limit - first[i]))
-                .collect();
-            let rest = within(SEARCH_TIMEOUT, self.search(&second, &filter)).await?;
-            // A second page says for its query whether there is still more.
-            for (i, r) in again.into_iter().zip(rest) {
-                pages[i].ids.extend(r.ids);
-                pages[i].more = r.more;
-            }
-        }
-        let capped = pages.iter().any(|p| p.more);
-        let mut seen = HashSet::new();
-        let ids = pages
-            .into_iter()
-            .flat_map(|p| p.ids)
-            .filter(|id| seen.insert(*id))
-            .collect();
-        Ok((ids, capped))
-    }
-
-    /// Runs `(query, offset, limit)`s as one multi-search.
-    async fn search(
-        &self,
-        asks: &[(&Ask, usize, usize)],
-        filter: &str,
-    ) -> Result<Vec<Page>, SearchError> {
         let index = self.client.index(&self.index);
-        let mut multi = self.client.multi_search();
-        for (ask, offset, limit) in asks {
-            let mut sq = SearchQuery::new(&index);
-            sq.with_query(&ask.words)
-                .with_filter(filter)
-                .with_offset(*offset)
-                .with_limit(*limit)
-                .with_matching_strategy(ask.strategy.clone())
-                .with_show_ranking_score_details(ask.need > 1);
-            multi.with_search_query(sq);
-        }
-        let response = multi.execute::<Hit>().await.map_err(unavailable)?;
-        Ok(response
-            .results
-            .into_iter()
-            .zip(asks)
-            .map(|(result, (ask, _, limit))| {
-                let enough = |details: &Option<serde_json::Map<String, serde_json::Value>>| {
-                    let matching = details
-                        .as_ref()
-                        .and_then(|d| d.get("words")?.get("matchingWords")?.as_u64());
-                    matching.is_none_or(|m| m as usize >= ask.need)
-                };
-                let last_enough = result
-                    .hits
-                    .last()
-                    .is_some_and(|h| enough(&h.ranking_score_details));
-                let full = result.hits.len() >= *limit;
-                Page {
-                    ids: result
-                        .hits
-                        .into_iter()
-                        .filter(|h| enough(&h.ranking_score_details))
-                        .map(|h| h.result.id)
-                        .collect(),
-                    more: full && last_enough,
+        let filter = format!("kind = {} AND ends_day >= {today}", kind.key());
+        let asks = asks(wanted, limit);
+        within(SEARCH_TIMEOUT, async {
+            let mut multi = self.client.multi_search();
+            for (words, limit) in &asks {
+                let mut sq = SearchQuery::new(&index);
+                sq.with_query(words)
+                    .with_filter(&filter)
+                    .with_limit(*limit)
+                    .with_matching_strategy(MatchingStrategies::ALL);
+                multi.with_search_query(sq);
+            }
+            let response = multi.execute::<Hit>().await.map_err(unavailable)?;
+            let mut seen = HashSet::new();
+            let mut out = Vec::new();
+            let mut capped = false;
+            for (result, (_, limit)) in response.results.into_iter().zip(&asks) {
+                capped |= result.hits.len() >= *limit;
+                for hit in result.hits {
+                    if seen.insert(hit.result.id) {
+                        out.push(hit.result.id);
+                    }
                 }
-            })
-            .collect())
+            }
+            Ok((out, capped))
+        })
+        .await
     }
 }
 
-/// One query of a lookup's multi-search: its words, and how many of them a document needs
-/// (at most one: any document it finds).
-struct Ask {
-    words: String,
-    strategy: MatchingStrategies,
-    need: usize,
-}
-
-/// What one query answered: the documents with enough words, and whether there may be
-/// more (the page was full and its last document still had enough).
-struct Page {
-    ids: Vec<i64>,
-    more: bool,
-}
-
-/// The queries of a retrieval: one per identity token, the pinyin pairs together (any one is
-/// enough, as in the embedded index; those with the most come first) and the parts together
-/// (in tens, as Meilisearch reads ten words; a document needs what the other tens cannot
-/// make up of `need`); or every token at once when all are needed.
-fn asks(wanted: &Retrieval) -> Vec<Ask> {
-    let words = |tokens: &[String]| -> String {
-        tokens
-            .iter()
-            .map(|t| as_word(t))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+/// The queries of a retrieval, with how many documents each asks for: every token at once
+/// when all are needed; else one per identity token (up to `limit` each), one per pinyin
+/// pair (any is enough, as in the embedded index) and one per part of the first
+/// `n - need + 1` parts, each of these two groups sharing `limit` (at least [`MIN_PAGE`] a
+/// query).
+fn asks(wanted: &Retrieval, limit: usize) -> Vec<(String, usize)> {
     if wanted.needs_all() {
-        return vec![Ask {
-            words: words(&wanted.parts),
-            strategy: MatchingStrategies::ALL,
-            need: 0,
-        }];
+        let words: Vec<String> = wanted.parts.iter().map(|t| as_word(t)).collect();
+        return vec![(words.join(" "), limit)];
     }
-    let (pinyin, identity): (Vec<String>, Vec<String>) = wanted
-        .any
+    let (pinyin, identity): (Vec<&String>, Vec<&String>) =
+        wanted.any.iter().partition(|t| TokenKind::Pinyin.marks(t));
+    let n = wanted.parts.len();
+    let parts: Vec<&String> = wanted
+        .parts
         .iter()
-        .cloned()
-        .partition(|t| TokenKind::Pinyin.marks(t));
-    let mut asks: Vec<Ask> = identity
+        .take(n + 1 - wanted.need.clamp(1, n.max(1)))
+        .collect();
+    let shared = |group: &[&String]| -> Vec<(String, usize)> {
+        let each = limit.div_ceil(group.len().max(1)).max(MIN_PAGE).min(limit);
+        group.iter().map(|t| (as_word(t), each)).collect()
+    };
+    let mut asks: Vec<(String, usize)> = identity
         .iter()
         .take(MAX_TOKENS)
-        .map(|t| Ask {
-            words: as_word(t),
-            strategy: MatchingStrategies::ALL,
-            need: 0,
-        })
+        .map(|t| (as_word(t), limit))
         .collect();
-    asks.extend(pinyin.chunks(QUERY_WORDS).map(|chunk| Ask {
-        words: words(chunk),
-        strategy: MatchingStrategies::FREQUENCY,
-        need: 1,
-    }));
-    let n = wanted.parts.len();
-    asks.extend(wanted.parts.chunks(QUERY_WORDS).map(|chunk| Ask {
-        words: words(chunk),
-        strategy: MatchingStrategies::FREQUENCY,
-        need: wanted.need.saturating_sub(n - chunk.len()).max(1),
-    }));
+    asks.extend(shared(&pinyin));
+    asks.extend(shared(&parts));
     asks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retrieval(any: &[&str], parts: &[&str], need: usize) -> Retrieval {
+        Retrieval {
+            any: any.iter().map(|s| s.to_string()).collect(),
+            parts: parts.iter().map(|s| s.to_string()).collect(),
+            need,
+        }
+    }
+
+    #[test]
+    fn parts_are_asked_as_many_as_a_document_with_enough_must_have_one_of() {
+        // Five parts, three needed: a document with three has one of any three.
+        let got = asks(
+            &retrieval(&["n全名"], &["b1", "b2", "b3", "b4", "b5"], 3),
+            200,
+        );
+        assert_eq!(got.len(), 1 + 3);
+        assert_eq!(got[0], (as_word("n全名"), 200));
+        assert!(got[1..].iter().all(|(_, limit)| *limit == 67), "{got:?}");
+        // One needed: every part is asked; one part: that one.
+        assert_eq!(asks_len(&retrieval(&[], &["b1", "b2"], 1)), 2);
+        assert_eq!(asks_len(&retrieval(&[], &["b1"], 1)), 1);
+        // Pinyin pairs are each enough, and share the budget with a floor.
+        let pinyin: Vec<String> = (0..8).map(|i| format!("pa|b{i}")).collect();
+        let pinyin: Vec<&str> = pinyin.iter().map(String::as_str).collect();
+        let got = asks(&retrieval(&pinyin, &[], 1), 200);
+        assert_eq!(got.len(), 8);
+        assert!(got.iter().all(|(_, limit)| *limit == MIN_PAGE));
+    }
+
+    fn asks_len(r: &Retrieval) -> usize {
+        asks(r, 200).len()
+    }
 }

@@ -189,17 +189,27 @@ impl SearchService {
         !self.ready.load(Ordering::Acquire)
     }
 
+    /// Applies the backend's settings and checks what its documents hold (the outbox worker
+    /// does this first; a service without a worker calls it before searching).
+    pub async fn prepare(&self) -> Result<(), SearchError> {
+        self.ensure_configured().await
+    }
+
     async fn ensure_configured(&self) -> Result<(), SearchError> {
         if self.configured.load(Ordering::Acquire) {
             return Ok(());
         }
-        if let Backend::Meili(m) = &self.backend
-            && m.configure().await?
-        {
+        if let Backend::Meili(m) = &self.backend {
+            m.configure().await?;
             // Documents of an older shape match no query of this one: searches use the
-            // database until the worker has written them again.
-            tracing::warn!("the Meilisearch index holds documents of an older shape; rebuilding");
-            self.ready.store(false, Ordering::Release);
+            // database until the worker has written them again (asked of the documents, so
+            // a rebuild cut short is taken up again by the next start).
+            if m.has_other_shapes().await? {
+                tracing::warn!(
+                    "the Meilisearch index holds documents of an older shape; rebuilding"
+                );
+                self.ready.store(false, Ordering::Release);
+            }
         }
         self.configured.store(true, Ordering::Release);
         Ok(())
@@ -239,6 +249,25 @@ impl SearchService {
             return Err(SearchError::Unavailable(
                 "the backend failed recently".into(),
             ));
+        }
+        // Until its documents' shape is checked, a Meilisearch index may hold documents no
+        // query matches: a lookup before the worker has checked does it, within a search's
+        // deadline.
+        if matches!(self.backend, Backend::Meili(_)) && !self.configured.load(Ordering::Acquire) {
+            let checked =
+                tokio::time::timeout(meili::SEARCH_TIMEOUT, self.ensure_configured()).await;
+            let checked = checked.unwrap_or_else(|_| {
+                Err(SearchError::Unavailable(
+                    "the index was not checked in time".into(),
+                ))
+            });
+            if let Err(e) = checked {
+                self.note_search(false);
+                return Err(e);
+            }
+            if !self.ready.load(Ordering::Acquire) {
+                return Err(SearchError::Unavailable("the index is being built".into()));
+            }
         }
         // An empty disjunction would match nothing in one backend and everything in another.
         if wanted.is_empty() {

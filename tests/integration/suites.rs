@@ -108,11 +108,11 @@ pub async fn meilisearch(app: &TestApp, url: &str, index: String) -> Arc<SearchS
         key: std::env::var("JINGSHI_TEST_MEILI_KEY").ok(),
         index,
     };
-    Arc::new(
-        SearchService::open(&config, app.store.clone(), app.clock.clone())
-            .await
-            .unwrap(),
-    )
+    let search = SearchService::open(&config, app.store.clone(), app.clock.clone())
+        .await
+        .unwrap();
+    search.prepare().await.unwrap();
+    Arc::new(search)
 }
 
 /// Writes suite entries (published unless marked draft).
