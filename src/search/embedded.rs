@@ -330,8 +330,8 @@ impl Embedded {
 /// A token in more documents than this share of the index (and than [`COMMON_AT_LEAST`])
 /// tells nothing about which entry is meant (`理财` in a million `…理财` aliases, the pinyin
 /// pair `li|cai`): asking for it would score and reject that many candidates.
-const COMMON_SHARE: u64 = 20;
-const COMMON_AT_LEAST: u64 = 5_000;
+pub(super) const COMMON_SHARE: u64 = 20;
+pub(super) const COMMON_AT_LEAST: u64 = 5_000;
 
 fn term_query(term: Term) -> Box<dyn Query> {
     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))

@@ -1,12 +1,14 @@
 //! The Meilisearch backend, for deployments with several instances. It receives the same
 //! tokens as the embedded index, each as one short word of letters (so jieba never
 //! re-segments Chinese, and a long name costs no more than a short one), in a field `words`.
-//! A lookup is one multi-search of one-word queries: one per identity token (the whole name,
-//! a code, a phone), and for the parts only as many as a document with enough of them must
-//! have one of (it needs `need` of `n`, so it has one of any `n - need + 1`), sharing the
-//! candidate budget; ranking then happens over database rows, as for the embedded backend.
-//! (Meilisearch's `frequency` and `last` strategies cannot say "at least `need` of these":
-//! they require the rarest, or the first, word.) Its cost is per document returned.
+//! A lookup asks one-word queries in two multi-searches: first one per identity token (the
+//! whole name, a code, a phone) and per pinyin pair, with a count of each part's documents;
+//! then, for the parts, only the rarest as many as a document with enough of them must have
+//! one of (it needs `need` of `n`, so it has one of any `n - need + 1`), leaving out common
+//! parts as the embedded index does. Ranking then happens over database rows, as for the
+//! embedded backend. (Meilisearch's `frequency` and `last` strategies cannot say "at least
+//! `need` of these": they require the rarest, or the first, word.) Its cost is per document
+//! returned.
 //!
 //! Every call has a deadline: a Meilisearch that accepts connections but never answers costs
 //! a search at most [`SEARCH_TIMEOUT`] (then the lookup falls back to the database) and a
@@ -28,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use super::SearchError;
 use super::analysis::{TokenKind, as_word};
 use super::document::{DocKind, IndexDoc, doc_key};
+use super::embedded::{COMMON_AT_LEAST, COMMON_SHARE};
 use super::query::Retrieval;
 
 /// Meilisearch filters compare numbers as doubles; an open-ended publicity gets a day far
@@ -35,9 +38,11 @@ use super::query::Retrieval;
 const OPEN_ENDED_DAY: i64 = 100_000_000;
 /// Most identity queries sent in one multi-search request.
 const MAX_TOKENS: usize = 24;
-/// The fewest documents asked of one query of a part or a pinyin pair (those queries share
-/// the candidate budget).
+/// The fewest documents asked of one query of a pinyin pair (those queries share the
+/// candidate budget).
 const MIN_PAGE: usize = 40;
+/// Most candidates a lookup takes, in multiples of its limit (each query may bring its own).
+const MAX_PAGES: usize = 4;
 /// The shape of the documents this version writes, stored in each one: an index holding
 /// documents of another shape (or none) must be filled again.
 const SHAPE: u32 = 2;
@@ -213,11 +218,12 @@ impl Meili {
         within(SEARCH_TIMEOUT, async {
             let mut query = SearchQuery::new(&index);
             query.with_filter(&filter).with_limit(1);
+            // Any document will do, whatever fields an older shape gave it.
             let response = self
                 .client
                 .multi_search()
                 .with_search_query(query)
-                .execute::<Hit>()
+                .execute::<serde::de::IgnoredAny>()
                 .await
                 .map_err(unavailable)?;
             Ok(response.results.iter().any(|r| !r.hits.is_empty()))
@@ -301,10 +307,14 @@ impl Meili {
         .await
     }
 
-    /// Deletes documents written before `stamp` (Unix seconds): after a rebuild has rewritten
-    /// everything public, what is older was not rewritten and is stale.
+    /// Deletes documents written before `stamp` (Unix seconds), or by another shape (which
+    /// may have no `generation`): after a rebuild has rewritten everything public, they were
+    /// not rewritten and are stale.
     pub async fn remove_older_than(&self, stamp: i64) -> Result<(), SearchError> {
-        self.delete_where(&format!("generation < {stamp}")).await
+        self.delete_where(&format!(
+            "generation < {stamp} OR shape NOT EXISTS OR shape != {SHAPE}"
+        ))
+        .await
     }
 
     /// Deletes every document whose publicity ended before `today` (a day number).
@@ -347,9 +357,11 @@ impl Meili {
     }
 
     /// Ids of documents of `kind` whose publicity lasts at least until `today` (the filter
-    /// applies before the cut) that have an identity token, one of the parts that a document
-    /// with enough of them must have, or every token when all are needed; and whether some
-    /// query had more.
+    /// applies before the cut) that have an identity token or one of the parts a document
+    /// with enough of them must have (every token, when all are needed); and whether some
+    /// query had more than `limit`. Parts are weighed as the embedded index weighs them: a
+    /// first round counts each part's documents (asking for none), a second asks for the
+    /// rarest.
     pub async fn candidates(
         &self,
         kind: DocKind,
@@ -357,103 +369,170 @@ impl Meili {
         today: i64,
         limit: usize,
     ) -> Result<(Vec<i64>, bool), SearchError> {
-        let index = self.client.index(&self.index);
         let filter = format!("kind = {} AND ends_day >= {today}", kind.key());
-        let asks = asks(wanted, limit);
-        within(SEARCH_TIMEOUT, async {
-            let mut multi = self.client.multi_search();
-            for (words, limit) in &asks {
-                let mut sq = SearchQuery::new(&index);
-                sq.with_query(words)
-                    .with_filter(&filter)
-                    .with_limit(*limit)
-                    .with_matching_strategy(MatchingStrategies::ALL);
-                multi.with_search_query(sq);
+        if wanted.needs_all() {
+            // Meilisearch reads the first ten words; the ranking over the rows checks all.
+            let words: Vec<String> = wanted.parts.iter().map(|t| as_word(t)).collect();
+            let pages = within(
+                SEARCH_TIMEOUT,
+                self.search(&[(words.join(" "), limit)], &filter),
+            )
+            .await?;
+            return Ok(merge(pages, limit));
+        }
+        let (pinyin, identity): (Vec<&String>, Vec<&String>) =
+            wanted.any.iter().partition(|t| TokenKind::Pinyin.marks(t));
+        let pinyin_page = limit
+            .div_ceil(pinyin.len().clamp(1, MAX_TOKENS))
+            .max(MIN_PAGE)
+            .min(limit);
+        let mut first: Vec<(String, usize)> = identity
+            .iter()
+            .take(MAX_TOKENS)
+            .map(|t| (as_word(t), limit))
+            .chain(
+                pinyin
+                    .iter()
+                    .take(MAX_TOKENS)
+                    .map(|t| (as_word(t), pinyin_page)),
+            )
+            .collect();
+        let asked = first.len();
+        first.extend(wanted.parts.iter().map(|t| (as_word(t), 0)));
+        // An empty query counts the documents of this kind.
+        first.push((String::new(), 0));
+        let within_deadline = async {
+            let mut pages = self.search(&first, &filter).await?;
+            let total = pages.pop().map_or(0, |p| p.total);
+            let counts: Vec<usize> = pages.drain(asked..).map(|p| p.total).collect();
+            let common = (total as u64 / COMMON_SHARE).max(COMMON_AT_LEAST) as usize;
+            let parts: Vec<(String, usize)> =
+                parts_to_ask(&wanted.parts, &counts, wanted.need, common)
+                    .into_iter()
+                    .map(|t| (as_word(t), limit))
+                    .collect();
+            if !parts.is_empty() {
+                pages.extend(self.search(&parts, &filter).await?);
             }
-            let response = multi.execute::<Hit>().await.map_err(unavailable)?;
-            let mut seen = HashSet::new();
-            let mut out = Vec::new();
-            let mut capped = false;
-            for (result, (_, limit)) in response.results.into_iter().zip(&asks) {
-                capped |= result.hits.len() >= *limit;
-                for hit in result.hits {
-                    if seen.insert(hit.result.id) {
-                        out.push(hit.result.id);
-                    }
-                }
-            }
-            Ok((out, capped))
-        })
-        .await
+            Ok::<_, SearchError>(pages)
+        };
+        let pages = within(SEARCH_TIMEOUT, within_deadline).await?;
+        Ok(merge(pages, limit))
+    }
+
+    /// Runs `(query, documents wanted)` pairs as one multi-search, asking one more than
+    /// wanted to tell whether there are more.
+    async fn search(
+        &self,
+        asks: &[(String, usize)],
+        filter: &str,
+    ) -> Result<Vec<Page>, SearchError> {
+        let index = self.client.index(&self.index);
+        let mut multi = self.client.multi_search();
+        for (words, wanted) in asks {
+            let mut sq = SearchQuery::new(&index);
+            sq.with_query(words)
+                .with_filter(filter)
+                .with_limit(if *wanted == 0 { 0 } else { wanted + 1 })
+                .with_matching_strategy(MatchingStrategies::ALL);
+            multi.with_search_query(sq);
+        }
+        let response = multi.execute::<Hit>().await.map_err(unavailable)?;
+        Ok(response
+            .results
+            .into_iter()
+            .zip(asks)
+            .map(|(result, (_, wanted))| Page {
+                more: result.hits.len() > *wanted,
+                ids: result
+                    .hits
+                    .into_iter()
+                    .take(*wanted)
+                    .map(|h| h.result.id)
+                    .collect(),
+                total: result.estimated_total_hits.unwrap_or(0),
+            })
+            .collect())
     }
 }
 
-/// The queries of a retrieval, with how many documents each asks for: every token at once
-/// when all are needed; else one per identity token (up to `limit` each), one per pinyin
-/// pair (any is enough, as in the embedded index) and one per part of the first
-/// `n - need + 1` parts, each of these two groups sharing `limit` (at least [`MIN_PAGE`] a
-/// query).
-fn asks(wanted: &Retrieval, limit: usize) -> Vec<(String, usize)> {
-    if wanted.needs_all() {
-        let words: Vec<String> = wanted.parts.iter().map(|t| as_word(t)).collect();
-        return vec![(words.join(" "), limit)];
+/// What one query answered.
+struct Page {
+    ids: Vec<i64>,
+    /// There were more documents than wanted.
+    more: bool,
+    /// How many documents have the query's words (as Meilisearch estimates).
+    total: usize,
+}
+
+/// The pages' ids, each once, at most `limit` of them, and whether some page had more.
+fn merge(pages: Vec<Page>, limit: usize) -> (Vec<i64>, bool) {
+    let mut seen = HashSet::new();
+    let capped = pages.iter().any(|p| p.more);
+    let ids = pages
+        .into_iter()
+        .flat_map(|p| p.ids)
+        .filter(|id| seen.insert(*id))
+        .collect::<Vec<_>>();
+    let over = ids.len() > limit * MAX_PAGES;
+    let mut ids = ids;
+    ids.truncate(limit * MAX_PAGES);
+    (ids, capped || over)
+}
+
+/// The parts to ask for, given how many documents have each: as the embedded index weighs
+/// them, a part in more than `common` documents tells nothing and is left out, lowering
+/// `need` by one (unless every part is: then the rarest alone); a part no document has is
+/// left out too; then the `n - need + 1` rarest, one of which any document with `need` of the
+/// `n` has.
+fn parts_to_ask<'a>(
+    parts: &'a [String],
+    counts: &[usize],
+    need: usize,
+    common: usize,
+) -> Vec<&'a String> {
+    let mut counted: Vec<(usize, &String)> = counts.iter().copied().zip(parts).collect();
+    counted.sort_by_key(|(n, _)| *n);
+    let mut need = need.max(1);
+    if counted.iter().any(|(n, _)| *n <= common) {
+        let before = counted.len();
+        counted.retain(|(n, _)| *n <= common);
+        need = need.saturating_sub(before - counted.len()).max(1);
+    } else {
+        counted.truncate(1);
+        need = 1;
     }
-    let (pinyin, identity): (Vec<&String>, Vec<&String>) =
-        wanted.any.iter().partition(|t| TokenKind::Pinyin.marks(t));
-    let n = wanted.parts.len();
-    let parts: Vec<&String> = wanted
-        .parts
-        .iter()
-        .take(n + 1 - wanted.need.clamp(1, n.max(1)))
-        .collect();
-    let shared = |group: &[&String]| -> Vec<(String, usize)> {
-        let each = limit.div_ceil(group.len().max(1)).max(MIN_PAGE).min(limit);
-        group.iter().map(|t| (as_word(t), each)).collect()
-    };
-    let mut asks: Vec<(String, usize)> = identity
-        .iter()
-        .take(MAX_TOKENS)
-        .map(|t| (as_word(t), limit))
-        .collect();
-    asks.extend(shared(&pinyin));
-    asks.extend(shared(&parts));
-    asks
+    counted.retain(|(n, _)| *n > 0);
+    let ask = (counted.len() + 1).saturating_sub(need);
+    counted.into_iter().take(ask).map(|(_, t)| t).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn retrieval(any: &[&str], parts: &[&str], need: usize) -> Retrieval {
-        Retrieval {
-            any: any.iter().map(|s| s.to_string()).collect(),
-            parts: parts.iter().map(|s| s.to_string()).collect(),
-            need,
-        }
+    fn parts(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("b{i}")).collect()
     }
 
     #[test]
-    fn parts_are_asked_as_many_as_a_document_with_enough_must_have_one_of() {
-        // Five parts, three needed: a document with three has one of any three.
-        let got = asks(
-            &retrieval(&["n全名"], &["b1", "b2", "b3", "b4", "b5"], 3),
-            200,
-        );
-        assert_eq!(got.len(), 1 + 3);
-        assert_eq!(got[0], (as_word("n全名"), 200));
-        assert!(got[1..].iter().all(|(_, limit)| *limit == 67), "{got:?}");
-        // One needed: every part is asked; one part: that one.
-        assert_eq!(asks_len(&retrieval(&[], &["b1", "b2"], 1)), 2);
-        assert_eq!(asks_len(&retrieval(&[], &["b1"], 1)), 1);
-        // Pinyin pairs are each enough, and share the budget with a floor.
-        let pinyin: Vec<String> = (0..8).map(|i| format!("pa|b{i}")).collect();
-        let pinyin: Vec<&str> = pinyin.iter().map(String::as_str).collect();
-        let got = asks(&retrieval(&pinyin, &[], 1), 200);
-        assert_eq!(got.len(), 8);
-        assert!(got.iter().all(|(_, limit)| *limit == MIN_PAGE));
-    }
-
-    fn asks_len(r: &Retrieval) -> usize {
-        asks(r, 200).len()
+    fn the_rarest_parts_are_asked_as_many_as_a_name_with_enough_must_have_one_of() {
+        let p = parts(5);
+        // Three of five needed: the three rarest, whatever their order in the query.
+        let asked = parts_to_ask(&p, &[900, 3, 40, 7, 2], 3, 5_000);
+        assert_eq!(asked, [&p[4], &p[1], &p[3]]);
+        // A common part is left out and lowers the need: two of the other four, so three.
+        let asked = parts_to_ask(&p, &[90_000, 3, 40, 7, 2], 3, 5_000);
+        assert_eq!(asked, [&p[4], &p[1], &p[3]]);
+        // A part no name has is left out: three of the other four are needed, so two.
+        let asked = parts_to_ask(&p, &[0, 3, 40, 7, 2], 3, 5_000);
+        assert_eq!(asked, [&p[4], &p[1]]);
+        // Fewer parts exist than are needed: nothing can have enough.
+        assert!(parts_to_ask(&p, &[0, 0, 0, 7, 2], 3, 5_000).is_empty());
+        // Every part common: the rarest alone.
+        let asked = parts_to_ask(&p, &[90_000, 80_000, 70_000, 60_000, 50_000], 3, 5_000);
+        assert_eq!(asked, [&p[4]]);
+        // One needed: every part.
+        assert_eq!(parts_to_ask(&p, &[1, 2, 3, 4, 5], 1, 5_000).len(), 5);
     }
 }

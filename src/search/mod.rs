@@ -132,6 +132,9 @@ pub struct SearchService {
     /// a sweep); across instances the lease in the database does the same.
     writing: tokio::sync::Mutex<()>,
     configured: AtomicBool,
+    /// One check of the backend's settings and documents at a time (the worker and the
+    /// first lookups may all ask).
+    configuring: tokio::sync::Mutex<()>,
     /// The index holds everything public (false until a needed rebuild has finished); while
     /// false, searches answer `Unavailable` and the lookup uses the database.
     ready: AtomicBool,
@@ -171,6 +174,7 @@ impl SearchService {
             instance: instance_name(),
             writing: tokio::sync::Mutex::new(()),
             configured: AtomicBool::new(false),
+            configuring: tokio::sync::Mutex::new(()),
             ready: AtomicBool::new(ready),
             cool_off_until: Mutex::new(None),
             applied: AtomicUsize::new(0),
@@ -196,6 +200,10 @@ impl SearchService {
     }
 
     async fn ensure_configured(&self) -> Result<(), SearchError> {
+        if self.configured.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let _one = self.configuring.lock().await;
         if self.configured.load(Ordering::Acquire) {
             return Ok(());
         }

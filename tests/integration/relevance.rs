@@ -118,13 +118,26 @@ async fn near_names_are_found_on_meilisearch_as_in_the_embedded_index() {
         return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let target = "示例恒福山信息咨询有限公司";
-    // The first query below changes 询 to 调: its rarest part, 咨调, is in one other name
-    // only, which has enough parts to be ranked too.
-    let mut names = vec![
-        target.to_string(),
-        "示例恒福山信息咨调服务有限公司".to_string(),
+    // Sixty names that share the start of the second target, written before it (a query of
+    // a common part alone gets the first written).
+    let mut names: Vec<String> = (0..60)
+        .map(|i| format!("深圳市第{i}号商贸有限公司"))
+        .collect();
+    // The first query changes 询 to 调: its rarest part, 咨调, is in one other name only,
+    // which has enough parts to be ranked too. The second changes 恒 to 红: of its first
+    // parts, the target has only the two it shares with sixty names (its other two are
+    // rare), and another name has 红福 (so the pinyin second try never comes).
+    let cases = [
+        ("示例恒福山信息咨调有限公司", "示例恒福山信息咨询有限公司"),
+        ("深圳市红福山科技有限公司", "深圳市恒福山科技有限公司"),
+        ("恒福山信息", "示例恒福山信息咨询有限公司"),
     ];
+    names.extend([
+        "示例恒福山信息咨询有限公司".to_string(),
+        "示例恒福山信息咨调服务有限公司".to_string(),
+        "深圳市恒福山科技有限公司".to_string(),
+        "深圳市红福达科技有限公司".to_string(),
+    ]);
     names.extend((0..12).map(|i| format!("示例第{i}信息咨询有限公司")));
     let entries: Vec<_> = names
         .iter()
@@ -134,7 +147,7 @@ async fn near_names_are_found_on_meilisearch_as_in_the_embedded_index() {
         .await;
     let meili = meilisearch(&app, &url, format!("jingshi_near_{}", std::process::id())).await;
     meili.rebuild(&|_, _| {}).await.unwrap();
-    for q in ["示例恒福山信息咨调有限公司", "恒福山信息"] {
+    for (q, target) in cases {
         let embedded = names_found(&app, &app.search, q).await;
         assert!(
             embedded.iter().any(|n| n == target),
