@@ -399,18 +399,17 @@ impl Meili {
             .collect();
         let asked = first.len();
         first.extend(wanted.parts.iter().map(|t| (as_word(t), 0)));
-        // An empty query counts the documents of this kind.
+        // An empty query counts the documents.
         first.push((String::new(), 0));
         let within_deadline = async {
             let mut pages = self.search(&first, &filter).await?;
             let total = pages.pop().map_or(0, |p| p.total);
             let counts: Vec<usize> = pages.drain(asked..).map(|p| p.total).collect();
             let common = (total as u64 / COMMON_SHARE).max(COMMON_AT_LEAST) as usize;
-            let parts: Vec<(String, usize)> =
-                parts_to_ask(&wanted.parts, &counts, wanted.need, common)
-                    .into_iter()
-                    .map(|t| (as_word(t), limit))
-                    .collect();
+            let parts = pages_of_parts(
+                parts_to_ask(&wanted.parts, &counts, wanted.need, common),
+                limit,
+            );
             if !parts.is_empty() {
                 pages.extend(self.search(&parts, &filter).await?);
             }
@@ -432,9 +431,14 @@ impl Meili {
         for (words, wanted) in asks {
             let mut sq = SearchQuery::new(&index);
             sq.with_query(words)
-                .with_filter(filter)
-                .with_limit(if *wanted == 0 { 0 } else { wanted + 1 })
                 .with_matching_strategy(MatchingStrategies::ALL);
+            // A count (no documents wanted) weighs a part across the index, as the embedded
+            // index does, without the filter's cost.
+            if *wanted > 0 {
+                sq.with_filter(filter).with_limit(wanted + 1);
+            } else {
+                sq.with_limit(0);
+            }
             multi.with_search_query(sq);
         }
         let response = multi.execute::<Hit>().await.map_err(unavailable)?;
@@ -490,7 +494,7 @@ fn parts_to_ask<'a>(
     counts: &[usize],
     need: usize,
     common: usize,
-) -> Vec<&'a String> {
+) -> Vec<(usize, &'a String)> {
     let mut counted: Vec<(usize, &String)> = counts.iter().copied().zip(parts).collect();
     counted.sort_by_key(|(n, _)| *n);
     let mut need = need.max(1);
@@ -504,7 +508,26 @@ fn parts_to_ask<'a>(
     }
     counted.retain(|(n, _)| *n > 0);
     let ask = (counted.len() + 1).saturating_sub(need);
-    counted.into_iter().take(ask).map(|(_, t)| t).collect()
+    counted.truncate(ask);
+    counted
+}
+
+/// The queries for the parts to ask, rarest first with their counts, sharing `limit`: each
+/// asks for all its documents when they fit its share of what is left (rare parts, whose
+/// documents are all kept), the commoner ones share the rest (at least [`MIN_PAGE`] each).
+fn pages_of_parts(asked: Vec<(usize, &String)>, limit: usize) -> Vec<(String, usize)> {
+    let mut left = limit;
+    let k = asked.len();
+    asked
+        .into_iter()
+        .enumerate()
+        .map(|(i, (count, t))| {
+            let share = (left / (k - i)).max(MIN_PAGE);
+            let page = count.clamp(1, share);
+            left = left.saturating_sub(page);
+            (as_word(t), page)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -520,19 +543,41 @@ mod tests {
         let p = parts(5);
         // Three of five needed: the three rarest, whatever their order in the query.
         let asked = parts_to_ask(&p, &[900, 3, 40, 7, 2], 3, 5_000);
-        assert_eq!(asked, [&p[4], &p[1], &p[3]]);
+        assert_eq!(asked, [(2, &p[4]), (3, &p[1]), (7, &p[3])]);
         // A common part is left out and lowers the need: two of the other four, so three.
         let asked = parts_to_ask(&p, &[90_000, 3, 40, 7, 2], 3, 5_000);
-        assert_eq!(asked, [&p[4], &p[1], &p[3]]);
+        assert_eq!(asked, [(2, &p[4]), (3, &p[1]), (7, &p[3])]);
         // A part no name has is left out: three of the other four are needed, so two.
         let asked = parts_to_ask(&p, &[0, 3, 40, 7, 2], 3, 5_000);
-        assert_eq!(asked, [&p[4], &p[1]]);
+        assert_eq!(asked, [(2, &p[4]), (3, &p[1])]);
         // Fewer parts exist than are needed: nothing can have enough.
         assert!(parts_to_ask(&p, &[0, 0, 0, 7, 2], 3, 5_000).is_empty());
         // Every part common: the rarest alone.
         let asked = parts_to_ask(&p, &[90_000, 80_000, 70_000, 60_000, 50_000], 3, 5_000);
-        assert_eq!(asked, [&p[4]]);
+        assert_eq!(asked, [(50_000, &p[4])]);
         // One needed: every part.
         assert_eq!(parts_to_ask(&p, &[1, 2, 3, 4, 5], 1, 5_000).len(), 5);
+    }
+
+    #[test]
+    fn rare_parts_bring_all_their_documents_and_common_ones_share_the_rest() {
+        let p = parts(4);
+        let asked = vec![(3, &p[0]), (12, &p[1]), (900, &p[2]), (4_000, &p[3])];
+        let pages: Vec<usize> = pages_of_parts(asked, 200)
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
+        assert_eq!(pages, [3, 12, 92, 93]);
+        let asked = vec![
+            (5_000, &p[0]),
+            (6_000, &p[1]),
+            (7_000, &p[2]),
+            (8_000, &p[3]),
+        ];
+        let pages: Vec<usize> = pages_of_parts(asked, 200)
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
+        assert_eq!(pages, [50, 50, 50, 50]);
     }
 }
