@@ -2,14 +2,13 @@
 //! plus our own harder cases in `tests/search-cases-extra.toml`, asserted case by case on the
 //! embedded backend, and on Meilisearch when `JINGSHI_TEST_MEILI_URL` is set.
 
-use jingshi::lookup::{self, AnalyzedQuery, Filters};
 use jingshi::search::SearchService;
 use serde::Deserialize;
 
 use crate::harness::{Backend, TestApp};
 use crate::on_both_databases;
 use crate::suites::{
-    SuiteFile, insert_entries, load, meili_url, meilisearch, own_file, shared_file,
+    SuiteFile, insert_entries, load, look_up, meili_url, meilisearch, own_file, shared_file,
 };
 
 type Suite = SuiteFile<Case>;
@@ -41,18 +40,12 @@ async fn run_suites(app: &TestApp, search: &SearchService) -> (usize, Vec<String
     }
     // The app's own outbox worker has fed its embedded index; build this one from the database.
     search.rebuild(&|_, _| {}).await.unwrap();
-    let today = app.today();
-    let filters = Filters::default();
     let mut failures = Vec::new();
     let mut count = 0;
     for (file, suite) in &suites {
         for case in &suite.cases {
             count += 1;
-            let q = AnalyzedQuery::new(&case.query);
-            let found = lookup::find_entries(&app.store, search, &q, &filters, 1, 100, today)
-                .await
-                .unwrap();
-            assert!(!found.degraded, "the index answered “{}”", case.query);
+            let found = look_up(app, search, &case.query).await;
             let names: Vec<&str> = found
                 .hits
                 .iter()
@@ -163,20 +156,12 @@ async fn near_names_are_found_on_meilisearch_as_in_the_embedded_index() {
 
 /// The names a lookup finds through `search`, sorted.
 async fn names_found(app: &TestApp, search: &SearchService, q: &str) -> Vec<String> {
-    let q = AnalyzedQuery::new(q);
-    let r = lookup::find_entries(
-        &app.store,
-        search,
-        &q,
-        &Filters::default(),
-        1,
-        100,
-        app.today(),
-    )
-    .await
-    .unwrap();
-    assert!(!r.degraded, "the index answered");
-    let mut names: Vec<String> = r.hits.iter().map(|h| h.entry.data.name.clone()).collect();
+    let mut names: Vec<String> = look_up(app, search, q)
+        .await
+        .hits
+        .iter()
+        .map(|h| h.entry.data.name.clone())
+        .collect();
     names.sort();
     names
 }

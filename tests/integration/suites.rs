@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use jingshi::domain::entry::EntryData;
 use jingshi::domain::{Category, CreditCode, EntryStatus, ListKind, Publication};
+use jingshi::lookup::{self, AnalyzedQuery, EntryResults, Filters};
 use jingshi::search::{SearchConfig, SearchService};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -113,6 +114,25 @@ pub async fn meilisearch(app: &TestApp, url: &str, index: String) -> Arc<SearchS
         .unwrap();
     search.prepare().await.unwrap();
     Arc::new(search)
+}
+
+/// A lookup of `query` through `search`, unfiltered, first 100 hits; the index must have
+/// answered (not the database fallback).
+pub async fn look_up(app: &TestApp, search: &SearchService, query: &str) -> EntryResults {
+    let q = AnalyzedQuery::new(query);
+    let found = lookup::find_entries(
+        &app.store,
+        search,
+        &q,
+        &Filters::default(),
+        1,
+        100,
+        app.today(),
+    )
+    .await
+    .unwrap();
+    assert!(!found.degraded, "the index answered “{query}”");
+    found
 }
 
 /// Writes suite entries (published unless marked draft).

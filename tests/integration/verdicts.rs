@@ -4,7 +4,6 @@
 //! Meilisearch when `JINGSHI_TEST_MEILI_URL` is set. The verdict must come from real matches
 //! only: a near miss may be shown as similar, never answer 在列 or 已移出.
 
-use jingshi::lookup::{self, AnalyzedQuery, Filters};
 use jingshi::search::SearchService;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -12,7 +11,8 @@ use serde::de::IgnoredAny;
 use crate::harness::{Backend, TestApp};
 use crate::on_both_databases;
 use crate::suites::{
-    SuiteEntry, SuiteFile, insert_entries, load, meili_url, meilisearch, own_file, shared_file,
+    SuiteEntry, SuiteFile, insert_entries, load, look_up, meili_url, meilisearch, own_file,
+    shared_file,
 };
 
 #[derive(Deserialize)]
@@ -60,19 +60,7 @@ async fn run(app: &TestApp, search: &SearchService, suite: &Suite) -> Vec<String
     search.rebuild(&|_, _| {}).await.unwrap();
     let mut failures = Vec::new();
     for case in &suite.cases {
-        let q = AnalyzedQuery::new(&case.query);
-        let found = lookup::find_entries(
-            &app.store,
-            search,
-            &q,
-            &Filters::default(),
-            1,
-            100,
-            app.today(),
-        )
-        .await
-        .unwrap();
-        assert!(!found.degraded, "the index answered “{}”", case.query);
+        let found = look_up(app, search, &case.query).await;
         let got = found.verdict.key();
         let allowed: Vec<&str> = case
             .verdict
