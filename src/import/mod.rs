@@ -225,6 +225,7 @@ pub async fn import_file(
         tokio::task::spawn_blocking(move || read_batches(rows, defaults, today, send))
     };
     let mut tx = store.begin().await?;
+    tx.widen_cache().await?;
     let mut planner = Planner::new(options.publication);
     let mut outcome = Outcome::default();
     // Problems found against the database; once there is one, nothing more is written.

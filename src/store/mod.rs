@@ -103,7 +103,15 @@ pub struct Store {
 pub struct Tx {
     inner: TxInner,
     commits: Arc<AtomicU64>,
+    /// The connection's page cache size before [`Tx::widen_cache`], put back at the end.
+    narrow_cache: Option<i64>,
 }
+
+/// SQLite's page cache (KiB) while a transaction writes many rows: with the default 2 MB,
+/// dirty index pages spill to the WAL and are read back again and again (an import of
+/// 200,000 rows took 42 s, 26 s with this). At a million rows the indexes outgrow any cache
+/// that keeps an import's memory flat, and this no longer helps.
+const WIDE_CACHE_KIB: i64 = 32_768;
 
 enum TxInner {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
@@ -673,6 +681,7 @@ impl Store {
         Ok(Tx {
             inner,
             commits: self.commits.clone(),
+            narrow_cache: None,
         })
     }
 
@@ -691,6 +700,7 @@ impl Store {
         Ok(Tx {
             inner,
             commits: self.commits.clone(),
+            narrow_cache: None,
         })
     }
 
@@ -762,7 +772,37 @@ impl Store {
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<()> {
+    /// Gives this transaction a larger page cache (SQLite), for an import that writes many
+    /// rows; the usual size comes back when it commits or rolls back. Dropped without either,
+    /// its connection keeps the larger cache, which stays bounded.
+    pub async fn widen_cache(&mut self) -> Result<()> {
+        if let (TxInner::Sqlite(t), None) = (&mut self.inner, self.narrow_cache) {
+            let size: i64 = sqlx::query_scalar("PRAGMA cache_size")
+                .fetch_one(&mut **t)
+                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "PRAGMA cache_size = -{WIDE_CACHE_KIB}"
+            )))
+            .execute(&mut **t)
+            .await?;
+            self.narrow_cache = Some(size);
+        }
+        Ok(())
+    }
+
+    /// Puts back the page cache size of [`Tx::widen_cache`]; the pages over it are let go
+    /// once they are written.
+    async fn narrow_cache(&mut self) -> Result<()> {
+        if let (TxInner::Sqlite(t), Some(size)) = (&mut self.inner, self.narrow_cache.take()) {
+            sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {size}")))
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn commit(mut self) -> Result<()> {
+        self.narrow_cache().await?;
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
@@ -771,7 +811,8 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn rollback(self) -> Result<()> {
+    pub async fn rollback(mut self) -> Result<()> {
+        self.narrow_cache().await?;
         match self.inner {
             TxInner::Sqlite(t) => t.rollback().await?,
             TxInner::Postgres(t) => t.rollback().await?,
