@@ -46,6 +46,8 @@ const MAX_PAGES: usize = 4;
 /// The shape of the documents this version writes, stored in each one: an index holding
 /// documents of another shape (or none) must be filled again.
 const SHAPE: u32 = 2;
+/// Words of a query Meilisearch reads; it ignores the rest.
+pub const QUERY_WORDS: usize = 10;
 /// The searchable field. Its name is the document shape's version: an index whose
 /// searchable field differs was filled by another shape and must be filled again.
 const FIELD: &str = "words";
@@ -371,7 +373,8 @@ impl Meili {
     ) -> Result<(Vec<i64>, bool), SearchError> {
         let filter = format!("kind = {} AND ends_day >= {today}", kind.key());
         if wanted.needs_all() {
-            // Meilisearch reads the first ten words; the ranking over the rows checks all.
+            // Meilisearch reads the first QUERY_WORDS words; `article_candidates` checks
+            // the rest.
             let words: Vec<String> = wanted.parts.iter().map(|t| as_word(t)).collect();
             let pages = within(
                 SEARCH_TIMEOUT,

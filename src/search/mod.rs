@@ -310,8 +310,28 @@ impl SearchService {
         today: Date,
     ) -> Result<Candidates, SearchError> {
         let wanted = q.article_retrieval();
-        self.candidates(DocKind::Article, &wanted, today, ARTICLE_CANDIDATES)
-            .await
+        let mut found = self
+            .candidates(DocKind::Article, &wanted, today, ARTICLE_CANDIDATES)
+            .await?;
+        if matches!(self.backend, Backend::Meili(_)) && wanted.parts.len() > meili::QUERY_WORDS {
+            // Meilisearch matched only the first words: the articles' own tokens confirm
+            // the rest.
+            let articles = self.store.public_articles_by_ids(&found.ids).await?;
+            let whole: std::collections::HashSet<i64> = articles
+                .iter()
+                .filter(|a| {
+                    let tokens: std::collections::HashSet<String> =
+                        IndexDoc::article(a.id, &a.data)
+                            .tokens
+                            .into_iter()
+                            .collect();
+                    wanted.parts.iter().all(|p| tokens.contains(p))
+                })
+                .map(|a| a.id)
+                .collect();
+            found.ids.retain(|id| whole.contains(id));
+        }
+        Ok(found)
     }
 
     async fn apply(&self, upserts: &[IndexDoc], deletes: &[String]) -> Result<(), SearchError> {

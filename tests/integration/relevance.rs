@@ -165,3 +165,49 @@ async fn names_found(app: &TestApp, search: &SearchService, q: &str) -> Vec<Stri
     names.sort();
     names
 }
+
+/// An article query longer than the words Meilisearch reads (ten) still needs every part:
+/// an article with only the first ones is not found, on either backend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_article_query_needs_all_its_parts_on_meilisearch_too() {
+    let Some(url) = meili_url("long article query test") else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    // Fifteen distinctive parts; the second article has the first eleven only.
+    let phrase = "龙腾凤翔鹤鸣鹿跃麒麟献瑞锦鲤跃门";
+    let head: String = phrase.chars().take(12).collect();
+    let article = |slug: &str, title: &str, body: &str| {
+        let mut a = crate::api::article(slug, jingshi::domain::ArticleKind::Warning, title);
+        a.body_md = body.to_string();
+        a
+    };
+    crate::api::write_articles(
+        &app,
+        &[
+            (
+                article("whole", "全文包含", &format!("案例：{phrase}。")),
+                jingshi::domain::Publication::Published,
+            ),
+            (
+                article("head", "只含开头", &format!("案例：{head}。")),
+                jingshi::domain::Publication::Published,
+            ),
+        ],
+    )
+    .await;
+    let q = jingshi::lookup::AnalyzedQuery::new(phrase);
+    assert!(
+        q.article_retrieval().parts.len() > 10,
+        "the query must be longer than Meilisearch reads"
+    );
+    let meili = meilisearch(&app, &url, format!("jingshi_long_{}", std::process::id())).await;
+    meili.rebuild(&|_, _| {}).await.unwrap();
+    for (backend, search) in [("embedded", &app.search), ("meilisearch", &meili)] {
+        let found = jingshi::lookup::find_articles(&app.store, search, &q, app.today())
+            .await
+            .unwrap();
+        let slugs: Vec<&str> = found.iter().map(|a| a.data.slug.as_str()).collect();
+        assert_eq!(slugs, ["whole"], "{backend}");
+    }
+}
