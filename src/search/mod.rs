@@ -258,12 +258,13 @@ impl SearchService {
                 "the backend failed recently".into(),
             ));
         }
+        // One deadline for all a lookup asks of Meilisearch (the check below, then its rounds
+        // of queries): past it, the lookup falls back to the database.
+        let deadline = tokio::time::Instant::now() + meili::SEARCH_TIMEOUT;
         // Until its documents' shape is checked, a Meilisearch index may hold documents no
-        // query matches: a lookup before the worker has checked does it, within a search's
-        // deadline.
+        // query matches: a lookup before the worker has checked does it.
         if matches!(self.backend, Backend::Meili(_)) && !self.configured.load(Ordering::Acquire) {
-            let checked =
-                tokio::time::timeout(meili::SEARCH_TIMEOUT, self.ensure_configured()).await;
+            let checked = tokio::time::timeout_at(deadline, self.ensure_configured()).await;
             let checked = checked.unwrap_or_else(|_| {
                 Err(SearchError::Unavailable(
                     "the index was not checked in time".into(),
@@ -283,7 +284,15 @@ impl SearchService {
         }
         let found = match &self.backend {
             Backend::Embedded(e) => e.candidates(kind, wanted, day(today), limit),
-            Backend::Meili(m) => m.candidates(kind, wanted, day(today), limit).await,
+            Backend::Meili(m) => {
+                tokio::time::timeout_at(deadline, m.candidates(kind, wanted, day(today), limit))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(SearchError::Unavailable(
+                            "no answer before the lookup's deadline".into(),
+                        ))
+                    })
+            }
         };
         self.note_search(!matches!(found, Err(SearchError::Unavailable(_))));
         let (ids, capped) = found?;
