@@ -6,6 +6,8 @@ type Db = sqlx::Postgres;
 /// same order as SQLite's).
 const NAME_ORDER: &str = " ORDER BY status, name COLLATE \"C\", id";
 
+/// Nothing to add: PostgreSQL's statistics cover every column.
+const BY_ID: &str = "";
 /// Holds the row read until the transaction ends.
 const LOCK_ROW: &str = " FOR UPDATE";
 /// `$1` ids for new entries from the identity sequence (ascending once sorted).

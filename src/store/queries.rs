@@ -173,6 +173,7 @@ pub async fn public_entries_by_ids(
         return Ok(Vec::new());
     }
     let mut qb = entry_select();
+    qb.push(BY_ID);
     qb.push(" WHERE ");
     push_public_entry(&mut qb, today);
     qb.push(" AND id IN ");
@@ -217,11 +218,18 @@ pub async fn public_entry_ids_among(c: &mut Conn, ids: &[i64], today: Date) -> R
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = QueryBuilder::<Db>::new("SELECT id FROM entries WHERE ");
-    push_public_entry(&mut qb, today);
-    qb.push(" AND id IN ");
-    push_ids(&mut qb, ids);
+    let mut qb = QueryBuilder::<Db>::new("");
+    push_public_entry_ids_among(&mut qb, ids, today);
     Ok(qb.build_query_scalar().fetch_all(&mut *c).await?)
+}
+
+fn push_public_entry_ids_among(qb: &mut QueryBuilder<Db>, ids: &[i64], today: Date) {
+    qb.push("SELECT id FROM entries");
+    qb.push(BY_ID);
+    qb.push(" WHERE ");
+    push_public_entry(qb, today);
+    qb.push(" AND id IN ");
+    push_ids(qb, ids);
 }
 
 /// Public entries with ids above `after`, in id order (for rebuilding an index).
