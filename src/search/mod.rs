@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod query;
 pub mod rank;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -326,14 +327,13 @@ impl SearchService {
             // Meilisearch matched only the first words: the articles' own tokens confirm
             // the rest.
             let articles = self.store.public_articles_by_ids(&found.ids).await?;
-            let whole: std::collections::HashSet<i64> = articles
+            let whole: HashSet<i64> = articles
                 .iter()
                 .filter(|a| {
-                    let tokens: std::collections::HashSet<String> =
-                        IndexDoc::article(a.id, &a.data)
-                            .tokens
-                            .into_iter()
-                            .collect();
+                    let tokens: HashSet<String> = IndexDoc::article(a.id, &a.data)
+                        .tokens
+                        .into_iter()
+                        .collect();
                     wanted.parts.iter().all(|p| tokens.contains(p))
                 })
                 .map(|a| a.id)

@@ -109,7 +109,7 @@ pub struct Tx {
 
 /// SQLite's page cache (KiB) while a transaction writes many rows: with the default 2 MB,
 /// dirty index pages spill to the WAL and are read back again and again (an import of
-/// 200,000 rows took 42 s, 26 s with this). At a million rows the indexes outgrow any cache
+/// 200,000 rows took 42 s, 26–34 s with this). At a million rows the indexes outgrow any cache
 /// that keeps an import's memory flat, and this no longer helps.
 const WIDE_CACHE_KIB: i64 = 32_768;
 
