@@ -138,7 +138,9 @@ async fn sign_in(c: &Client, admin: &str, user: &str, password: &str) {
 
 async fn sign_out(c: &Client) {
     click(c, "form[action='/admin/logout'] button").await;
-    wait_for_text(c, "登录", None, 10).await;
+    // The page signed out from says "退出登录" too: waiting for "登录" returned before the
+    // sign-out had happened, and the next visit raced it.
+    wait_for_text(c, "您已安全退出。", None, 10).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
