@@ -8,6 +8,8 @@ const NAME_ORDER: &str = " ORDER BY status, name COLLATE \"C\", id";
 
 /// Nothing to add: PostgreSQL's statistics cover every column.
 const BY_ID: &str = "";
+/// Rows as rows: the PostgreSQL driver has no per-row hand-off to avoid.
+const ENTRY_ROWS_AS_JSON: Option<&str> = None;
 /// Holds the row read until the transaction ends.
 const LOCK_ROW: &str = " FOR UPDATE";
 /// `$1` ids for new entries from the identity sequence (ascending once sorted).

@@ -9,7 +9,8 @@ use time::{Date, OffsetDateTime};
 use super::error::{Result, STALE_VERSION, StoreError};
 use super::events::{ChangeEvent, FeedState};
 use super::rows::{
-    ArticleRow, Attachment, AuditEntry, Change, ChangeSet, EntryRow, RevisionRow, Session, User,
+    ArticleRow, Attachment, AuditEntry, Change, ChangeSet, EntryJson, EntryRow, RevisionRow, Session,
+    User,
 };
 use super::schema::{Kind, Table, Value};
 use super::types::JsonList;
@@ -165,6 +166,56 @@ pub async fn public_entry(c: &mut Conn, id: i64, today: Date) -> Result<Visibili
 
 /// Public entries among `ids`, in no particular order (the search proposes; this decides).
 pub async fn public_entries_by_ids(
+    c: &mut Conn,
+    ids: &[i64],
+    today: Date,
+) -> Result<Vec<Public<Entry>>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    if let Some(rows_as_json) = ENTRY_ROWS_AS_JSON {
+        let mut qb = QueryBuilder::<Db>::new("SELECT ");
+        qb.push(rows_as_json).push(" FROM entries").push(BY_ID);
+        qb.push(" WHERE ");
+        push_public_entry(&mut qb, today);
+        qb.push(" AND id IN ");
+        push_ids(&mut qb, ids);
+        // A value JSON cannot hold (a blob) fails the whole query: then row by row.
+        if let Ok(text) = qb.build_query_scalar::<String>().fetch_one(&mut *c).await {
+            let (mut found, again) = entries_from_json(&text, ids);
+            found.extend(public_entries_row_by_row(c, &again, today).await?);
+            return Ok(found);
+        }
+    }
+    public_entries_row_by_row(c, ids, today).await
+}
+
+/// The entries of a JSON array of rows (`ENTRY_ROWS_AS_JSON`), and the ids to read again row
+/// by row: those whose values are not all in the form written (or all of `asked` when the
+/// text does not parse).
+fn entries_from_json(text: &str, asked: &[i64]) -> (Vec<Public<Entry>>, Vec<i64>) {
+    let Ok(rows) = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(text) else {
+        return (Vec::new(), asked.to_vec());
+    };
+    let mut found = Vec::with_capacity(rows.len());
+    let mut again = Vec::new();
+    for raw in rows {
+        match serde_json::from_str::<EntryJson>(raw.get()).ok().and_then(EntryJson::into_entry) {
+            Some(entry) => found.push(entry),
+            None => {
+                let row: Option<serde_json::Value> = serde_json::from_str(raw.get()).ok();
+                match row.as_ref().and_then(|r| r.get(0)).and_then(|id| id.as_i64()) {
+                    Some(id) => again.push(id),
+                    // Not even an id: everything is read again.
+                    None => return (Vec::new(), asked.to_vec()),
+                }
+            }
+        }
+    }
+    (public(found), again)
+}
+
+async fn public_entries_row_by_row(
     c: &mut Conn,
     ids: &[i64],
     today: Date,

@@ -98,6 +98,112 @@ impl From<EntryRow> for Entry {
     }
 }
 
+/// An entry row as one element of SQLite's `json_group_array(json_array(<entry columns>))`
+/// (see `queries::public_entries_by_ids`). Only values in the very form this crate writes are
+/// taken, each by the same rule as [`EntryRow`]'s decoding; for any other the caller reads the
+/// row again through [`EntryRow`], whose decoding decides.
+#[derive(serde::Deserialize)]
+pub(super) struct EntryJson {
+    id: i64,
+    name: String,
+    name_key: String,
+    aliases: String,
+    alias_keys: String,
+    credit_code: Option<String>,
+    category: String,
+    list_kind: String,
+    reason: String,
+    basis: String,
+    authority: String,
+    decision_no: String,
+    listed_on: Option<String>,
+    measures: String,
+    websites: String,
+    phones: String,
+    remedy: String,
+    publicity_ends_on: Option<String>,
+    address: String,
+    status: String,
+    removed_on: Option<String>,
+    removal_reason: String,
+    removal_authority: String,
+    publication: String,
+    version: i64,
+    published_at: Option<String>,
+    created_at: String,
+    updated_at: String,
+    withdrawn_at: Option<String>,
+    withdrawal_reason: String,
+}
+
+impl EntryJson {
+    /// The entry, or `None` when a value is not in the form sqlx's decoding takes first.
+    pub(super) fn into_entry(self) -> Option<Entry> {
+        fn list(s: &str) -> Option<JsonList> {
+            serde_json::from_str(s).ok().map(JsonList)
+        }
+        // sqlx stores a `Date` as `[year]-[month]-[day]` and an `OffsetDateTime` as RFC 3339,
+        // and tries those forms first when decoding.
+        fn date(s: Option<String>) -> Option<Option<Date>> {
+            match s {
+                None => Some(None),
+                Some(s) => Date::parse(
+                    &s,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .ok()
+                .map(Some),
+            }
+        }
+        fn stamp(s: &str) -> Option<OffsetDateTime> {
+            OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+        }
+        fn maybe_stamp(s: Option<String>) -> Option<Option<OffsetDateTime>> {
+            match s {
+                None => Some(None),
+                Some(s) => stamp(&s).map(Some),
+            }
+        }
+        let credit_code = match self.credit_code {
+            None => None,
+            Some(c) => Some(CreditCode::from_stored(&c).ok()?),
+        };
+        let row = EntryRow {
+            id: self.id,
+            name: self.name,
+            name_key: self.name_key,
+            aliases: list(&self.aliases)?,
+            alias_keys: list(&self.alias_keys)?,
+            credit_code,
+            category: Category::from_key(&self.category)?,
+            list_kind: ListKind::from_key(&self.list_kind)?,
+            reason: self.reason,
+            basis: self.basis,
+            authority: self.authority,
+            decision_no: self.decision_no,
+            listed_on: date(self.listed_on)?,
+            measures: self.measures,
+            websites: list(&self.websites)?,
+            phones: list(&self.phones)?,
+            remedy: self.remedy,
+            publicity_ends_on: date(self.publicity_ends_on)?,
+            address: self.address,
+            status: EntryStatus::from_key(&self.status)?,
+            removed_on: date(self.removed_on)?,
+            removal_reason: self.removal_reason,
+            removal_authority: self.removal_authority,
+            publication: Publication::from_key(&self.publication)?,
+            version: self.version,
+            published_at: maybe_stamp(self.published_at)?,
+            created_at: stamp(&self.created_at)?,
+            updated_at: stamp(&self.updated_at)?,
+            withdrawn_at: maybe_stamp(self.withdrawn_at)?,
+            withdrawal_reason: self.withdrawal_reason,
+        };
+        Some(Entry::from(row))
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct ArticleRow {
     id: i64,
