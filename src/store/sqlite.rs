@@ -116,7 +116,7 @@ mod tests {
         assert_eq!(by_json, by_rows);
 
         // A time in a form sqlx also reads; a damaged category (as written by another tool,
-        // past the checks); a blob, which JSON cannot hold.
+        // past the checks); then a blob, which JSON cannot hold.
         sqlx::query("PRAGMA ignore_check_constraints = ON")
             .execute(&mut *c)
             .await
@@ -130,6 +130,11 @@ mod tests {
                 "UPDATE entries SET category = 'bogus' WHERE id = $1",
                 ids[3],
             ),
+            // A NUL inside a text, which must come through whole.
+            (
+                "UPDATE entries SET measures = 'a' || char(0) || 'b' WHERE id = $1",
+                ids[5],
+            ),
         ] {
             sqlx::query(sql).bind(id).execute(&mut *c).await.unwrap();
         }
@@ -141,6 +146,7 @@ mod tests {
         );
         assert_eq!(by_json.len(), 7, "the damaged entry stays hidden");
         assert_eq!(by_json, by_rows);
+        assert!(by_json.iter().any(|e| e.contains(r#"measures: "a\0b""#)));
         sqlx::query("UPDATE entries SET reason = x'00ff' WHERE id = $1")
             .bind(ids[4])
             .execute(&mut *c)
