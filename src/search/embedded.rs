@@ -490,8 +490,9 @@ mod tests {
 
     #[test]
     fn a_rebuild_then_a_delete_removes_exactly_that_document() {
-        // Failed within a hundred rounds (usually a few dozen) while a rebuild cleared the index with
-        // `delete_all_documents`: the delete took other documents out and left this one.
+        // Failed within a hundred rounds (usually a few dozen) while a rebuild cleared the
+        // index with `delete_all_documents`: the delete took other documents out and left
+        // this one.
         for round in 0..120 {
             let dir = tempfile::tempdir().unwrap();
             let (index, _) = Embedded::open(dir.path()).unwrap();

@@ -175,11 +175,8 @@ pub async fn public_entries_by_ids(
     }
     if let Some(rows_as_json) = ENTRY_ROWS_AS_JSON {
         let mut qb = QueryBuilder::<Db>::new("SELECT ");
-        qb.push(rows_as_json).push(" FROM entries").push(BY_ID);
-        qb.push(" WHERE ");
-        push_public_entry(&mut qb, today);
-        qb.push(" AND id IN ");
-        push_ids(&mut qb, ids);
+        qb.push(rows_as_json);
+        push_public_entries_among(&mut qb, ids, today);
         // A value JSON cannot hold (a blob) fails the whole query: then row by row.
         if let Ok(text) = qb.build_query_scalar::<String>().fetch_one(&mut *c).await {
             let (mut found, again) = entries_from_json(&text, ids);
@@ -223,12 +220,8 @@ async fn public_entries_row_by_row(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = entry_select();
-    qb.push(BY_ID);
-    qb.push(" WHERE ");
-    push_public_entry(&mut qb, today);
-    qb.push(" AND id IN ");
-    push_ids(&mut qb, ids);
+    let mut qb = QueryBuilder::<Db>::new(concat!("SELECT ", entry_columns!()));
+    push_public_entries_among(&mut qb, ids, today);
     let rows = qb.build().fetch_all(&mut *c).await?;
     Ok(public(decode::<EntryRow, Entry>(&rows, "entry")))
 }
@@ -275,7 +268,13 @@ pub async fn public_entry_ids_among(c: &mut Conn, ids: &[i64], today: Date) -> R
 }
 
 fn push_public_entry_ids_among(qb: &mut QueryBuilder<Db>, ids: &[i64], today: Date) {
-    qb.push("SELECT id FROM entries");
+    qb.push("SELECT id");
+    push_public_entries_among(qb, ids, today);
+}
+
+/// ` FROM entries … WHERE <public> AND id IN (…)`, by primary key (see `BY_ID`).
+fn push_public_entries_among(qb: &mut QueryBuilder<Db>, ids: &[i64], today: Date) {
+    qb.push(" FROM entries");
     qb.push(BY_ID);
     qb.push(" WHERE ");
     push_public_entry(qb, today);

@@ -62,6 +62,18 @@ mod tests {
         );
     }
 
+    /// The public entries among `ids` read as one JSON row, then row by row, each sorted.
+    async fn both_ways(c: &mut Conn, ids: &[i64], today: Date) -> (Vec<String>, Vec<String>) {
+        let sorted = |found: Vec<Public<Entry>>| {
+            let mut found: Vec<String> = found.iter().map(|e| format!("{:?}", **e)).collect();
+            found.sort();
+            found
+        };
+        let by_json = sorted(public_entries_by_ids(c, ids, today).await.unwrap());
+        let by_rows = sorted(public_entries_row_by_row(c, ids, today).await.unwrap());
+        (by_json, by_rows)
+    }
+
     /// Entries read as one JSON row are the entries read row by row; a value in another form
     /// than the one written is read again row by row, and a damaged one stays hidden either way.
     #[tokio::test]
@@ -101,17 +113,7 @@ mod tests {
             unreachable!("a SQLite URL")
         };
         let mut c = pool.acquire().await.unwrap();
-        let both = |found: Vec<Public<Entry>>| {
-            let mut found: Vec<String> = found.iter().map(|e| format!("{:?}", **e)).collect();
-            found.sort();
-            found
-        };
-        let by_json = both(public_entries_by_ids(&mut c, &ids, today).await.unwrap());
-        let by_rows = both(
-            public_entries_row_by_row(&mut c, &ids, today)
-                .await
-                .unwrap(),
-        );
+        let (by_json, by_rows) = both_ways(&mut c, &ids, today).await;
         assert_eq!(by_json.len(), 8);
         assert_eq!(by_json, by_rows);
 
@@ -138,12 +140,7 @@ mod tests {
         ] {
             sqlx::query(sql).bind(id).execute(&mut *c).await.unwrap();
         }
-        let by_json = both(public_entries_by_ids(&mut c, &ids, today).await.unwrap());
-        let by_rows = both(
-            public_entries_row_by_row(&mut c, &ids, today)
-                .await
-                .unwrap(),
-        );
+        let (by_json, by_rows) = both_ways(&mut c, &ids, today).await;
         assert_eq!(by_json.len(), 7, "the damaged entry stays hidden");
         assert_eq!(by_json, by_rows);
         assert!(by_json.iter().any(|e| e.contains(r#"measures: "a\0b""#)));
@@ -152,12 +149,7 @@ mod tests {
             .execute(&mut *c)
             .await
             .unwrap();
-        let by_json = both(public_entries_by_ids(&mut c, &ids, today).await.unwrap());
-        let by_rows = both(
-            public_entries_row_by_row(&mut c, &ids, today)
-                .await
-                .unwrap(),
-        );
+        let (by_json, by_rows) = both_ways(&mut c, &ids, today).await;
         assert_eq!(by_json, by_rows);
     }
 }
