@@ -224,7 +224,7 @@ pub async fn import_file(
         let (defaults, today) = (*options.defaults, options.today);
         tokio::task::spawn_blocking(move || read_batches(rows, defaults, today, send))
     };
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_import().await?;
     tx.widen_cache().await?;
     let mut planner = Planner::new(options.publication);
     let mut outcome = Outcome::default();

@@ -62,6 +62,14 @@ fn problem(row: &ImportRow, field: Option<Field>, message: String) -> Problem {
     }
 }
 
+fn no_such_entry(row: &ImportRow, id: i64) -> Problem {
+    problem(
+        row,
+        None,
+        format!("编号 {id} 没有对应的条目（编号列只用于更正已有条目）"),
+    )
+}
+
 fn describe(e: &Entry) -> String {
     match &e.data.credit_code {
         Some(code) => format!("条目 #{}“{}”（统一社会信用代码 {code}）", e.id, e.data.name),
@@ -102,6 +110,20 @@ impl Planner {
 
     /// Appends the decisions for `chunk` (at most a few thousand rows) to `plan`.
     pub async fn batch(&mut self, tx: &mut Tx, chunk: &[ImportRow], plan: &mut Plan) -> Result<()> {
+        if tx.is_bulk_load() {
+            // The list was empty, and rows naming one entry twice are refused as they are
+            // read: every row is new (its lookups would read the unindexed entries).
+            for row in chunk {
+                plan.decisions.push(match row.id {
+                    Some(id) => {
+                        plan.errors.push(no_such_entry(row, id));
+                        None
+                    }
+                    None => Some(Decision::New),
+                });
+            }
+            return Ok(());
+        }
         let publication = self.publication;
         let taken = &mut self.taken;
         let ids: Vec<i64> = chunk.iter().filter_map(|r| r.id).collect();
@@ -132,11 +154,7 @@ impl Planner {
             let same_name: &[Entry] = by_name.get(&d.name_key()).map(Vec::as_slice).unwrap_or(&[]);
             let found: std::result::Result<Option<&Entry>, Problem> = match row.id {
                 Some(id) => match by_id.get(&id) {
-                    None => Err(problem(
-                        row,
-                        None,
-                        format!("编号 {id} 没有对应的条目（编号列只用于更正已有条目）"),
-                    )),
+                    None => Err(no_such_entry(row, id)),
                     Some(target) => {
                         let code_owner = code.as_ref().and_then(|c| by_code.get(c));
                         let name_owner = same_name.iter().find(|e| e.id != id);

@@ -614,14 +614,15 @@ pub async fn insert_entry(
 /// Rows per multi-row insert: far below either database's limit on bound parameters.
 const ROWS_PER_INSERT: usize = 200;
 
-/// Inserts many new entries with their exact-match keys, many rows per statement (an import
-/// of a million rows would otherwise make millions of round trips); returns their ids in the
-/// order given.
+/// Inserts many new entries, and their exact-match keys into `keys_table`, many rows per
+/// statement (an import of a million rows would otherwise make millions of round trips);
+/// returns their ids in the order given.
 pub async fn insert_entries(
     c: &mut Conn,
     entries: &[&EntryData],
     publication: Publication,
     now: OffsetDateTime,
+    keys_table: &str,
 ) -> Result<Vec<i64>> {
     if entries.is_empty() {
         return Ok(Vec::new());
@@ -683,7 +684,8 @@ pub async fn insert_entries(
         .flat_map(|(d, id)| d.match_keys().into_iter().map(move |k| (k, *id)))
         .collect();
     for chunk in keys.chunks(ROWS_PER_INSERT * 5) {
-        let mut qb = QueryBuilder::<Db>::new("INSERT INTO entry_keys (key, entry_id) ");
+        let mut qb = QueryBuilder::<Db>::new("INSERT INTO ");
+        qb.push(keys_table).push(" (key, entry_id) ");
         qb.push_values(chunk, |mut b, (k, id)| {
             b.push_bind(k.as_str()).push_bind(*id);
         });

@@ -30,6 +30,60 @@ const ANALYZE: &str = "PRAGMA analysis_limit = 1000; ANALYZE";
 
 include!("queries.rs");
 
+/// Where a bulk load stages new entries' keys: a table of the import's own connection, in a
+/// temporary file, so that memory stays flat.
+pub(super) const STAGED_KEYS: &str = "temp.bulk_keys";
+
+/// Makes the caller's transaction a bulk load when the list is empty (see
+/// `Store::begin_import`): drops the secondary indexes of the tables an import fills and
+/// returns the statements that create them again; `None` (nothing done) when there are
+/// entries.
+pub(super) async fn begin_bulk_load(c: &mut Conn) -> Result<Option<Vec<String>>> {
+    let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM entries)")
+        .fetch_one(&mut *c)
+        .await?;
+    if !empty {
+        return Ok(None);
+    }
+    // Indexes a constraint made (`sql IS NULL`) cannot be dropped, and stay.
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL \
+         AND tbl_name IN ('entries', 'entry_keys', 'entry_revisions') ORDER BY name",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    for (name, _) in &indexes {
+        let name = name.replace('"', "\"\"");
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX \"{name}\"")))
+            .execute(&mut *c)
+            .await?;
+    }
+    sqlx::query("CREATE TEMP TABLE bulk_keys (key TEXT NOT NULL, entry_id INTEGER NOT NULL)")
+        .execute(&mut *c)
+        .await?;
+    Ok(Some(indexes.into_iter().map(|(_, sql)| sql).collect()))
+}
+
+/// Ends a bulk load, before its commit: the staged keys in key order (the order of
+/// `entry_keys`, so that each of its pages is written once), then the dropped indexes.
+pub(super) async fn finish_bulk_load(c: &mut Conn, indexes: &[String]) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO entry_keys (key, entry_id) SELECT key, entry_id FROM temp.bulk_keys \
+         ORDER BY key, entry_id",
+    )
+    .execute(&mut *c)
+    .await?;
+    sqlx::query("DROP TABLE temp.bulk_keys")
+        .execute(&mut *c)
+        .await?;
+    for sql in indexes {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +205,116 @@ mod tests {
             .unwrap();
         let (by_json, by_rows) = both_ways(&mut c, &ids, today).await;
         assert_eq!(by_json, by_rows);
+    }
+    async fn schema(store: &crate::store::Store) -> Vec<(String, String, Option<String>)> {
+        let crate::store::Pool::Sqlite(pool) = &store.pool else {
+            unreachable!("a SQLite URL")
+        };
+        sqlx::query_as("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    }
+
+    async fn all_keys(store: &crate::store::Store) -> Vec<(String, i64)> {
+        let crate::store::Pool::Sqlite(pool) = &store.pool else {
+            unreachable!("a SQLite URL")
+        };
+        sqlx::query_as("SELECT key, entry_id FROM entry_keys ORDER BY key, entry_id")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    }
+
+    /// A bulk load (an import into an empty list) writes what an ordinary transaction writes,
+    /// and ends with every index it dropped, whether it commits or rolls back; only an empty
+    /// list is loaded so, and the store's own connections keep checking foreign keys.
+    #[tokio::test]
+    async fn a_bulk_load_writes_what_a_transaction_writes_and_keeps_the_schema() {
+        use crate::domain::entry::tests::sample;
+        use crate::domain::{CreditCode, Publication};
+
+        let now = time::macros::datetime!(2025-12-31 08:00:00 UTC);
+        let entries: Vec<EntryData> = (0..30)
+            .map(|i| {
+                let mut e = sample();
+                e.name = format!("示例第{i}号网络科技有限公司");
+                e.aliases = vec![format!("第{i}号APP"), format!("第{i}号宝")];
+                e.websites = vec![format!("https://www.site{i}.example/")];
+                e.credit_code = ["91410100737459086M", "914100007110665832"]
+                    .get(i)
+                    .map(|c| CreditCode::from_stored(c).unwrap());
+                e
+            })
+            .collect();
+        let refs: Vec<&EntryData> = entries.iter().collect();
+        let dir = tempfile::tempdir().unwrap();
+        let store_at = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+        let plain = crate::store::Store::connect(&store_at("plain.db"))
+            .await
+            .unwrap();
+        let bulk = crate::store::Store::connect(&store_at("bulk.db"))
+            .await
+            .unwrap();
+        let before = schema(&bulk).await;
+
+        let mut tx = bulk.begin_import().await.unwrap();
+        assert!(tx.is_bulk_load(), "an empty list is loaded in bulk");
+        tx.insert_entries(&refs, Publication::Published, now)
+            .await
+            .unwrap();
+        drop(tx);
+        assert_eq!(
+            schema(&bulk).await,
+            before,
+            "a rollback brings the indexes back"
+        );
+        assert!(all_keys(&bulk).await.is_empty());
+
+        let mut tx = bulk.begin_import().await.unwrap();
+        assert!(tx.is_bulk_load());
+        let bulk_ids = tx
+            .insert_entries(&refs, Publication::Published, now)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            schema(&bulk).await,
+            before,
+            "a commit builds the indexes again"
+        );
+        let mut tx = plain.begin().await.unwrap();
+        let plain_ids = tx
+            .insert_entries(&refs, Publication::Published, now)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(bulk_ids, plain_ids);
+        let keys = all_keys(&bulk).await;
+        assert!(keys.len() > 3 * entries.len(), "{} keys", keys.len());
+        assert_eq!(keys, all_keys(&plain).await);
+
+        let tx = bulk.begin_import().await.unwrap();
+        assert!(
+            !tx.is_bulk_load(),
+            "a list with entries is not loaded in bulk"
+        );
+        drop(tx);
+        let crate::store::Pool::Sqlite(pool) = &bulk.pool else {
+            unreachable!("a SQLite URL")
+        };
+        let checked: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(checked, 1);
+        let check: Vec<(String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
+            .fetch_all(pool)
+            .await
+            .map(|rows: Vec<(String, i64, String, i64)>| {
+                rows.into_iter().map(|r| (r.0, r.1)).collect()
+            })
+            .unwrap();
+        assert!(check.is_empty(), "{check:?}");
     }
 }

@@ -22,6 +22,7 @@ on_both_databases!(
     an_id_column_corrects_the_code_of_an_entry,
     a_file_of_many_batches_imports_whole,
     an_error_after_written_batches_leaves_nothing_written,
+    an_id_column_in_a_file_for_an_empty_list_is_refused,
 );
 
 const HEADER: &str = "主体名称,别名,统一社会信用代码,业态,名单类型,列入事由,认定机关,列入日期,网址,状态,移出日期,移出原因\n";
@@ -371,4 +372,24 @@ async fn an_error_after_written_batches_leaves_nothing_written(app: TestApp) {
     };
     let (drafts_too, _) = app.store.staff_entries(&all).await.unwrap();
     assert_eq!(drafts_too, 0, "nothing of the written batches is left");
+}
+
+/// Into an empty list (a bulk load on SQLite) every row is new: a row naming an entry by
+/// its id is refused, and so is the file.
+async fn an_id_column_in_a_file_for_an_empty_list_is_refused(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "编号,{HEADER}\
+         ,示例甲网络科技有限公司,,,网络借贷,黑名单,事由,机关,2024-03-01,,在列,,\n\
+         1,示例乙网络科技有限公司,,,网络借贷,黑名单,事由,机关,2024-03-01,,在列,,\n"
+    );
+    let file = write(dir.path(), "ids.csv", text.as_bytes());
+    let (r, report) = import(&app, &file, true).await;
+    assert!(r.is_err());
+    assert!(report.contains("第3行: 编号 1 没有对应的条目"), "{report}");
+    let all = jingshi::store::StaffFilter {
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(app.store.staff_entries(&all).await.unwrap().0, 0);
 }
