@@ -63,11 +63,7 @@ async fn fill(store: &Store, n: usize) -> anyhow::Result<()> {
     let published = Some(Publication::Published);
     for start in (0..n).step_by(20_000) {
         let rows: Vec<ImportRow> = (start..(start + 20_000).min(n))
-            .map(|i| ImportRow {
-                row: i + 2,
-                id: None,
-                data: entry(i),
-            })
+            .map(|i| ImportRow::new(i + 2, None, entry(i)))
             .collect();
         let mut tx = store.begin().await?;
         let plan = import::plan(&mut tx, &rows, published).await?;

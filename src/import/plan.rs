@@ -16,7 +16,7 @@ use super::rows::ImportRow;
 use crate::domain::Publication;
 use crate::domain::dates::china_date;
 use crate::domain::entry::{EntryData, Field};
-use crate::store::{Actor, Entity, Entry, Result, Tx, change_of, snapshot};
+use crate::store::{Actor, Derived, Entity, Entry, Result, Tx, change_of, snapshot};
 
 /// What importing a row does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,14 +282,14 @@ pub async fn apply_batch(
             .filter(|(_, d)| matches!(d, Some(Decision::New)))
             .map(|(r, _)| r)
             .collect();
-        let data: Vec<&EntryData> = new.iter().map(|r| &r.data).collect();
+        let data: Vec<(&EntryData, &Derived)> = new.iter().map(|r| (&r.data, &r.derived)).collect();
         let new_ids = tx.insert_entries(&data, state, now).await?;
         let first: Vec<(i64, String, _)> = new_ids
             .iter()
-            .zip(&data)
-            .map(|(id, d)| {
-                let event = change_of(None, (state, *d), china_date(now));
-                (*id, snapshot(*d), event)
+            .zip(&new)
+            .map(|(id, r)| {
+                let event = change_of(None, (state, &r.data), china_date(now));
+                (*id, r.derived.snapshot().to_string(), event)
             })
             .collect();
         tx.insert_first_revisions(Entity::Entry, &first, actor, now)

@@ -13,14 +13,27 @@ use crate::domain::dates::{from_excel_serial, iso, parse_date};
 use crate::domain::entry::{EntryData, Field, PublicityDefaults};
 use crate::domain::normalize::{check_visible, clean_text, phone, split_multi, website_host};
 use crate::domain::{Category, EntryStatus, ListKind};
+use crate::store::Derived;
 
-/// One valid row: its number, the entry it names by `id` (to correct a code or name), and the
-/// entry's data.
+/// One valid row: its number, the entry it names by `id` (to correct a code or name), the
+/// entry's data, and what the store derives from it (computed as the row is read).
 #[derive(Debug, Clone)]
 pub struct ImportRow {
     pub row: usize,
     pub id: Option<i64>,
     pub data: EntryData,
+    pub derived: Derived,
+}
+
+impl ImportRow {
+    pub fn new(row: usize, id: Option<i64>, data: EntryData) -> ImportRow {
+        ImportRow {
+            row,
+            id,
+            derived: Derived::of(&data),
+            data,
+        }
+    }
 }
 
 /// The outcome of validating a sheet.
@@ -314,11 +327,7 @@ impl<'a> Validator<'a> {
                 ),
                 None => {
                     self.valid_rows += 1;
-                    valid = Some(ImportRow {
-                        row: row_no,
-                        id,
-                        data: entry,
-                    });
+                    valid = Some(ImportRow::new(row_no, id, entry));
                 }
             }
         }

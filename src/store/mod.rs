@@ -491,6 +491,41 @@ pub fn snapshot<T: serde::Serialize>(data: &T) -> String {
     serde_json::to_string(data).unwrap_or_default()
 }
 
+/// What the store writes beside a new entry's data, derived from it: keys, lookup text, lists
+/// as stored, the first revision's snapshot. Computed ahead, so that an import derives it on
+/// its reading thread while the database writes the batch before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Derived {
+    name_key: String,
+    aliases: String,
+    alias_keys: String,
+    websites: String,
+    phones: String,
+    search_text: String,
+    match_keys: Vec<String>,
+    snapshot: String,
+}
+
+impl Derived {
+    pub fn of(d: &EntryData) -> Derived {
+        Derived {
+            name_key: d.name_key(),
+            aliases: types::JsonList::encode(&d.aliases),
+            alias_keys: types::JsonList::encode(&d.alias_keys()),
+            websites: types::JsonList::encode(&d.websites),
+            phones: types::JsonList::encode(&d.phones),
+            search_text: d.search_text(),
+            match_keys: d.match_keys(),
+            snapshot: snapshot(d),
+        }
+    }
+
+    /// The entry as its first revision records it.
+    pub fn snapshot(&self) -> &str {
+        &self.snapshot
+    }
+}
+
 /// The kinds of item the search outbox carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Entity {
@@ -847,7 +882,7 @@ impl Tx {
     /// their keys until it commits.
     pub async fn insert_entries(
         &mut self,
-        entries: &[&EntryData],
+        entries: &[(&EntryData, &Derived)],
         publication: Publication,
         now: OffsetDateTime,
     ) -> Result<Vec<i64>> {
@@ -857,9 +892,7 @@ impl Tx {
             "entry_keys"
         };
         match &mut self.inner {
-            TxInner::Sqlite(t) => {
-                sqlite::insert_entries(t, entries, publication, now, keys).await
-            }
+            TxInner::Sqlite(t) => sqlite::insert_entries(t, entries, publication, now, keys).await,
             TxInner::Postgres(t) => {
                 postgres::insert_entries(t, entries, publication, now, keys).await
             }

@@ -19,7 +19,7 @@ use super::visibility::{
     push_entry_visibility, push_public_entry,
 };
 use super::{
-    Actor, Article, ArticleFilter, AuditFilter, AuditRecord, ChangeFilter, ChangeState, Entity,
+    Actor, Article, ArticleFilter, AuditFilter, AuditRecord, ChangeFilter, ChangeState, Derived, Entity,
     Entry, EntryFilter, EntrySort, KEYS_VERSION, ListCount, NewAttachment, NewChange,
     OutboxItem, OutboxLag, Page, PageWrite, ParkedItem, Revision, StaffFilter, Transition, UserChange,
 };
@@ -619,7 +619,7 @@ const ROWS_PER_INSERT: usize = 200;
 /// returns their ids in the order given.
 pub async fn insert_entries(
     c: &mut Conn,
-    entries: &[&EntryData],
+    entries: &[(&EntryData, &Derived)],
     publication: Publication,
     now: OffsetDateTime,
     keys_table: &str,
@@ -644,12 +644,12 @@ pub async fn insert_entries(
              removal_reason, removal_authority, publication, search_text, keys_version, \
              published_at, created_at, updated_at) ",
         );
-        qb.push_values(chunk.iter().zip(chunk_ids), |mut b, (d, id)| {
+        qb.push_values(chunk.iter().zip(chunk_ids), |mut b, ((d, derived), id)| {
             b.push_bind(*id)
                 .push_bind(d.name.as_str())
-                .push_bind(d.name_key())
-                .push_bind(JsonList::encode(&d.aliases))
-                .push_bind(JsonList::encode(&d.alias_keys()))
+                .push_bind(derived.name_key.as_str())
+                .push_bind(derived.aliases.as_str())
+                .push_bind(derived.alias_keys.as_str())
                 .push_bind(d.credit_code.clone())
                 .push_bind(d.category)
                 .push_bind(d.list)
@@ -660,8 +660,8 @@ pub async fn insert_entries(
                 .push_bind(d.listed_on)
                 .push_bind(d.listed_on.map(|d| i64::from(d.year())))
                 .push_bind(d.measures.as_str())
-                .push_bind(JsonList::encode(&d.websites))
-                .push_bind(JsonList::encode(&d.phones))
+                .push_bind(derived.websites.as_str())
+                .push_bind(derived.phones.as_str())
                 .push_bind(d.remedy.as_str())
                 .push_bind(d.publicity_ends_on)
                 .push_bind(d.address.as_str())
@@ -670,7 +670,7 @@ pub async fn insert_entries(
                 .push_bind(d.removal_reason.as_str())
                 .push_bind(d.removal_authority.as_str())
                 .push_bind(publication)
-                .push_bind(d.search_text())
+                .push_bind(derived.search_text.as_str())
                 .push_bind(KEYS_VERSION)
                 .push_bind(published_at)
                 .push_bind(now)
@@ -678,16 +678,16 @@ pub async fn insert_entries(
         });
         qb.build().execute(&mut *c).await?;
     }
-    let keys: Vec<(String, i64)> = entries
+    let keys: Vec<(&str, i64)> = entries
         .iter()
         .zip(&ids)
-        .flat_map(|(d, id)| d.match_keys().into_iter().map(move |k| (k, *id)))
+        .flat_map(|((_, derived), id)| derived.match_keys.iter().map(move |k| (k.as_str(), *id)))
         .collect();
     for chunk in keys.chunks(ROWS_PER_INSERT * 5) {
         let mut qb = QueryBuilder::<Db>::new("INSERT INTO ");
         qb.push(keys_table).push(" (key, entry_id) ");
         qb.push_values(chunk, |mut b, (k, id)| {
-            b.push_bind(k.as_str()).push_bind(*id);
+            b.push_bind(*k).push_bind(*id);
         });
         qb.build().execute(&mut *c).await?;
     }

@@ -157,7 +157,10 @@ mod tests {
             entries.push(e);
         }
         let mut tx = store.begin().await.unwrap();
-        let refs: Vec<&EntryData> = entries.iter().collect();
+        let derived: Vec<crate::store::Derived> =
+            entries.iter().map(crate::store::Derived::of).collect();
+        let refs: Vec<(&EntryData, &crate::store::Derived)> =
+            entries.iter().zip(&derived).collect();
         let ids = tx
             .insert_entries(&refs, Publication::Published, now)
             .await
@@ -247,7 +250,10 @@ mod tests {
                 e
             })
             .collect();
-        let refs: Vec<&EntryData> = entries.iter().collect();
+        let derived: Vec<crate::store::Derived> =
+            entries.iter().map(crate::store::Derived::of).collect();
+        let refs: Vec<(&EntryData, &crate::store::Derived)> =
+            entries.iter().zip(&derived).collect();
         let dir = tempfile::tempdir().unwrap();
         let store_at = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
         let plain = crate::store::Store::connect(&store_at("plain.db"))

@@ -280,11 +280,7 @@ async fn a_writer_that_waits_is_not_passed_over() {
     let Some(app) = TestApp::try_spawn(crate::harness::Backend::Postgres).await else {
         return;
     };
-    let slow = jingshi::import::ImportRow {
-        row: 2,
-        id: None,
-        data: fake_entry("示例慢事务有限公司"),
-    };
+    let slow = jingshi::import::ImportRow::new(2, None, fake_entry("示例慢事务有限公司"));
     let actor = jingshi::store::Actor {
         name: "测试".into(),
         note: String::new(),

@@ -558,11 +558,7 @@ pub async fn write_entries(
     let rows: Vec<ImportRow> = entries
         .iter()
         .enumerate()
-        .map(|(i, d)| ImportRow {
-            row: i + 2,
-            id: None,
-            data: d.clone(),
-        })
+        .map(|(i, d)| ImportRow::new(i + 2, None, d.clone()))
         .collect();
     let actor = Actor {
         name: "测试".into(),

@@ -162,11 +162,11 @@ async fn work_in_progress(app: &TestApp) {
     )
     .await
     .unwrap();
-    let rows = vec![ImportRow {
-        row: 2,
-        id: None,
-        data: fake_entry("示例迁移变更集有限公司"),
-    }];
+    let rows = vec![ImportRow::new(
+        2,
+        None,
+        fake_entry("示例迁移变更集有限公司"),
+    )];
     workflow::create_change_set(&app.store, &app.clock, by, "set.csv", &rows)
         .await
         .unwrap();
