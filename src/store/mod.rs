@@ -731,10 +731,12 @@ impl Store {
         };
         // The import writes each key's entry in the same transaction; checking every key
         // against it again is a random read of the entries per key.
+        // Sorting for an index may use a second thread (the reading thread is done by then).
         // Building an index of a million rows takes seconds: expected, not worth a warning.
         let options = (*p.connect_options())
             .clone()
             .foreign_keys(false)
+            .pragma("threads", "2")
             .disable_statement_logging();
         let own = SqlitePoolOptions::new()
             .max_connections(1)
