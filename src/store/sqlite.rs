@@ -306,6 +306,25 @@ mod tests {
             "a list with entries is not loaded in bulk"
         );
         drop(tx);
+        // Each import opens a connection of its own: it must be closed after, not kept.
+        let open_files = || {
+            std::fs::read_dir("/proc/self/fd")
+                .unwrap()
+                .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+                .filter(|target| target.starts_with(dir.path()))
+                .count()
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let before_imports = open_files();
+        for _ in 0..5 {
+            bulk.begin_import().await.unwrap().commit().await.unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert_eq!(
+            open_files(),
+            before_imports,
+            "imports' connections are closed"
+        );
         let crate::store::Pool::Sqlite(pool) = &bulk.pool else {
             unreachable!("a SQLite URL")
         };
