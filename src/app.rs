@@ -284,7 +284,7 @@ async fn load_demo(
         &demo.join("entries.csv"),
         &options,
         &mut report,
-        &|_, _| {},
+        &|_| {},
     )
     .await;
     if let Err(e) = imported {

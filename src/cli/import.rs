@@ -9,7 +9,7 @@ use crate::clock::Clock;
 use crate::config::GlobalOpts;
 use crate::content::{self, ContentImportError};
 use crate::domain::Publication;
-use crate::import::{self, ImportOptions, Report};
+use crate::import::{self, ImportOptions, Progress, Report};
 use crate::site::Site;
 use crate::staff::Who;
 use crate::store::{Actor, Store};
@@ -93,16 +93,22 @@ async fn import_entries(
     let started = std::time::Instant::now();
     // A line at every tenth of the file, so that a long import shows it is alive.
     let shown = std::sync::atomic::AtomicUsize::new(0);
-    let progress = |written: usize, read: f64| {
-        let tenth = (read * 10.0) as usize;
-        if tenth > shown.load(std::sync::atomic::Ordering::Relaxed) {
-            shown.store(tenth, std::sync::atomic::Ordering::Relaxed);
-            eprintln!(
-                "已读取约 {}%，已写入 {written} 条（{:.0} 秒）",
-                tenth * 10,
-                started.elapsed().as_secs_f64()
-            );
+    let progress = |p: Progress| match p {
+        Progress::Writing { written, read } => {
+            let tenth = (read * 10.0) as usize;
+            if tenth > shown.load(std::sync::atomic::Ordering::Relaxed) {
+                shown.store(tenth, std::sync::atomic::Ordering::Relaxed);
+                eprintln!(
+                    "已读取约 {}%，已写入 {written} 条（{:.0} 秒）",
+                    tenth * 10,
+                    started.elapsed().as_secs_f64()
+                );
+            }
         }
+        Progress::Indexing { written } => eprintln!(
+            "{written} 条已全部写入，正在建立索引（{:.0} 秒）……",
+            started.elapsed().as_secs_f64()
+        ),
     };
     let result = import::import_file(store, file, &options, &mut report, &progress).await;
     for line in report.lines() {

@@ -66,6 +66,9 @@ async fn the_binary_imports_a_file_and_serves_it(app: TestApp) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("新增 1 条"));
+    // Into the empty list, SQLite loads in bulk and says when it builds the indexes.
+    let indexing = String::from_utf8_lossy(&out.stderr).contains("1 条已全部写入，正在建立索引");
+    assert_eq!(indexing, !app.db.url.starts_with("postgres"));
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -634,7 +634,7 @@ pub async fn import_file(
         audited: None,
     };
     let mut report = jingshi::import::Report::default();
-    let result = import::import_file(store, file, &options, &mut report, &|_, _| {}).await;
+    let result = import::import_file(store, file, &options, &mut report, &|_| {}).await;
     let mut text = String::new();
     for line in report.lines() {
         text.push_str(&line);
