@@ -131,7 +131,10 @@ impl Planner {
             .iter()
             .filter_map(|r| r.data.credit_code.as_ref().map(|c| c.to_string()))
             .collect();
-        let keys: Vec<String> = chunk.iter().map(|r| r.data.name_key()).collect();
+        let keys: Vec<String> = chunk
+            .iter()
+            .map(|r| r.derived.name_key().to_string())
+            .collect();
         let by_id: HashMap<i64, Entry> = tx
             .entries_by_ids(&ids)
             .await?
@@ -151,7 +154,10 @@ impl Planner {
         for row in chunk {
             let d = &row.data;
             let code = d.credit_code.as_ref().map(|c| c.to_string());
-            let same_name: &[Entry] = by_name.get(&d.name_key()).map(Vec::as_slice).unwrap_or(&[]);
+            let same_name: &[Entry] = by_name
+                .get(row.derived.name_key())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
             let found: std::result::Result<Option<&Entry>, Problem> = match row.id {
                 Some(id) => match by_id.get(&id) {
                     None => Err(no_such_entry(row, id)),
@@ -337,7 +343,7 @@ pub async fn apply_batch(
                         Entity::Entry,
                         *id,
                         previous.as_deref(),
-                        &snapshot(&row.data),
+                        row.derived.snapshot(),
                         fields,
                         actor,
                         now,

@@ -311,13 +311,18 @@ impl<'a> Validator<'a> {
         let entry = validate_row(&mut check, &by_field, self.defaults, self.today);
         let mut valid = None;
         if let Some(entry) = entry.filter(|_| check.errors.is_empty()) {
+            let row = ImportRow::new(row_no, id, entry);
             // Within one file each firm appears once: by code, and by name.
-            let mut duplicate = entry
+            let mut duplicate = row
+                .data
                 .credit_code
                 .as_ref()
                 .and_then(|code| self.codes.insert(fingerprint(code.as_str()), row_no))
                 .map(|first| (Field::CreditCode, first));
-            if let Some(first) = self.names.insert(fingerprint(&entry.name_key()), row_no) {
+            if let Some(first) = self
+                .names
+                .insert(fingerprint(row.derived.name_key()), row_no)
+            {
                 duplicate = duplicate.or(Some((Field::Name, first)));
             }
             match duplicate {
@@ -327,7 +332,7 @@ impl<'a> Validator<'a> {
                 ),
                 None => {
                     self.valid_rows += 1;
-                    valid = Some(ImportRow::new(row_no, id, entry));
+                    valid = Some(row);
                 }
             }
         }

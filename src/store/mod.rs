@@ -520,7 +520,12 @@ impl Derived {
         }
     }
 
-    /// The entry as its first revision records it.
+    /// The folded name, by which an import matches an entry.
+    pub fn name_key(&self) -> &str {
+        &self.name_key
+    }
+
+    /// The entry as a revision records it.
     pub fn snapshot(&self) -> &str {
         &self.snapshot
     }
