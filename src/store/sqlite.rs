@@ -88,6 +88,13 @@ pub(super) async fn finish_bulk_load(c: &mut Conn, indexes: &[String]) -> Result
 mod tests {
     use super::*;
 
+    fn sqlite_pool(store: &crate::store::Store) -> &sqlx::SqlitePool {
+        let crate::store::Pool::Sqlite(pool) = &store.pool else {
+            unreachable!("a SQLite URL")
+        };
+        pool
+    }
+
     /// Without statistics (or with sampled ones) SQLite's planner took the covering index on
     /// `publication` for this query and read all of it: a quarter of a second per call at a
     /// million entries, a thousand calls per index sweep.
@@ -96,9 +103,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("plan.db").display());
         let store = crate::store::Store::connect(&url).await.unwrap();
-        let crate::store::Pool::Sqlite(pool) = &store.pool else {
-            unreachable!("a SQLite URL")
-        };
+        let pool = sqlite_pool(&store);
         let mut qb = QueryBuilder::<Db>::new("EXPLAIN QUERY PLAN ");
         let today = time::macros::date!(2026 - 01 - 01);
         push_public_entry_ids_among(&mut qb, &[3, 1, 2], today);
@@ -166,9 +171,7 @@ mod tests {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let crate::store::Pool::Sqlite(pool) = &store.pool else {
-            unreachable!("a SQLite URL")
-        };
+        let pool = sqlite_pool(&store);
         let mut c = pool.acquire().await.unwrap();
         let (by_json, by_rows) = both_ways(&mut c, &ids, today).await;
         assert_eq!(by_json.len(), 8);
@@ -209,22 +212,17 @@ mod tests {
         let (by_json, by_rows) = both_ways(&mut c, &ids, today).await;
         assert_eq!(by_json, by_rows);
     }
+
     async fn schema(store: &crate::store::Store) -> Vec<(String, String, Option<String>)> {
-        let crate::store::Pool::Sqlite(pool) = &store.pool else {
-            unreachable!("a SQLite URL")
-        };
         sqlx::query_as("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name")
-            .fetch_all(pool)
+            .fetch_all(sqlite_pool(store))
             .await
             .unwrap()
     }
 
     async fn all_keys(store: &crate::store::Store) -> Vec<(String, i64)> {
-        let crate::store::Pool::Sqlite(pool) = &store.pool else {
-            unreachable!("a SQLite URL")
-        };
         sqlx::query_as("SELECT key, entry_id FROM entry_keys ORDER BY key, entry_id")
-            .fetch_all(pool)
+            .fetch_all(sqlite_pool(store))
             .await
             .unwrap()
     }
@@ -331,9 +329,7 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             waited += 1;
         }
-        let crate::store::Pool::Sqlite(pool) = &bulk.pool else {
-            unreachable!("a SQLite URL")
-        };
+        let pool = sqlite_pool(&bulk);
         let checked: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
             .fetch_one(pool)
             .await
