@@ -376,39 +376,66 @@ impl EntryData {
     /// Every exact identity of the entry (names, code, hosts, phones), for the database's
     /// exact lookup, which answers even while a search index catches up.
     pub fn match_keys(&self) -> Vec<String> {
-        let mut keys = Vec::new();
-        let name = self.name_key();
-        if !name.is_empty() {
-            keys.push(KeyKind::Name.key(&name));
-        }
-        keys.extend(self.alias_keys().iter().map(|a| KeyKind::Name.key(a)));
-        keys.extend(
-            self.credit_code
-                .iter()
-                .map(|c| KeyKind::Code.key(c.as_str())),
-        );
-        keys.extend(
-            self.websites
-                .iter()
-                .map(|w| KeyKind::Host.key(&registrable_domain(w))),
-        );
-        keys.extend(self.phones.iter().map(|p| {
-            KeyKind::Phone.key(&p.chars().filter(char::is_ascii_digit).collect::<String>())
-        }));
-        let mut seen = std::collections::HashSet::new();
-        keys.retain(|k| seen.insert(k.clone()));
-        keys
+        self.keys().match_keys
     }
 
     /// Folded haystack for the simple database lookup: name, aliases, code, hosts and phones.
     pub fn search_text(&self) -> String {
-        let mut parts = vec![fold(&self.name)];
-        parts.extend(self.aliases.iter().map(|a| fold(a)));
+        self.keys().search_text
+    }
+
+    /// The entry's folded name and aliases and what is made of them, each name folded once.
+    pub fn keys(&self) -> EntryKeys {
+        let name_key = self.name_key();
+        let folded_aliases: Vec<String> = self.aliases.iter().map(|a| fold(a)).collect();
+        let alias_keys: Vec<String> = folded_aliases
+            .iter()
+            .filter(|a| !a.is_empty())
+            .cloned()
+            .collect();
+
+        let mut match_keys = Vec::new();
+        if !name_key.is_empty() {
+            match_keys.push(KeyKind::Name.key(&name_key));
+        }
+        match_keys.extend(alias_keys.iter().map(|a| KeyKind::Name.key(a)));
+        match_keys.extend(
+            self.credit_code
+                .iter()
+                .map(|c| KeyKind::Code.key(c.as_str())),
+        );
+        match_keys.extend(
+            self.websites
+                .iter()
+                .map(|w| KeyKind::Host.key(&registrable_domain(w))),
+        );
+        match_keys.extend(self.phones.iter().map(|p| {
+            KeyKind::Phone.key(&p.chars().filter(char::is_ascii_digit).collect::<String>())
+        }));
+        let mut seen = std::collections::HashSet::new();
+        match_keys.retain(|k| seen.insert(k.clone()));
+
+        let mut parts = vec![name_key.clone()];
+        parts.extend(folded_aliases);
         parts.extend(self.credit_code.iter().map(|c| fold(c.as_str())));
         parts.extend(self.websites.iter().map(|w| fold(w)));
         parts.extend(self.phones.iter().map(|p| fold(p)));
-        parts.join("\n")
+        EntryKeys {
+            name_key,
+            alias_keys,
+            search_text: parts.join("\n"),
+            match_keys,
+        }
     }
+}
+
+/// What [`EntryData::keys`] derives from an entry's names and identities.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryKeys {
+    pub name_key: String,
+    pub alias_keys: Vec<String>,
+    pub search_text: String,
+    pub match_keys: Vec<String>,
 }
 
 #[cfg(test)]

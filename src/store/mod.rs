@@ -508,14 +508,15 @@ pub struct Derived {
 
 impl Derived {
     pub fn of(d: &EntryData) -> Derived {
+        let keys = d.keys();
         Derived {
-            name_key: d.name_key(),
+            name_key: keys.name_key,
             aliases: types::JsonList::encode(&d.aliases),
-            alias_keys: types::JsonList::encode(&d.alias_keys()),
+            alias_keys: types::JsonList::encode(&keys.alias_keys),
             websites: types::JsonList::encode(&d.websites),
             phones: types::JsonList::encode(&d.phones),
-            search_text: d.search_text(),
-            match_keys: d.match_keys(),
+            search_text: keys.search_text,
+            match_keys: keys.match_keys,
             snapshot: snapshot(d),
         }
     }
