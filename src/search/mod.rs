@@ -548,9 +548,11 @@ impl SearchService {
         // embedded index starts empty, so once the refill is in, those items are done.
         // (Applying them batch by batch afterwards took twice as long as the refill itself
         // after a large import, which queues an item per entry.)
-        let mut covered = Vec::new();
+        // Remembered as the highest id, not the ids themselves: after a million-row import
+        // that list took over a second to read and 8 MB to hold.
+        let mut covered = None;
         if let Backend::Embedded(e) = &self.backend {
-            covered = self.store.pending_outbox_ids().await?;
+            covered = self.store.outbox_high_water().await?;
             tokio::task::block_in_place(|| e.clear_uncommitted())?;
         }
         let result = self.refill(progress).await;
@@ -561,10 +563,16 @@ impl SearchService {
             (Backend::Meili(_), Err(_)) => {}
         }
         let total = result?;
-        for ids in covered.chunks(10_000) {
-            let mut tx = self.store.begin().await?;
-            tx.delete_outbox(ids).await?;
-            tx.commit().await?;
+        if let Some(through) = covered {
+            // In short transactions, so that staff writes are not held up meanwhile.
+            loop {
+                let mut tx = self.store.begin().await?;
+                let deleted = tx.delete_outbox_through(through, 10_000).await?;
+                tx.commit().await?;
+                if deleted == 0 {
+                    break;
+                }
+            }
         }
         // Changes made while the batches were read: applied now, under the same lease.
         loop {

@@ -202,8 +202,8 @@ queries! {
         /// An article in any publication state, with its related-entry references.
         fn article(slug: &str) -> Option<Article>;
         fn pending_outbox(limit: i64) -> Vec<OutboxItem>;
-        /// The ids of every waiting (not parked) outbox item.
-        fn pending_outbox_ids() -> Vec<i64>;
+        /// The highest outbox item id, if any: items up to it are waiting or parked now.
+        fn outbox_high_water() -> Option<i64>;
         fn outbox_status() -> (i64, Vec<ParkedItem>);
         /// The oldest waiting outbox item and how many wait (up to `cap`).
         fn outbox_lag(cap: i64) -> Option<OutboxLag>;
@@ -289,6 +289,8 @@ queries! {
         ) -> i64;
         fn upsert_page(p: &PageData, now: OffsetDateTime) -> PageWrite;
         fn delete_outbox(ids: &[i64]) -> ();
+        /// Deletes up to `limit` waiting outbox items with ids up to `through`; how many.
+        fn delete_outbox_through(through: i64, limit: i64) -> u64;
         fn outbox_failed(id: i64, error: &str, park: bool, now: OffsetDateTime) -> ();
         fn upsert_rows(table: &schema::Table, rows: &[schema::RowValues]) -> ();
         fn insert_user(

@@ -1060,12 +1060,23 @@ pub async fn pending_outbox(c: &mut Conn, limit: i64) -> Result<Vec<OutboxItem>>
         .collect())
 }
 
-pub async fn pending_outbox_ids(c: &mut Conn) -> Result<Vec<i64>> {
-    Ok(
-        sqlx::query_scalar("SELECT id FROM search_outbox WHERE parked_at IS NULL ORDER BY id")
-            .fetch_all(&mut *c)
-            .await?,
+pub async fn outbox_high_water(c: &mut Conn) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT MAX(id) FROM search_outbox")
+        .fetch_one(&mut *c)
+        .await?)
+}
+
+/// Deletes up to `limit` waiting (not parked) outbox items with ids up to `through`; how many.
+pub async fn delete_outbox_through(c: &mut Conn, through: i64, limit: i64) -> Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM search_outbox WHERE id IN (SELECT id FROM search_outbox \
+         WHERE id <= $1 AND parked_at IS NULL ORDER BY id LIMIT $2)",
     )
+    .bind(through)
+    .bind(limit)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 pub async fn delete_outbox(c: &mut Conn, ids: &[i64]) -> Result<()> {
