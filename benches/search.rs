@@ -355,7 +355,13 @@ async fn main() -> anyhow::Result<()> {
                 url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
             )
         });
-        let times = fetch_times(&client, urls).await?;
+        let mut timed: Vec<(Duration, &String)> = Vec::with_capacity(queries.len());
+        for (url, q) in urls.zip(&queries) {
+            let t = fetch_times(&client, [url]).await?;
+            timed.push((t[0], q));
+        }
+        let mut times: Vec<Duration> = timed.iter().map(|(t, _)| *t).collect();
+        times.sort();
         println!(
             "HTTP /api/v1/entries?q= ({} requests, sequential, {label}): p50 {:.2} ms, p99 {:.2} ms  (load {})",
             times.len(),
@@ -363,6 +369,14 @@ async fn main() -> anyhow::Result<()> {
             percentile(&times, 0.99),
             load()
         );
+        // What the tail is made of, for whoever works on it next.
+        timed.sort_by_key(|t| std::cmp::Reverse(t.0));
+        let slowest: Vec<String> = timed
+            .iter()
+            .take(10)
+            .map(|(t, q)| format!("{q} {:.1} ms", t.as_secs_f64() * 1000.0))
+            .collect();
+        println!("  slowest: {}", slowest.join(", "));
     }
     for (label, q) in [
         ("absent name", "钱多多理财"),
