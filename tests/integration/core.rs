@@ -320,10 +320,24 @@ async fn a_damaged_row_is_hidden_and_never_shown_as_listed(app: TestApp) {
     e.removal_reason = "整改完成".into();
     let ids = app
         .insert(
-            &[e, fake_entry("示例完好记录投资管理有限公司")],
+            &[
+                e,
+                fake_entry("示例完好记录投资管理有限公司"),
+                fake_entry("示例残缺别名投资管理有限公司"),
+            ],
             Publication::Published,
         )
         .await;
+    // Damaged where a lookup's brief of its candidates does not read: the whole row decides.
+    raw(
+        &app,
+        &format!(
+            "UPDATE entries SET aliases = '{{broken' WHERE id = {}",
+            ids[2]
+        ),
+    )
+    .await
+    .unwrap();
     if app.db.url.starts_with("postgres") {
         raw(
             &app,
@@ -338,21 +352,34 @@ async fn a_damaged_row_is_hidden_and_never_shown_as_listed(app: TestApp) {
     )
     .await
     .unwrap();
-    for path in [
-        "/entries",
-        "/search?q=损坏记录",
-        "/search?q=示例损坏记录投资管理有限公司",
-        "/api/v1/entries",
-        "/api/v1/entries?q=损坏记录",
-        "/api/v1/suggest?q=损坏记录",
+    for (part, whole) in [
+        ("损坏记录", "示例损坏记录投资管理有限公司"),
+        ("残缺别名", "示例残缺别名投资管理有限公司"),
     ] {
-        let (status, body) = app.get(path).await;
-        assert_eq!(status, 200, "{path}");
-        let body = without_query(path, &body);
-        assert!(!body.contains("损坏记录"), "{path} shows the damaged row");
+        for path in [
+            "/entries".to_string(),
+            format!("/search?q={part}"),
+            format!("/search?q={whole}"),
+            "/api/v1/entries".to_string(),
+            format!("/api/v1/entries?q={part}"),
+            format!("/api/v1/entries?q={whole}"),
+            format!("/api/v1/suggest?q={part}"),
+        ] {
+            let (status, body) = app.get(&path).await;
+            assert_eq!(status, 200, "{path}");
+            let body = without_query(&path, &body);
+            assert!(!body.contains(part), "{path} shows the damaged row");
+        }
+        for q in [part, whole] {
+            let (_, page) = app.get(&format!("/search?q={q}")).await;
+            assert!(
+                !page.contains("在列："),
+                "a damaged row never answers 在列 ({q})"
+            );
+            let (_, answer) = app.get_json(&format!("/api/v1/entries?q={q}")).await;
+            assert_ne!(answer["verdict"], "listed", "{q}: {answer}");
+        }
     }
-    let (_, page) = app.get("/search?q=损坏记录").await;
-    assert!(!page.contains("在列："), "a damaged row never answers 在列");
     assert_eq!(app.get(&format!("/entries/{}", ids[0])).await.0, 404);
     assert_eq!(
         app.get_json(&format!("/api/v1/entries/{}", ids[0])).await.0,
