@@ -364,27 +364,10 @@ impl EntryData {
         fold(&self.name)
     }
 
-    /// The folded aliases, in order.
-    pub fn alias_keys(&self) -> Vec<String> {
-        self.aliases
-            .iter()
-            .map(|a| fold(a))
-            .filter(|a| !a.is_empty())
-            .collect()
-    }
-
-    /// Every exact identity of the entry (names, code, hosts, phones), for the database's
-    /// exact lookup, which answers even while a search index catches up.
-    pub fn match_keys(&self) -> Vec<String> {
-        self.keys().match_keys
-    }
-
-    /// Folded haystack for the simple database lookup: name, aliases, code, hosts and phones.
-    pub fn search_text(&self) -> String {
-        self.keys().search_text
-    }
-
-    /// The entry's folded name and aliases and what is made of them, each name folded once.
+    /// What is derived from the entry's names and identities, each name folded once: the
+    /// folded name and aliases, the exact keys of the database's exact lookup (which answers
+    /// even while a search index catches up), and the folded haystack of the simple database
+    /// lookup (name, aliases, code, hosts and phones).
     pub fn keys(&self) -> EntryKeys {
         let name_key = self.name_key();
         let folded_aliases: Vec<String> = self.aliases.iter().map(|a| fold(a)).collect();
@@ -496,7 +479,7 @@ pub(crate) mod tests {
         e.websites = vec!["m.qianmancang.com".into(), "qianmancang.com".into()];
         e.phones = vec!["400-000-1818".into()];
         assert_eq!(
-            e.match_keys(),
+            e.keys().match_keys,
             vec![
                 "n河南钱满仓金融信息服务有限公司",
                 "n钱满仓app",

@@ -136,7 +136,7 @@ pub struct EntryResults {
 /// Longest query whose parts are all looked up as whole names (see [`exact_keys`]).
 const PARTS_UP_TO: usize = 40;
 
-/// The keys a query can match exactly in the database (see `EntryData::match_keys`): its
+/// The keys a query can match exactly in the database (see `EntryData::keys`): its
 /// code, the registrable domain of its web address, its phone number, or, for text, the
 /// whole query and every part of it of two or more characters, so that a name inside the query
 /// (`钱满仓是不是骗子`) is found by the database too, not only by the index.

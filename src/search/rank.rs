@@ -245,8 +245,9 @@ mod tests {
             phones: vec!["0371-60001234".into()],
             ..crate::domain::entry::tests::sample()
         };
-        let mut keys = vec![data.name_key()];
-        keys.extend(data.alias_keys());
+        let derived = data.keys();
+        let mut keys = vec![derived.name_key];
+        keys.extend(derived.alias_keys);
         Entry {
             id: 1,
             data,

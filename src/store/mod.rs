@@ -176,7 +176,7 @@ queries! {
         /// Ids of public entries with any of these exact keys, lowest first, at most `limit`.
         fn public_entry_ids_by_keys(keys: &[String], today: Date, limit: i64) -> Vec<i64>;
         fn public_entry_ids_among(ids: &[i64], today: Date) -> Vec<i64>;
-        /// The keys among these that any entry has (see `EntryData::match_keys`).
+        /// The keys among these that any entry has (see `EntryData::keys`).
         fn entry_keys_among(keys: &[String]) -> Vec<String>;
         fn public_entries_after(after: i64, limit: i64, today: Date) -> Vec<Public<Entry>>;
         fn public_counts(today: Date) -> Vec<ListCount>;

@@ -24,7 +24,7 @@ use super::{
     OutboxItem, OutboxLag, Page, PageWrite, ParkedItem, Revision, StaffFilter, Transition, UserChange,
 };
 use crate::domain::article::{ArticleData, PageData};
-use crate::domain::entry::EntryData;
+use crate::domain::entry::{EntryData, EntryKeys};
 use crate::domain::normalize::{fold, like_escape};
 use crate::domain::{ChangeKind, EntryStatus, ListKind, Publication, Role};
 
@@ -226,7 +226,7 @@ async fn public_entries_row_by_row(
     Ok(public(decode::<EntryRow, Entry>(&rows, "entry")))
 }
 
-/// Ids of public entries that have any of these exact keys (see `EntryData::match_keys`).
+/// Ids of public entries that have any of these exact keys (see `EntryData::keys`).
 pub async fn public_entry_ids_by_keys(
     c: &mut Conn,
     keys: &[String],
@@ -551,13 +551,14 @@ type Statement<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Argument
 fn bind_entry<'q>(
     q: Statement<'q>,
     d: &'q EntryData,
+    keys: &'q EntryKeys,
     publication: Publication,
     now: OffsetDateTime,
 ) -> Statement<'q> {
     q.bind(&d.name)
-        .bind(d.name_key())
+        .bind(&keys.name_key)
         .bind(JsonList::encode(&d.aliases))
-        .bind(JsonList::encode(&d.alias_keys()))
+        .bind(JsonList::encode(&keys.alias_keys))
         .bind(&d.credit_code)
         .bind(d.category)
         .bind(d.list)
@@ -578,7 +579,7 @@ fn bind_entry<'q>(
         .bind(&d.removal_reason)
         .bind(&d.removal_authority)
         .bind(publication)
-        .bind(d.search_text())
+        .bind(&keys.search_text)
         .bind(KEYS_VERSION)
         .bind(now)
 }
@@ -590,6 +591,7 @@ pub async fn insert_entry(
     publication: Publication,
     now: OffsetDateTime,
 ) -> Result<i64> {
+    let keys = d.keys();
     let id: i64 = bind_entry(
         sqlx::query(
             "INSERT INTO entries (name, name_key, aliases, alias_keys, credit_code, category, \
@@ -601,13 +603,14 @@ pub async fn insert_entry(
              CASE WHEN $24 = 'published' THEN $27 END, $27, $27) RETURNING id",
         ),
         d,
+        &keys,
         publication,
         now,
     )
     .fetch_one(&mut *c)
     .await?
     .try_get(0)?;
-    set_entry_keys(c, id, &d.match_keys()).await?;
+    set_entry_keys(c, id, &keys.match_keys).await?;
     Ok(id)
 }
 
@@ -704,6 +707,7 @@ pub async fn update_entry(
     publication: Publication,
     now: OffsetDateTime,
 ) -> Result<i64> {
+    let keys = d.keys();
     let row = bind_entry(
         sqlx::query(
             "UPDATE entries SET name = $1, name_key = $2, aliases = $3, alias_keys = $4, \
@@ -717,6 +721,7 @@ pub async fn update_entry(
              version = version + 1 WHERE id = $28 AND version = $29 RETURNING version",
         ),
         d,
+        &keys,
         publication,
         now,
     )
@@ -729,7 +734,7 @@ pub async fn update_entry(
             constraint: STALE_VERSION.to_string(),
         });
     };
-    set_entry_keys(c, id, &d.match_keys()).await?;
+    set_entry_keys(c, id, &keys.match_keys).await?;
     Ok(row.try_get(0)?)
 }
 
@@ -773,19 +778,19 @@ pub async fn refresh_entry_keys(c: &mut Conn, after: i64, limit: i64) -> Result<
     let rows = qb.build().fetch_all(&mut *c).await?;
     let last: Option<i64> = rows.last().map(|r| r.try_get("id")).transpose()?;
     for e in decode::<EntryRow, Entry>(&rows, "entry") {
-        let d = &e.data;
+        let keys = e.data.keys();
         sqlx::query(
             "UPDATE entries SET name_key = $1, alias_keys = $2, search_text = $3, \
              keys_version = $4 WHERE id = $5",
         )
-        .bind(d.name_key())
-        .bind(JsonList::encode(&d.alias_keys()))
-        .bind(d.search_text())
+        .bind(&keys.name_key)
+        .bind(JsonList::encode(&keys.alias_keys))
+        .bind(&keys.search_text)
         .bind(KEYS_VERSION)
         .bind(e.id)
         .execute(&mut *c)
         .await?;
-        set_entry_keys(c, e.id, &d.match_keys()).await?;
+        set_entry_keys(c, e.id, &keys.match_keys).await?;
     }
     Ok(last)
 }

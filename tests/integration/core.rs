@@ -857,7 +857,7 @@ async fn keys_derived_by_an_older_version_are_recomputed_at_connect(app: TestApp
     let stored = store.entry(id).await.unwrap().unwrap();
     assert_eq!(stored.keys[0], "示例旧版键值有限公司");
     let found = store
-        .public_entry_ids_by_keys(&stored.data.match_keys(), app.today(), 10)
+        .public_entry_ids_by_keys(&stored.data.keys().match_keys, app.today(), 10)
         .await
         .unwrap();
     assert_eq!(found, vec![id], "its exact-match keys are back");
