@@ -106,8 +106,8 @@ pub struct Tx {
     commits: Arc<AtomicU64>,
     /// The connection's page cache size before [`Tx::widen_cache`], put back at the end.
     narrow_cache: Option<i64>,
-    /// A bulk load's dropped indexes ([`Store::begin_import`]), built again at commit.
-    bulk_indexes: Option<Vec<String>>,
+    /// What a bulk load dropped ([`Store::begin_import`]): statements that create it again at commit.
+    bulk_dropped: Option<Vec<String>>,
 }
 
 /// SQLite's page cache (KiB) while a transaction writes many rows: with the default 2 MB,
@@ -722,17 +722,18 @@ impl Store {
             inner,
             commits: self.commits.clone(),
             narrow_cache: None,
-            bulk_indexes: None,
+            bulk_dropped: None,
         })
     }
 
     /// Begins the transaction of an import. Into an empty list on SQLite it is a bulk load:
     /// on a connection of its own without foreign-key checks, the secondary indexes of
-    /// entries, their keys and revisions are dropped, new entries' keys are staged unsorted,
-    /// and [`Tx::commit`] writes the keys in key order and builds each index again in one
-    /// sorted pass (a million rows: each index written in order instead of a random page per
-    /// row, each key's entry not looked up again). Still one transaction: what it drops
-    /// comes back with the rollback too. Otherwise an ordinary write transaction.
+    /// entries, their keys and revisions are dropped, and so are the triggers that count each
+    /// new entry; new entries' keys are staged unsorted, and [`Tx::commit`] writes the keys in
+    /// key order, builds each index again in one sorted pass and counts the entries once (a
+    /// million rows: each index written in order instead of a random page per row, each key's
+    /// entry not looked up again, no trigger run per row). Still one transaction: what it
+    /// drops comes back with the rollback too. Otherwise an ordinary write transaction.
     pub async fn begin_import(&self) -> Result<Tx> {
         let Pool::Sqlite(p) = &self.pool else {
             return self.begin().await;
@@ -753,11 +754,11 @@ impl Store {
             .await?;
         let mut t = own.begin_with("BEGIN IMMEDIATE").await?;
         match sqlite::begin_bulk_load(&mut t).await? {
-            Some(indexes) => Ok(Tx {
+            Some(dropped) => Ok(Tx {
                 inner: TxInner::Sqlite(t),
                 commits: self.commits.clone(),
                 narrow_cache: None,
-                bulk_indexes: Some(indexes),
+                bulk_dropped: Some(dropped),
             }),
             None => {
                 t.rollback().await?;
@@ -782,7 +783,7 @@ impl Store {
             inner,
             commits: self.commits.clone(),
             narrow_cache: None,
-            bulk_indexes: None,
+            bulk_dropped: None,
         })
     }
 
@@ -885,7 +886,7 @@ impl Tx {
 
     /// Whether this transaction is a bulk load ([`Store::begin_import`]).
     pub fn is_bulk_load(&self) -> bool {
-        self.bulk_indexes.is_some()
+        self.bulk_dropped.is_some()
     }
 
     /// Many new entries at once (an import); their ids in the order given. A bulk load stages
@@ -910,8 +911,8 @@ impl Tx {
     }
 
     pub async fn commit(mut self) -> Result<()> {
-        if let (TxInner::Sqlite(t), Some(indexes)) = (&mut self.inner, self.bulk_indexes.take()) {
-            sqlite::finish_bulk_load(t, &indexes).await?;
+        if let (TxInner::Sqlite(t), Some(dropped)) = (&mut self.inner, self.bulk_dropped.take()) {
+            sqlite::finish_bulk_load(t, &dropped).await?;
         }
         self.narrow_cache().await?;
         match self.inner {
