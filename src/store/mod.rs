@@ -106,7 +106,8 @@ pub struct Tx {
     commits: Arc<AtomicU64>,
     /// The connection's page cache size before [`Tx::widen_cache`], put back at the end.
     narrow_cache: Option<i64>,
-    /// What a bulk load dropped ([`Store::begin_import`]): statements that create it again at commit.
+    /// What a bulk load dropped ([`Store::begin_import`]): the statements that create it
+    /// again at commit.
     bulk_dropped: Option<Vec<String>>,
 }
 

@@ -36,7 +36,7 @@ pub(super) const STAGED_KEYS: &str = "temp.bulk_keys";
 
 /// Triggers on `entries` that a bulk load drops, each run once per row otherwise (the
 /// tallies' upsert and the data version's bump: 12 of the 14 s SQLite takes to insert a
-/// million entries); [`finish_bulk_load`] does their work once, for every row at a time.
+/// million entries); [`finish_bulk_load`] does their work once, for all rows together.
 const BULK_TRIGGERS: [&str; 2] = ["entry_tallies_insert", "entries_version_insert"];
 
 /// What the dropped triggers would have done for a list that was empty: the tallies of
