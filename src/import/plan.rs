@@ -290,12 +290,12 @@ pub async fn apply_batch(
             .collect();
         let data: Vec<(&EntryData, &Derived)> = new.iter().map(|r| (&r.data, &r.derived)).collect();
         let new_ids = tx.insert_entries(&data, state, now).await?;
-        let first: Vec<(i64, String, _)> = new_ids
+        let first: Vec<(i64, std::sync::Arc<str>, _)> = new_ids
             .iter()
             .zip(&new)
             .map(|(id, r)| {
                 let event = change_of(None, (state, &r.data), china_date(now));
-                (*id, r.derived.snapshot().to_string(), event)
+                (*id, r.derived.snapshot().clone(), event)
             })
             .collect();
         tx.insert_first_revisions(Entity::Entry, &first, actor, now)
@@ -343,7 +343,7 @@ pub async fn apply_batch(
                         Entity::Entry,
                         *id,
                         previous.as_deref(),
-                        row.derived.snapshot(),
+                        &row.derived.snapshot()[..],
                         fields,
                         actor,
                         now,

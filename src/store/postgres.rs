@@ -18,6 +18,10 @@ const RESERVE_ENTRY_IDS: &str =
 /// PostgreSQL samples by itself.
 const ANALYZE: &str = "ANALYZE";
 
+/// How a multi-row insert writes its values (see `shared_values`): `$n`, the only placeholder
+/// PostgreSQL knows.
+const NUMBERED_VALUES: bool = true;
+
 include!("queries.rs");
 
 /// Moves identity sequences past copied ids, so that new rows do not collide with them.

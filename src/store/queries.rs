@@ -3,6 +3,8 @@
 // whether that is a pooled connection or the caller's transaction is the caller's choice.
 // Rows are decoded one by one: a row that fails to decode is logged and left out, never shown.
 
+use std::sync::Arc;
+
 use sqlx::{FromRow, QueryBuilder, Row};
 use time::{Date, OffsetDateTime};
 
@@ -617,6 +619,74 @@ pub async fn insert_entry(
 /// Rows per multi-row insert: far below either database's limit on bound parameters.
 const ROWS_PER_INSERT: usize = 200;
 
+/// The rows of a multi-row insert whose first `shared` columns are the same for every row,
+/// bound once for the statement (and so, on SQLite, copied and freed once instead of once per
+/// row): `SELECT <shared>, v.* FROM (VALUES <rows>) AS v`, `rows` rows of `per_row` values
+/// each. The values are bound in the order they appear (see `NUMBERED_VALUES`).
+fn shared_values(shared: usize, rows: usize, per_row: usize) -> String {
+    use std::fmt::Write;
+    let mut n = 0;
+    let mut next = |sql: &mut String| {
+        n += 1;
+        if NUMBERED_VALUES {
+            let _ = write!(sql, "${n}");
+        } else {
+            sql.push('?');
+        }
+    };
+    let mut sql = String::with_capacity((shared + rows * per_row) * 7 + 64);
+    sql.push_str(" SELECT ");
+    for _ in 0..shared {
+        next(&mut sql);
+        sql.push_str(", ");
+    }
+    sql.push_str("v.* FROM (VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for i in 0..per_row {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            next(&mut sql);
+        }
+        sql.push(')');
+    }
+    sql.push_str(") AS v");
+    sql
+}
+
+/// A multi-row insert's statements (see [`shared_values`]): the one for a whole chunk of
+/// `rows_per_insert` rows, made once, and the one for the last, shorter chunk.
+struct MultiRowInsert {
+    head: &'static str,
+    shared: usize,
+    per_row: usize,
+    full_size: usize,
+    full: Arc<str>,
+}
+
+impl MultiRowInsert {
+    fn new(head: &'static str, shared: usize, per_row: usize, rows_per_insert: usize) -> Self {
+        let full = format!("{head}{}", shared_values(shared, rows_per_insert, per_row));
+        MultiRowInsert {
+            head,
+            shared,
+            per_row,
+            full_size: rows_per_insert,
+            full: full.into(),
+        }
+    }
+
+    fn sql(&self, rows: usize) -> sqlx::AssertSqlSafe<Arc<str>> {
+        sqlx::AssertSqlSafe(if rows == self.full_size {
+            self.full.clone()
+        } else {
+            let values = shared_values(self.shared, rows, self.per_row);
+            format!("{}{values}", self.head).into()
+        })
+    }
+}
+
 /// Inserts many new entries, and their exact-match keys into `keys_table`, many rows per
 /// statement (an import of a million rows would otherwise make millions of round trips);
 /// returns their ids in the order given.
@@ -636,61 +706,66 @@ pub async fn insert_entries(
         .await?;
     ids.sort_unstable();
     let published_at = (publication == Publication::Published).then_some(now);
+    let insert = MultiRowInsert::new(
+        "INSERT INTO entries (publication, keys_version, published_at, created_at, updated_at, \
+         id, name, name_key, aliases, alias_keys, credit_code, category, list_kind, reason, \
+         basis, authority, decision_no, listed_on, listed_year, measures, websites, phones, \
+         remedy, publicity_ends_on, address, status, removed_on, removal_reason, \
+         removal_authority, search_text)",
+        5,
+        25,
+        ROWS_PER_INSERT,
+    );
     for (chunk, chunk_ids) in entries
         .chunks(ROWS_PER_INSERT)
         .zip(ids.chunks(ROWS_PER_INSERT))
     {
-        let mut qb = QueryBuilder::<Db>::new(
-            "INSERT INTO entries (id, name, name_key, aliases, alias_keys, credit_code, category, \
-             list_kind, reason, basis, authority, decision_no, listed_on, listed_year, measures, \
-             websites, phones, remedy, publicity_ends_on, address, status, removed_on, \
-             removal_reason, removal_authority, publication, search_text, keys_version, \
-             published_at, created_at, updated_at) ",
-        );
-        qb.push_values(chunk.iter().zip(chunk_ids), |mut b, ((d, derived), id)| {
-            b.push_bind(*id)
-                .push_bind(d.name.as_str())
-                .push_bind(derived.name_key.as_str())
-                .push_bind(derived.aliases.as_str())
-                .push_bind(derived.alias_keys.as_str())
-                .push_bind(d.credit_code.clone())
-                .push_bind(d.category)
-                .push_bind(d.list)
-                .push_bind(d.reason.as_str())
-                .push_bind(d.basis.as_str())
-                .push_bind(d.authority.as_str())
-                .push_bind(d.decision_no.as_str())
-                .push_bind(d.listed_on)
-                .push_bind(d.listed_on.map(|d| i64::from(d.year())))
-                .push_bind(d.measures.as_str())
-                .push_bind(derived.websites.as_str())
-                .push_bind(derived.phones.as_str())
-                .push_bind(d.remedy.as_str())
-                .push_bind(d.publicity_ends_on)
-                .push_bind(d.address.as_str())
-                .push_bind(d.status)
-                .push_bind(d.removed_on)
-                .push_bind(d.removal_reason.as_str())
-                .push_bind(d.removal_authority.as_str())
-                .push_bind(publication)
-                .push_bind(derived.search_text.as_str())
-                .push_bind(KEYS_VERSION)
-                .push_bind(published_at)
-                .push_bind(now)
-                .push_bind(now);
-        });
-        qb.build().execute(&mut *c).await?;
+        let mut q = sqlx::query(insert.sql(chunk.len()))
+            .bind(publication)
+            .bind(KEYS_VERSION)
+            .bind(published_at)
+            .bind(now)
+            .bind(now);
+        for ((d, derived), id) in chunk.iter().zip(chunk_ids) {
+            q = q
+                .bind(*id)
+                .bind(derived.name.clone())
+                .bind(derived.name_key.clone())
+                .bind(derived.aliases.clone())
+                .bind(derived.alias_keys.clone())
+                .bind(derived.credit_code.clone())
+                .bind(d.category)
+                .bind(d.list)
+                .bind(derived.reason.clone())
+                .bind(derived.basis.clone())
+                .bind(derived.authority.clone())
+                .bind(derived.decision_no.clone())
+                .bind(d.listed_on)
+                .bind(d.listed_on.map(|d| i64::from(d.year())))
+                .bind(derived.measures.clone())
+                .bind(derived.websites.clone())
+                .bind(derived.phones.clone())
+                .bind(derived.remedy.clone())
+                .bind(d.publicity_ends_on)
+                .bind(derived.address.clone())
+                .bind(d.status)
+                .bind(d.removed_on)
+                .bind(derived.removal_reason.clone())
+                .bind(derived.removal_authority.clone())
+                .bind(derived.search_text.clone());
+        }
+        q.execute(&mut *c).await?;
     }
-    let keys: Vec<(&str, i64)> = entries
+    let keys: Vec<(&Arc<str>, i64)> = entries
         .iter()
         .zip(&ids)
-        .flat_map(|((_, derived), id)| derived.match_keys.iter().map(move |k| (k.as_str(), *id)))
+        .flat_map(|((_, derived), id)| derived.match_keys.iter().map(move |k| (k, *id)))
         .collect();
     for chunk in keys.chunks(ROWS_PER_INSERT * 5) {
         let mut qb = QueryBuilder::<Db>::new("INSERT INTO ");
         qb.push(keys_table).push(" (key, entry_id) ");
         qb.push_values(chunk, |mut b, (k, id)| {
-            b.push_bind(*k).push_bind(*id);
+            b.push_bind(Arc::clone(k)).push_bind(*id);
         });
         qb.build().execute(&mut *c).await?;
     }
@@ -842,36 +917,42 @@ pub async fn insert_revision(
 pub async fn insert_first_revisions(
     c: &mut Conn,
     entity: Entity,
-    items: &[(i64, String, Option<ChangeKind>)],
+    items: &[(i64, Arc<str>, Option<ChangeKind>)],
     actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<()> {
-    let head = match entity {
-        Entity::Entry => {
-            "INSERT INTO entry_revisions (entry_id, previous, data, changed, note, changed_by, \
-             changed_at, event) "
-        }
-        Entity::Article => {
-            "INSERT INTO article_revisions (article_id, previous, data, changed, note, \
-             changed_by, changed_at) "
-        }
+    let rows_per_insert = ROWS_PER_INSERT * 2;
+    let insert = match entity {
+        // `previous` left out: NULL, the item being new.
+        Entity::Entry => MultiRowInsert::new(
+            "INSERT INTO entry_revisions (changed, note, changed_by, changed_at, entry_id, \
+             data, event)",
+            4,
+            3,
+            rows_per_insert,
+        ),
+        Entity::Article => MultiRowInsert::new(
+            "INSERT INTO article_revisions (changed, note, changed_by, changed_at, article_id, \
+             data)",
+            4,
+            2,
+            rows_per_insert,
+        ),
     };
     let unchanged = JsonList::encode(&Vec::<String>::new());
-    for chunk in items.chunks(ROWS_PER_INSERT * 2) {
-        let mut qb = QueryBuilder::<Db>::new(head);
-        qb.push_values(chunk, |mut b, (id, data, event)| {
-            b.push_bind(*id)
-                .push_bind(None::<String>)
-                .push_bind(data.as_str())
-                .push_bind(unchanged.clone())
-                .push_bind(actor.note.as_str())
-                .push_bind(actor.name.as_str())
-                .push_bind(now);
+    for chunk in items.chunks(rows_per_insert) {
+        let mut q = sqlx::query(insert.sql(chunk.len()))
+            .bind(unchanged.as_str())
+            .bind(actor.note.as_str())
+            .bind(actor.name.as_str())
+            .bind(now);
+        for (id, data, event) in chunk {
+            q = q.bind(*id).bind(data.clone());
             if entity == Entity::Entry {
-                b.push_bind(*event);
+                q = q.bind(*event);
             }
-        });
-        qb.build().execute(&mut *c).await?;
+        }
+        q.execute(&mut *c).await?;
     }
     Ok(())
 }
@@ -883,13 +964,21 @@ pub async fn enqueue_many(
     ids: &[i64],
     now: OffsetDateTime,
 ) -> Result<()> {
-    for chunk in ids.chunks(ROWS_PER_INSERT * 5) {
-        let mut qb =
-            QueryBuilder::<Db>::new("INSERT INTO search_outbox (entity, entity_id, created_at) ");
-        qb.push_values(chunk, |mut b, id| {
-            b.push_bind(entity.key()).push_bind(*id).push_bind(now);
-        });
-        qb.build().execute(&mut *c).await?;
+    let rows_per_insert = ROWS_PER_INSERT * 5;
+    let insert = MultiRowInsert::new(
+        "INSERT INTO search_outbox (entity, created_at, entity_id)",
+        2,
+        1,
+        rows_per_insert,
+    );
+    for chunk in ids.chunks(rows_per_insert) {
+        let mut q = sqlx::query(insert.sql(chunk.len()))
+            .bind(entity.key())
+            .bind(now);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *c).await?;
     }
     Ok(())
 }
