@@ -3,7 +3,7 @@
 // whether that is a pooled connection or the caller's transaction is the caller's choice.
 // Rows are decoded one by one: a row that fails to decode is logged and left out, never shown.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use sqlx::{FromRow, QueryBuilder, Row};
 use time::{Date, OffsetDateTime};
@@ -656,7 +656,8 @@ fn shared_values(shared: usize, rows: usize, per_row: usize) -> String {
 }
 
 /// A multi-row insert's statements (see [`shared_values`]): the one for a whole chunk of
-/// `rows_per_insert` rows, made once, and the one for the last, shorter chunk.
+/// `rows_per_insert` rows, made once per process (each caller keeps its own in a static), and
+/// the one for the last, shorter chunk.
 struct MultiRowInsert {
     head: &'static str,
     shared: usize,
@@ -706,21 +707,23 @@ pub async fn insert_entries(
         .await?;
     ids.sort_unstable();
     let published_at = (publication == Publication::Published).then_some(now);
-    let insert = MultiRowInsert::new(
-        "INSERT INTO entries (publication, keys_version, published_at, created_at, updated_at, \
-         id, name, name_key, aliases, alias_keys, credit_code, category, list_kind, reason, \
-         basis, authority, decision_no, listed_on, listed_year, measures, websites, phones, \
-         remedy, publicity_ends_on, address, status, removed_on, removal_reason, \
-         removal_authority, search_text)",
-        5,
-        25,
-        ROWS_PER_INSERT,
-    );
+    static INSERT: LazyLock<MultiRowInsert> = LazyLock::new(|| {
+        MultiRowInsert::new(
+            "INSERT INTO entries (publication, keys_version, published_at, created_at, \
+             updated_at, id, name, name_key, aliases, alias_keys, credit_code, category, \
+             list_kind, reason, basis, authority, decision_no, listed_on, listed_year, measures, \
+             websites, phones, remedy, publicity_ends_on, address, status, removed_on, \
+             removal_reason, removal_authority, search_text)",
+            5,
+            25,
+            ROWS_PER_INSERT,
+        )
+    });
     for (chunk, chunk_ids) in entries
         .chunks(ROWS_PER_INSERT)
         .zip(ids.chunks(ROWS_PER_INSERT))
     {
-        let mut q = sqlx::query(insert.sql(chunk.len()))
+        let mut q = sqlx::query(INSERT.sql(chunk.len()))
             .bind(publication)
             .bind(KEYS_VERSION)
             .bind(published_at)
@@ -921,26 +924,31 @@ pub async fn insert_first_revisions(
     actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<()> {
-    let rows_per_insert = ROWS_PER_INSERT * 2;
-    let insert = match entity {
-        // `previous` left out: NULL, the item being new.
-        Entity::Entry => MultiRowInsert::new(
+    // `previous` left out: NULL, the item being new.
+    static ENTRY: LazyLock<MultiRowInsert> = LazyLock::new(|| {
+        MultiRowInsert::new(
             "INSERT INTO entry_revisions (changed, note, changed_by, changed_at, entry_id, \
              data, event)",
             4,
             3,
-            rows_per_insert,
-        ),
-        Entity::Article => MultiRowInsert::new(
+            ROWS_PER_INSERT * 2,
+        )
+    });
+    static ARTICLE: LazyLock<MultiRowInsert> = LazyLock::new(|| {
+        MultiRowInsert::new(
             "INSERT INTO article_revisions (changed, note, changed_by, changed_at, article_id, \
              data)",
             4,
             2,
-            rows_per_insert,
-        ),
+            ROWS_PER_INSERT * 2,
+        )
+    });
+    let insert = match entity {
+        Entity::Entry => &*ENTRY,
+        Entity::Article => &*ARTICLE,
     };
     let unchanged = JsonList::encode(&Vec::<String>::new());
-    for chunk in items.chunks(rows_per_insert) {
+    for chunk in items.chunks(insert.full_size) {
         let mut q = sqlx::query(insert.sql(chunk.len()))
             .bind(unchanged.as_str())
             .bind(actor.note.as_str())
@@ -964,15 +972,16 @@ pub async fn enqueue_many(
     ids: &[i64],
     now: OffsetDateTime,
 ) -> Result<()> {
-    let rows_per_insert = ROWS_PER_INSERT * 5;
-    let insert = MultiRowInsert::new(
-        "INSERT INTO search_outbox (entity, created_at, entity_id)",
-        2,
-        1,
-        rows_per_insert,
-    );
-    for chunk in ids.chunks(rows_per_insert) {
-        let mut q = sqlx::query(insert.sql(chunk.len()))
+    static INSERT: LazyLock<MultiRowInsert> = LazyLock::new(|| {
+        MultiRowInsert::new(
+            "INSERT INTO search_outbox (entity, created_at, entity_id)",
+            2,
+            1,
+            ROWS_PER_INSERT * 5,
+        )
+    });
+    for chunk in ids.chunks(INSERT.full_size) {
+        let mut q = sqlx::query(INSERT.sql(chunk.len()))
             .bind(entity.key())
             .bind(now);
         for id in chunk {
