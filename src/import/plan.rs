@@ -16,7 +16,7 @@ use super::rows::ImportRow;
 use crate::domain::Publication;
 use crate::domain::dates::china_date;
 use crate::domain::entry::{EntryData, Field};
-use crate::store::{Actor, Derived, Entity, Entry, Result, Tx, change_of, snapshot};
+use crate::store::{Actor, Derived, Entity, Entry, FirstRevision, Result, Tx, change_of, snapshot};
 
 /// What importing a row does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,12 +290,19 @@ pub async fn apply_batch(
             .collect();
         let data: Vec<(&EntryData, &Derived)> = new.iter().map(|r| (&r.data, &r.derived)).collect();
         let new_ids = tx.insert_entries(&data, state, now).await?;
-        let first: Vec<(i64, std::sync::Arc<str>, _)> = new_ids
+        // A published entry's first revision records no snapshot (a third of what a large
+        // import writes): until the entry changes, its content is the entry itself, and every
+        // revision after a first publication records the content before it as `previous`
+        // (see `web::admin::history::snapshots`). Publishing a draft records no `previous`,
+        // so a draft's first revision keeps its snapshot.
+        let keep_snapshot = state != Publication::Published;
+        let first: Vec<FirstRevision> = new_ids
             .iter()
             .zip(&new)
             .map(|(id, r)| {
                 let event = change_of(None, (state, &r.data), china_date(now));
-                (*id, r.derived.snapshot().clone(), event)
+                let data = keep_snapshot.then(|| r.derived.snapshot().clone());
+                (*id, data, event)
             })
             .collect();
         tx.insert_first_revisions(Entity::Entry, &first, actor, now)

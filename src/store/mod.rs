@@ -273,10 +273,11 @@ queries! {
         /// the last position. Holds the feed's row until the caller commits.
         fn settle_change_feed(today: Date) -> i64;
         fn enqueue_many(entity: Entity, ids: &[i64], now: OffsetDateTime) -> ();
-        /// The first revision of each new item: `(id, snapshot, changes-feed event)`.
+        /// The first revision of each new item: `(id, snapshot, changes-feed event)`; no
+        /// snapshot when the item itself holds it until its next revision.
         fn insert_first_revisions(
             entity: Entity,
-            items: &[(i64, Arc<str>, Option<ChangeKind>)],
+            items: &[FirstRevision],
             actor: &Actor,
             now: OffsetDateTime,
         ) -> ();
@@ -559,6 +560,10 @@ impl Derived {
         &self.snapshot
     }
 }
+
+/// A new item's first revision: its id, its snapshot (`None` when the item holds it until its
+/// next revision) and its changes-feed event.
+pub type FirstRevision = (i64, Option<Arc<str>>, Option<ChangeKind>);
 
 /// The kinds of item the search outbox carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -916,11 +916,12 @@ pub async fn insert_revision(
 }
 
 /// The first revision of each of many new entries or articles (`(id, data, event)`; an
-/// article has no changes-feed event), many rows per statement.
+/// article has no changes-feed event; `data` NULL when the item is its own snapshot), many
+/// rows per statement.
 pub async fn insert_first_revisions(
     c: &mut Conn,
     entity: Entity,
-    items: &[(i64, Arc<str>, Option<ChangeKind>)],
+    items: &[super::FirstRevision],
     actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<()> {

@@ -7,6 +7,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
 use crate::harness::{TestApp, import_file};
 use crate::on_both_databases;
+use crate::staff::signed_in;
 
 on_both_databases!(
     a_good_csv_imports_and_publishes,
@@ -23,6 +24,7 @@ on_both_databases!(
     a_file_of_many_batches_imports_whole,
     an_error_after_written_batches_leaves_nothing_written,
     an_id_column_in_a_file_for_an_empty_list_is_refused,
+    a_published_import_leaves_a_history_staff_can_read_and_restore,
 );
 
 const HEADER: &str = "主体名称,别名,统一社会信用代码,业态,名单类型,列入事由,认定机关,列入日期,网址,状态,移出日期,移出原因\n";
@@ -392,4 +394,72 @@ async fn an_id_column_in_a_file_for_an_empty_list_is_refused(app: TestApp) {
         ..Default::default()
     };
     assert_eq!(app.store.staff_entries(&all).await.unwrap().0, 0);
+}
+
+/// A published import's first revisions record no snapshot (the entry holds it until it
+/// changes); the history still shows and restores what the import published, after a later
+/// change too. A draft's first revision keeps its snapshot: publishing a draft records no
+/// `previous` to read it from.
+async fn a_published_import_leaves_a_history_staff_can_read_and_restore(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let first = write(dir.path(), "a.csv", format!("{HEADER}{GOOD}").as_bytes());
+    import(&app, &first, true).await.0.unwrap();
+    let entry = entry_by_name(&app, "示例无代码商贸有限公司").await;
+    let revisions = app.store.revisions(Entity::Entry, entry.id).await.unwrap();
+    assert_eq!(revisions.len(), 1);
+    assert_eq!(revisions[0].data, None, "the entry is its own snapshot");
+    let mut editor = signed_in(&app, "lishi", jingshi::domain::Role::Editor).await;
+    let history = format!("/admin/entries/{}/history", entry.id);
+    assert!(editor.get(&history).await.body.contains("失联"));
+
+    let changed = GOOD.replace("失联", "经营场所已关闭");
+    let second = write(dir.path(), "b.csv", format!("{HEADER}{changed}").as_bytes());
+    assert_eq!(import(&app, &second, true).await.0.unwrap(), 1);
+    let page = editor.get(&history).await;
+    assert!(
+        page.body.contains("失联") && page.body.contains("经营场所已关闭"),
+        "the imported content beside the change: {}",
+        page.body
+    );
+    let revisions = app.store.revisions(Entity::Entry, entry.id).await.unwrap();
+    let imported = revisions.last().unwrap().id;
+    let restored = editor
+        .post(
+            &format!("/admin/entries/{}/restore/{imported}", entry.id),
+            &[],
+        )
+        .await;
+    assert_eq!(restored.status, 303);
+    let proposal = editor
+        .get(&format!("/admin/entries/{}/edit", entry.id))
+        .await;
+    assert!(
+        proposal.body.contains("失联") && !proposal.body.contains("经营场所已关闭"),
+        "the restored proposal is the imported content: {}",
+        proposal.body
+    );
+
+    let draft = write(
+        dir.path(),
+        "c.csv",
+        format!("{HEADER}示例草稿商贸有限公司,,,其他,经营异常,失联,示例区金融办,2022-01-01,,,,\n")
+            .as_bytes(),
+    );
+    import(&app, &draft, false).await.0.unwrap();
+    let draft = app
+        .store
+        .staff_entries(&jingshi::store::StaffFilter {
+            q: Some("示例草稿商贸有限公司".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .1;
+    let revisions = app
+        .store
+        .revisions(Entity::Entry, draft[0].id)
+        .await
+        .unwrap();
+    assert!(revisions[0].data.is_some(), "a draft keeps its snapshot");
 }

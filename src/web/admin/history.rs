@@ -17,8 +17,8 @@ use crate::web::{AppState, Error};
 use crate::workflow::{self, By, Draft, Expected, Proposal, diff};
 
 /// Each revision (newest first) with the content it left: its own snapshot, or — for
-/// revisions kept before snapshots were — the `previous` of the next newer one, or the live
-/// content for the newest.
+/// revisions kept before snapshots were, and a published import's first revisions — the
+/// `previous` of the next newer one, or the live content for the newest.
 pub fn snapshots(revisions: &[Revision], current: &str) -> Vec<(Revision, String)> {
     revisions
         .iter()
