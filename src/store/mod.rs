@@ -760,10 +760,9 @@ impl Store {
     /// Begins the transaction of an import. Into an empty list on SQLite it is a bulk load:
     /// on a connection of its own without foreign-key checks, the secondary indexes of
     /// entries, their keys and revisions are dropped, and so are the triggers that count each
-    /// new entry; new entries' keys are staged unsorted, and [`Tx::commit`] writes the keys in
-    /// key order, builds each index again in one sorted pass and counts the entries once (a
-    /// million rows: each index written in order instead of a random page per row, each key's
-    /// entry not looked up again, no trigger run per row). Still one transaction: what it
+    /// new entry; [`Tx::commit`] builds each index again in one sorted pass and counts the
+    /// entries once (a million rows: each index written in order instead of a random page per
+    /// row, each key's entry not looked up again, no trigger run per row). Still one transaction: what it
     /// drops comes back with the rollback too. Otherwise an ordinary write transaction.
     pub async fn begin_import(&self) -> Result<Tx> {
         let Pool::Sqlite(p) = &self.pool else {
@@ -920,24 +919,16 @@ impl Tx {
         self.bulk_dropped.is_some()
     }
 
-    /// Many new entries at once (an import); their ids in the order given. A bulk load stages
-    /// their keys until it commits.
+    /// Many new entries at once (an import); their ids in the order given.
     pub async fn insert_entries(
         &mut self,
         entries: &[(&EntryData, &Derived)],
         publication: Publication,
         now: OffsetDateTime,
     ) -> Result<Vec<i64>> {
-        let keys = if self.is_bulk_load() {
-            sqlite::STAGED_KEYS
-        } else {
-            "entry_keys"
-        };
         match &mut self.inner {
-            TxInner::Sqlite(t) => sqlite::insert_entries(t, entries, publication, now, keys).await,
-            TxInner::Postgres(t) => {
-                postgres::insert_entries(t, entries, publication, now, keys).await
-            }
+            TxInner::Sqlite(t) => sqlite::insert_entries(t, entries, publication, now).await,
+            TxInner::Postgres(t) => postgres::insert_entries(t, entries, publication, now).await,
         }
     }
 

@@ -688,15 +688,14 @@ impl MultiRowInsert {
     }
 }
 
-/// Inserts many new entries, and their exact-match keys into `keys_table`, many rows per
-/// statement (an import of a million rows would otherwise make millions of round trips);
-/// returns their ids in the order given.
+/// Inserts many new entries and their exact-match keys, many rows per statement (an import
+/// of a million rows would otherwise make millions of round trips); returns their ids in the
+/// order given.
 pub async fn insert_entries(
     c: &mut Conn,
     entries: &[(&EntryData, &Derived)],
     publication: Publication,
     now: OffsetDateTime,
-    keys_table: &str,
 ) -> Result<Vec<i64>> {
     if entries.is_empty() {
         return Ok(Vec::new());
@@ -765,8 +764,7 @@ pub async fn insert_entries(
         .flat_map(|((_, derived), id)| derived.match_keys.iter().map(move |k| (k, *id)))
         .collect();
     for chunk in keys.chunks(ROWS_PER_INSERT * 5) {
-        let mut qb = QueryBuilder::<Db>::new("INSERT INTO ");
-        qb.push(keys_table).push(" (key, entry_id) ");
+        let mut qb = QueryBuilder::<Db>::new("INSERT INTO entry_keys (key, entry_id) ");
         qb.push_values(chunk, |mut b, (k, id)| {
             b.push_bind(Arc::clone(k)).push_bind(*id);
         });

@@ -35,10 +35,6 @@ const NUMBERED_VALUES: bool = false;
 
 include!("queries.rs");
 
-/// Where a bulk load stages new entries' keys: a table of the import's own connection, in a
-/// temporary file, so that memory stays flat.
-pub(super) const STAGED_KEYS: &str = "temp.bulk_keys";
-
 /// Triggers on `entries` that a bulk load drops, each run once per row otherwise (the
 /// tallies' upsert and the data version's bump: 12 of the 14 s SQLite takes to insert a
 /// million entries); [`finish_bulk_load`] does their work once, for all rows together.
@@ -117,25 +113,12 @@ pub(super) async fn begin_bulk_load(c: &mut Conn) -> Result<Option<Vec<String>>>
             .await?;
         dropped.push(sql);
     }
-    sqlx::query("CREATE TEMP TABLE bulk_keys (key TEXT NOT NULL, entry_id INTEGER NOT NULL)")
-        .execute(&mut *c)
-        .await?;
     Ok(Some(dropped))
 }
 
-/// Ends a bulk load, before its commit: the staged keys in key order (the order of
-/// `entry_keys`, so that each of its pages is written once), the dropped indexes and
-/// triggers, and the triggers' work for every new entry at once.
+/// Ends a bulk load, before its commit: the dropped indexes and triggers, and the triggers'
+/// work for every new entry at once.
 pub(super) async fn finish_bulk_load(c: &mut Conn, dropped: &[String]) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO entry_keys (key, entry_id) SELECT key, entry_id FROM temp.bulk_keys \
-         ORDER BY key, entry_id",
-    )
-    .execute(&mut *c)
-    .await?;
-    sqlx::query("DROP TABLE temp.bulk_keys")
-        .execute(&mut *c)
-        .await?;
     for sql in dropped {
         sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
             .execute(&mut *c)
