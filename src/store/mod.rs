@@ -762,8 +762,9 @@ impl Store {
     /// entries, their keys and revisions are dropped, and so are the triggers that count each
     /// new entry; [`Tx::commit`] builds each index again in one sorted pass and counts the
     /// entries once (a million rows: each index written in order instead of a random page per
-    /// row, each key's entry not looked up again, no trigger run per row). Still one transaction: what it
-    /// drops comes back with the rollback too. Otherwise an ordinary write transaction.
+    /// row, each key's entry not looked up again, no trigger run per row). Still one
+    /// transaction: what it drops comes back with the rollback too. Otherwise an ordinary
+    /// write transaction.
     pub async fn begin_import(&self) -> Result<Tx> {
         let Pool::Sqlite(p) = &self.pool else {
             return self.begin().await;
