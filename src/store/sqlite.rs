@@ -257,6 +257,88 @@ mod tests {
         assert_eq!(by_json, by_rows);
     }
 
+    /// Migration 0010 orders `entry_keys` by entry: every key of a database made before it
+    /// is still there, and a lookup by key reads the new index alone.
+    #[tokio::test]
+    async fn entry_keys_survive_their_reordering() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = dir.path().join("before-0010");
+        std::fs::create_dir(&before).unwrap();
+        let all = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite");
+        for file in std::fs::read_dir(all).unwrap() {
+            let file = file.unwrap();
+            let name = file.file_name().into_string().unwrap();
+            if name.as_str() < "0010" {
+                std::fs::copy(file.path(), before.join(&name)).unwrap();
+            }
+        }
+        let path = dir.path().join("old.db");
+        let old = sqlx::SqlitePool::connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true),
+        )
+        .await
+        .unwrap();
+        sqlx::migrate::Migrator::new(before.as_path())
+            .await
+            .unwrap()
+            .run(&old)
+            .await
+            .unwrap();
+        let mut keys = Vec::new();
+        for id in 1..=40_i64 {
+            sqlx::query(
+                "INSERT INTO entries (id, name, name_key, category, list_kind, reason, \
+                 authority, status, created_at, updated_at) VALUES ($1, $2, $2, 'other', \
+                 'blacklist', '事由', '机关', 'listed', '2026-01-01', '2026-01-01')",
+            )
+            .bind(id)
+            .bind(format!("示例{id}有限公司"))
+            .execute(&old)
+            .await
+            .unwrap();
+            keys.push((format!("n:示例{id}有限公司"), id));
+            keys.push((format!("h:site{}example", id % 7), id));
+        }
+        for (key, id) in &keys {
+            sqlx::query("INSERT INTO entry_keys (key, entry_id) VALUES ($1, $2)")
+                .bind(key)
+                .bind(id)
+                .execute(&old)
+                .await
+                .unwrap();
+        }
+        old.close().await;
+
+        let store = crate::store::Store::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        keys.sort();
+        assert_eq!(all_keys(&store).await, keys);
+        let pool = sqlite_pool(&store);
+        let plan: Vec<String> = sqlx::query(
+            "EXPLAIN QUERY PLAN SELECT entry_id FROM entry_keys \
+             WHERE key IN ('h:site3example', 'n:示例5有限公司')",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<String, _>("detail"))
+        .collect();
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("COVERING INDEX entry_keys_key")),
+            "{plan:?}"
+        );
+        let check: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        assert_eq!(check, ["ok"]);
+    }
+
     async fn schema(store: &crate::store::Store) -> Vec<(String, String, Option<String>)> {
         sqlx::query_as("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name")
             .fetch_all(sqlite_pool(store))
