@@ -142,6 +142,25 @@ mod tests {
     /// Without statistics (or with sampled ones) SQLite's planner took the covering index on
     /// `publication` for this query and read all of it: a quarter of a second per call at a
     /// million entries, a thousand calls per index sweep.
+    /// The steps of a query plan (`qb` starts with `EXPLAIN QUERY PLAN`).
+    async fn plan_of(pool: &sqlx::SqlitePool, qb: &mut QueryBuilder<Db>) -> Vec<String> {
+        qb.build()
+            .fetch_all(pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get::<String, _>("detail"))
+            .collect()
+    }
+
+    /// What `PRAGMA integrity_check` finds: `["ok"]` when nothing.
+    async fn integrity(pool: &sqlx::SqlitePool) -> Vec<String> {
+        sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn public_ids_among_are_looked_up_by_primary_key() {
         let dir = tempfile::tempdir().unwrap();
@@ -151,14 +170,7 @@ mod tests {
         let mut qb = QueryBuilder::<Db>::new("EXPLAIN QUERY PLAN ");
         let today = time::macros::date!(2026 - 01 - 01);
         push_public_entry_ids_among(&mut qb, &[3, 1, 2], today);
-        let plan: Vec<String> = qb
-            .build()
-            .fetch_all(&mut *pool.acquire().await.unwrap())
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| row.get::<String, _>("detail"))
-            .collect();
+        let plan = plan_of(pool, &mut qb).await;
         assert!(
             plan.len() == 1 && plan[0].contains("INTEGER PRIMARY KEY"),
             "{plan:?}"
@@ -317,26 +329,17 @@ mod tests {
         keys.sort();
         assert_eq!(all_keys(&store).await, keys);
         let pool = sqlite_pool(&store);
-        let plan: Vec<String> = sqlx::query(
+        let mut qb = QueryBuilder::<Db>::new(
             "EXPLAIN QUERY PLAN SELECT entry_id FROM entry_keys \
              WHERE key IN ('h:site3example', 'n:示例5有限公司')",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get::<String, _>("detail"))
-        .collect();
+        );
+        let plan = plan_of(pool, &mut qb).await;
         assert!(
             plan.iter()
                 .any(|p| p.contains("COVERING INDEX entry_keys_key")),
             "{plan:?}"
         );
-        let check: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_all(pool)
-            .await
-            .unwrap();
-        assert_eq!(check, ["ok"]);
+        assert_eq!(integrity(pool).await, ["ok"]);
     }
 
     async fn schema(store: &crate::store::Store) -> Vec<(String, String, Option<String>)> {
@@ -434,11 +437,7 @@ mod tests {
                 "{name} is not an index"
             );
         }
-        let check: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_all(sqlite_pool(&bulk))
-            .await
-            .unwrap();
-        assert_eq!(check, ["ok"]);
+        assert_eq!(integrity(sqlite_pool(&bulk)).await, ["ok"]);
         let mut tx = plain.begin().await.unwrap();
         let plain_ids = tx
             .insert_entries(&refs, Publication::Published, now)
