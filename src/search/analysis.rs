@@ -250,38 +250,56 @@ fn syllables() -> &'static HashSet<&'static str> {
     })
 }
 
-/// The readings of each character of a folded string (several for polyphonic characters, at
-/// most three); non-CJK characters get none and break pinyin runs.
-fn readings(folded: &str) -> Vec<Vec<&'static str>> {
-    folded
-        .chars()
-        .map(|c| match c.to_pinyin_multi() {
-            Some(multi) if is_cjk(c) => {
-                let mut v: Vec<&'static str> = Vec::new();
-                for p in multi {
-                    if !v.contains(&p.plain()) && v.len() < 3 {
-                        v.push(p.plain());
-                    }
-                }
-                v
-            }
-            _ => Vec::new(),
-        })
-        .collect()
+/// The readings of one character (several for polyphonic characters, at most three), kept
+/// inline: ranking looks them up for every candidate name.
+#[derive(Clone, Copy, Default)]
+struct Readings {
+    all: [&'static str; 3],
+    len: usize,
 }
 
-/// Syllable bigrams (`qian|man`) of adjacent Chinese characters, one group per pair with an
-/// entry per combination of readings; pairs wholly inside a generic word (`理财`, `科技`) are
-/// left out, as for character bigrams.
-fn pair_groups(folded: &str, r: &[Vec<&'static str>]) -> Vec<Vec<String>> {
-    let chars: Vec<char> = folded.chars().collect();
-    let mask = generic_mask(&chars);
+impl Readings {
+    fn of(c: char) -> Readings {
+        let mut r = Readings::default();
+        if let Some(multi) = c.to_pinyin_multi().filter(|_| is_cjk(c)) {
+            for p in multi {
+                if r.len < 3 && !r.get().contains(&p.plain()) {
+                    r.all[r.len] = p.plain();
+                    r.len += 1;
+                }
+            }
+        }
+        r
+    }
+
+    fn get(&self) -> &[&'static str] {
+        &self.all[..self.len]
+    }
+}
+
+/// The readings of each character of a folded string; non-CJK characters get none and break
+/// pinyin runs.
+fn readings(chars: &[char]) -> Vec<Readings> {
+    chars.iter().map(|c| Readings::of(*c)).collect()
+}
+
+/// The positions `i` whose characters `i` and `i + 1` make a syllable bigram (`qian|man`):
+/// both Chinese, and not both inside a generic word (`理财`, `科技`), as for character
+/// bigrams.
+fn pair_starts<'a>(chars: &[char], r: &'a [Readings]) -> impl Iterator<Item = usize> + 'a {
+    let mask = generic_mask(chars);
     (0..r.len().saturating_sub(1))
-        .filter(|&i| !(r[i].is_empty() || r[i + 1].is_empty() || mask[i] && mask[i + 1]))
+        .filter(move |&i| !(r[i].len == 0 || r[i + 1].len == 0 || mask[i] && mask[i + 1]))
+}
+
+/// Syllable bigrams of adjacent Chinese characters (see [`pair_starts`]), one group per pair
+/// with an entry per combination of readings.
+fn pair_groups(chars: &[char], r: &[Readings]) -> Vec<Vec<String>> {
+    pair_starts(chars, r)
         .map(|i| {
             let mut group = Vec::new();
-            for a in &r[i] {
-                for b in &r[i + 1] {
+            for a in r[i].get() {
+                for b in r[i + 1].get() {
                     group.push(format!("{a}|{b}"));
                 }
             }
@@ -292,21 +310,45 @@ fn pair_groups(folded: &str, r: &[Vec<&'static str>]) -> Vec<Vec<String>> {
 
 /// The pinyin pair groups of a query: every group must be matched by one of its entries.
 pub fn pinyin_pairs(folded: &str) -> Vec<Vec<String>> {
-    pair_groups(folded, &readings(folded))
+    let chars: Vec<char> = folded.chars().collect();
+    pair_groups(&chars, &readings(&chars))
 }
 
 /// Both pinyin forms of a name, with its readings looked up once: every syllable bigram, and
 /// the first-reading string (`qianmancang`).
 pub fn pinyin_forms(folded: &str) -> (Vec<String>, String) {
-    let r = readings(folded);
+    let chars: Vec<char> = folded.chars().collect();
+    let r = readings(&chars);
     let mut pairs: Vec<String> = Vec::new();
-    for p in pair_groups(folded, &r).into_iter().flatten() {
+    for p in pair_groups(&chars, &r).into_iter().flatten() {
         if !pairs.contains(&p) {
             pairs.push(p);
         }
     }
-    let string = r.iter().filter_map(|x| x.first().copied()).collect();
-    (pairs, string)
+    (pairs, first_readings(&r))
+}
+
+fn first_readings(r: &[Readings]) -> String {
+    r.iter().filter_map(|x| x.get().first().copied()).collect()
+}
+
+/// What [`pinyin_forms`] of a name says about a query, without building either form:
+/// whether the name has a pair of every one of `groups`, and whether its first-reading string
+/// contains `typed`. Ranking asks it of every candidate that shares characters with a query.
+pub fn pinyin_match(folded: &str, groups: &[Vec<String>], typed: Option<&str>) -> (bool, bool) {
+    let chars: Vec<char> = folded.chars().collect();
+    let r = readings(&chars);
+    let starts: Vec<usize> = pair_starts(&chars, &r).collect();
+    let has = |pair: &str| {
+        pair.split_once('|').is_some_and(|(a, b)| {
+            starts
+                .iter()
+                .any(|&i| r[i].get().contains(&a) && r[i + 1].get().contains(&b))
+        })
+    };
+    let all_pairs = groups.iter().all(|group| group.iter().any(|p| has(p)));
+    let typed_in = typed.is_some_and(|t| first_readings(&r).contains(t));
+    (all_pairs, typed_in)
 }
 
 /// Splits typed pinyin (`qianmancang`, `an bao tong`) into syllables, preferring fewer;
@@ -487,6 +529,47 @@ mod tests {
         let (b, _) = pinyin_forms(&fold("钱满苍"));
         assert!(b.iter().all(|x| a.contains(x)), "{a:?} {b:?}");
         assert_eq!(string, "qianmancang");
+    }
+
+    /// `pinyin_match` answers what the sets of `pinyin_forms` answered before it (ranking
+    /// used them): polyphonic characters, generic words, Latin letters breaking a run.
+    #[test]
+    fn pinyin_match_agrees_with_pinyin_forms() {
+        let names = [
+            "钱满仓",
+            "钱满苍",
+            "重庆银行理财",
+            "长安汇鑫宝",
+            "汇鑫宝app",
+            "乐行天下科技有限公司",
+            "行长",
+            "xy钱满仓",
+            "钱a满仓",
+            "投资管理",
+            "中行",
+            "",
+        ];
+        let typed = [None, Some("qianmancang"), Some("zhongqing"), Some("chang")];
+        let mut agreed = 0;
+        for name in names {
+            let f = fold(name);
+            let (pairs, string) = pinyin_forms(&f);
+            for query in names {
+                let groups = pinyin_pairs(&fold(query));
+                for t in typed {
+                    let all = groups.iter().all(|g| g.iter().any(|p| pairs.contains(p)));
+                    let typed_in = t.is_some_and(|t| string.contains(t));
+                    assert_eq!(
+                        pinyin_match(&f, &groups, t),
+                        (all, typed_in),
+                        "{name} / {query} / {t:?}"
+                    );
+                    agreed += usize::from(all) + usize::from(typed_in);
+                }
+            }
+        }
+        // Not only agreement on "no".
+        assert!(agreed > 20, "{agreed}");
     }
 
     #[test]

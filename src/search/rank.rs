@@ -3,11 +3,9 @@
 //! `lookup::verdict`) and in what order is decided here from their stored data, so both
 //! backends answer alike.
 
-use std::collections::HashSet;
-
 use super::analysis::{
     bigrams, distinctive_in, distinctive_part, fold, host_label, is_cjk, phone_digits,
-    pinyin_forms, registrable_domain,
+    pinyin_match, registrable_domain,
 };
 use super::query::AnalyzedQuery;
 use crate::domain::EntryStatus;
@@ -84,12 +82,7 @@ fn match_name(q: &AnalyzedQuery, f: &str, alias: bool) -> Option<Match> {
     // and it names the reason when the sound explains the hit better than shared characters.
     let cjk = f.chars().filter(|c| is_cjk(*c)).count();
     if !q.pinyin.is_empty() && cjk > q.pinyin.len() {
-        let (pairs, string) = pinyin_forms(f);
-        let name_pinyin: HashSet<String> = pairs.into_iter().collect();
-        let all_pairs = q
-            .pinyin
-            .iter()
-            .all(|group| group.iter().any(|p| name_pinyin.contains(p)));
+        let (all_pairs, typed_in) = pinyin_match(f, &q.pinyin, q.typed_pinyin.as_deref());
         if all_pairs {
             let basis = if q.typed_pinyin.is_some() {
                 Basis::Pinyin
@@ -99,9 +92,7 @@ fn match_name(q: &AnalyzedQuery, f: &str, alias: bool) -> Option<Match> {
             let score = 2_900 + 10 * q.pinyin.len().min(9) as u32;
             found = Some(Match { basis, score }.better(found));
         }
-        if let Some(typed) = &q.typed_pinyin
-            && string.contains(typed.as_str())
-        {
+        if typed_in {
             found = Some(
                 Match {
                     basis: Basis::Pinyin,

@@ -139,9 +139,6 @@ mod tests {
         pool
     }
 
-    /// Without statistics (or with sampled ones) SQLite's planner took the covering index on
-    /// `publication` for this query and read all of it: a quarter of a second per call at a
-    /// million entries, a thousand calls per index sweep.
     /// The steps of a query plan (`qb` starts with `EXPLAIN QUERY PLAN`).
     async fn plan_of(pool: &sqlx::SqlitePool, qb: &mut QueryBuilder<Db>) -> Vec<String> {
         qb.build()
@@ -161,6 +158,9 @@ mod tests {
             .unwrap()
     }
 
+    /// Without statistics (or with sampled ones) SQLite's planner took the covering index on
+    /// `publication` for this query and read all of it: a quarter of a second per call at a
+    /// million entries, a thousand calls per index sweep.
     #[tokio::test]
     async fn public_ids_among_are_looked_up_by_primary_key() {
         let dir = tempfile::tempdir().unwrap();
