@@ -39,6 +39,7 @@ mod sqlite;
 mod types;
 mod visibility;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -106,9 +107,17 @@ pub struct Tx {
     commits: Arc<AtomicU64>,
     /// The connection's page cache size before [`Tx::widen_cache`], put back at the end.
     narrow_cache: Option<i64>,
-    /// What a bulk load dropped ([`Store::begin_import`]): the statements that create it
-    /// again at commit.
-    bulk_dropped: Option<Vec<String>>,
+    /// What a bulk load ([`Store::begin_import`]) puts back at commit.
+    bulk: Option<BulkLoad>,
+}
+
+/// What a bulk load dropped and what it counted instead of the dropped triggers.
+struct BulkLoad {
+    /// The statements that create what it dropped again.
+    dropped: Vec<String>,
+    /// Its new entries per tally slot, counted as [`Tx::insert_entries`] writes them: every
+    /// entry of a bulk load is new (the list was empty), so nothing else writes any.
+    tallies: BTreeMap<sqlite::TallySlot, i64>,
 }
 
 /// SQLite's page cache (KiB) while a transaction writes many rows: with the default 2 MB,
@@ -753,16 +762,17 @@ impl Store {
             inner,
             commits: self.commits.clone(),
             narrow_cache: None,
-            bulk_dropped: None,
+            bulk: None,
         })
     }
 
     /// Begins the transaction of an import. Into an empty list on SQLite it is a bulk load:
     /// on a connection of its own without foreign-key checks, the secondary indexes of
     /// entries, their keys and revisions are dropped, and so are the triggers that count each
-    /// new entry; [`Tx::commit`] builds each index again in one sorted pass and counts the
-    /// entries once (a million rows: each index written in order instead of a random page per
-    /// row, each key's entry not looked up again, no trigger run per row). Still one
+    /// new entry; [`Tx::insert_entries`] counts them in memory and [`Tx::commit`] writes the
+    /// counts and builds each index again in one sorted pass (a million rows: each index
+    /// written in order instead of a random page per row, each key's entry not looked up
+    /// again, no trigger run per row, no scan of every entry to count them). Still one
     /// transaction: what it drops comes back with the rollback too. Otherwise an ordinary
     /// write transaction.
     pub async fn begin_import(&self) -> Result<Tx> {
@@ -789,7 +799,10 @@ impl Store {
                 inner: TxInner::Sqlite(t),
                 commits: self.commits.clone(),
                 narrow_cache: None,
-                bulk_dropped: Some(dropped),
+                bulk: Some(BulkLoad {
+                    dropped,
+                    tallies: BTreeMap::new(),
+                }),
             }),
             None => {
                 t.rollback().await?;
@@ -814,7 +827,7 @@ impl Store {
             inner,
             commits: self.commits.clone(),
             narrow_cache: None,
-            bulk_dropped: None,
+            bulk: None,
         })
     }
 
@@ -917,7 +930,7 @@ impl Tx {
 
     /// Whether this transaction is a bulk load ([`Store::begin_import`]).
     pub fn is_bulk_load(&self) -> bool {
-        self.bulk_dropped.is_some()
+        self.bulk.is_some()
     }
 
     /// Many new entries at once (an import); their ids in the order given.
@@ -927,15 +940,23 @@ impl Tx {
         publication: Publication,
         now: OffsetDateTime,
     ) -> Result<Vec<i64>> {
-        match &mut self.inner {
-            TxInner::Sqlite(t) => sqlite::insert_entries(t, entries, publication, now).await,
-            TxInner::Postgres(t) => postgres::insert_entries(t, entries, publication, now).await,
+        let ids = match &mut self.inner {
+            TxInner::Sqlite(t) => sqlite::insert_entries(t, entries, publication, now).await?,
+            TxInner::Postgres(t) => postgres::insert_entries(t, entries, publication, now).await?,
+        };
+        if let Some(bulk) = &mut self.bulk {
+            for (d, _) in entries {
+                let year = d.listed_on.map(|l| i64::from(l.year()));
+                let slot = (publication, d.list, d.status, year, d.publicity_ends_on);
+                *bulk.tallies.entry(slot).or_default() += 1;
+            }
         }
+        Ok(ids)
     }
 
     pub async fn commit(mut self) -> Result<()> {
-        if let (TxInner::Sqlite(t), Some(dropped)) = (&mut self.inner, self.bulk_dropped.take()) {
-            sqlite::finish_bulk_load(t, &dropped).await?;
+        if let (TxInner::Sqlite(t), Some(bulk)) = (&mut self.inner, self.bulk.take()) {
+            sqlite::finish_bulk_load(t, &bulk.dropped, &bulk.tallies).await?;
         }
         self.narrow_cache().await?;
         match self.inner {

@@ -1,5 +1,7 @@
 //! The shared queries compiled for SQLite.
 
+use std::collections::BTreeMap;
+
 type Db = sqlx::Sqlite;
 
 /// Listed before removed, then byte-wise by name (the same as PostgreSQL's `COLLATE "C"`).
@@ -56,18 +58,24 @@ const APPEND_ORDER_INDEXES: [&str; 7] = [
     "entry_revisions_unsequenced",
 ];
 
-/// What the dropped triggers would have done for a list that was empty: the tallies of
-/// `entry_tallies` counted from the entries (as migration `0009_entry_tallies` fills them),
-/// and one new data version.
-const REDO_TRIGGERS: &str = "DELETE FROM entry_tallies; \
-     INSERT INTO entry_tallies (slot, publication, list_kind, status, listed_year, \
-     publicity_ends_on, n) \
-     SELECT publication || '|' || list_kind || '|' || status || '|' \
-     || COALESCE(CAST(listed_year AS TEXT), '') || '|' \
-     || COALESCE(CAST(publicity_ends_on AS TEXT), ''), \
-     publication, list_kind, status, listed_year, publicity_ends_on, COUNT(*) FROM entries \
-     GROUP BY publication, list_kind, status, listed_year, publicity_ends_on; \
-     UPDATE data_version SET version = version + 1 WHERE id = 1";
+/// The columns of an `entry_tallies` slot: publication, list, status, year listed, last day of
+/// publicity.
+pub(super) type TallySlot = (
+    Publication,
+    ListKind,
+    EntryStatus,
+    Option<i64>,
+    Option<Date>,
+);
+
+/// One slot's count of new entries, its `slot` key made by the same expression as the
+/// dropped trigger's (migration `0009_entry_tallies`), from the values bound as the entries'
+/// columns are.
+const INSERT_TALLY: &str = "INSERT INTO entry_tallies (slot, publication, list_kind, status, \
+     listed_year, publicity_ends_on, n) \
+     SELECT p || '|' || l || '|' || s || '|' || COALESCE(CAST(y AS TEXT), '') || '|' \
+     || COALESCE(CAST(e AS TEXT), ''), p, l, s, y, e, n \
+     FROM (SELECT $1 AS p, $2 AS l, $3 AS s, $4 AS y, $5 AS e, $6 AS n)";
 
 /// Makes the caller's transaction a bulk load when the list is empty (see
 /// `Store::begin_import`): drops the secondary indexes of the tables an import fills (but
@@ -117,14 +125,35 @@ pub(super) async fn begin_bulk_load(c: &mut Conn) -> Result<Option<Vec<String>>>
 }
 
 /// Ends a bulk load, before its commit: the dropped indexes and triggers, and the triggers'
-/// work for every new entry at once.
-pub(super) async fn finish_bulk_load(c: &mut Conn, dropped: &[String]) -> Result<()> {
+/// work for every new entry at once: the tallies of the entries it counted as they were
+/// written (the list was empty: they are all its entries), one new data version.
+pub(super) async fn finish_bulk_load(
+    c: &mut Conn,
+    dropped: &[String],
+    tallies: &BTreeMap<TallySlot, i64>,
+) -> Result<()> {
     for sql in dropped {
         sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
             .execute(&mut *c)
             .await?;
     }
-    sqlx::raw_sql(REDO_TRIGGERS).execute(&mut *c).await?;
+    sqlx::query("DELETE FROM entry_tallies")
+        .execute(&mut *c)
+        .await?;
+    for ((publication, list, status, year, ends), n) in tallies {
+        sqlx::query(INSERT_TALLY)
+            .bind(publication)
+            .bind(list)
+            .bind(status)
+            .bind(year)
+            .bind(ends)
+            .bind(n)
+            .execute(&mut *c)
+            .await?;
+    }
+    sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1")
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 
