@@ -328,6 +328,7 @@ pub fn pinyin_forms(folded: &str) -> (Vec<String>, String) {
     (pairs, first_readings(&r))
 }
 
+/// The first reading of each character, joined (`qianmancang`).
 fn first_readings(r: &[Readings]) -> String {
     r.iter().filter_map(|x| x.get().first().copied()).collect()
 }
