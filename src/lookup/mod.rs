@@ -12,7 +12,7 @@ pub mod screen;
 pub mod understand;
 pub mod verdict;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use time::Date;
 
@@ -178,7 +178,7 @@ async fn matches(
     // As many exact matches as index candidates: a brand shared by thousands of entries costs
     // no more than a generic word, and the answer says "at least".
     let mut exact = store
-        .public_entry_ids_by_keys(&exact_keys(q), today, ENTRY_CANDIDATES as i64 + 1)
+        .public_entries_by_keys(&exact_keys(q), today, ENTRY_CANDIDATES as i64 + 1)
         .await?;
     let mut capped = exact.len() > ENTRY_CANDIDATES;
     exact.truncate(ENTRY_CANDIDATES);
@@ -189,11 +189,20 @@ async fn matches(
         match search.entry_candidates(q, with_pinyin, today).await {
             Ok(found) => {
                 capped |= found.capped;
-                let mut ids = exact.clone();
-                ids.extend(found.ids);
+                let known: HashSet<i64> = exact.iter().map(|e| e.id).collect();
+                let mut ids: Vec<i64> = found
+                    .ids
+                    .into_iter()
+                    .filter(|id| !known.contains(id))
+                    .collect();
                 ids.sort_unstable();
                 ids.dedup();
-                let ranked = rank_entries(q, store.public_entries_by_ids(&ids, today).await?);
+                // Taken, not copied: whether an entry matches depends on it and the query
+                // alone, so when nothing matches in the first round the exact ones do not
+                // match in the second either.
+                let mut entries = std::mem::take(&mut exact);
+                entries.extend(store.public_entries_by_ids(&ids, today).await?);
+                let ranked = rank_entries(q, entries);
                 if !ranked.is_empty() {
                     return Ok((ranked, capped, false));
                 }
@@ -213,11 +222,10 @@ async fn matches(
 async fn fallback(
     store: &Store,
     q: &AnalyzedQuery,
-    exact: Vec<i64>,
+    mut entries: Vec<Public<Entry>>,
     today: Date,
 ) -> Result<(Vec<Ranked<Public<Entry>>>, bool, bool), StoreError> {
     let key = understand::understand(&q.raw).key;
-    let mut entries = store.public_entries_by_ids(&exact, today).await?;
     let mut capped = false;
     if !key.is_empty() {
         let limit = ENTRY_CANDIDATES as i64;

@@ -183,8 +183,8 @@ queries! {
         fn public_entry(id: i64, today: Date) -> Visibility<Public<Entry>>;
         /// The public entries among `ids`, in no particular order.
         fn public_entries_by_ids(ids: &[i64], today: Date) -> Vec<Public<Entry>>;
-        /// Ids of public entries with any of these exact keys, lowest first, at most `limit`.
-        fn public_entry_ids_by_keys(keys: &[String], today: Date, limit: i64) -> Vec<i64>;
+        /// Public entries with any of these exact keys, lowest ids first, at most `limit`.
+        fn public_entries_by_keys(keys: &[String], today: Date, limit: i64) -> Vec<Public<Entry>>;
         fn public_entry_ids_among(ids: &[i64], today: Date) -> Vec<i64>;
         /// The keys among these that any entry has (see `EntryData::keys`).
         fn entry_keys_among(keys: &[String]) -> Vec<String>;

@@ -32,6 +32,7 @@ on_both_databases!(
     fresh_entries_are_found_by_exact_identity_before_the_index_has_them,
     a_brand_of_more_entries_than_a_lookup_weighs_is_answered_as_at_least,
     keys_derived_by_an_older_version_are_recomputed_at_connect,
+    exact_keys_find_public_entries_lowest_first_with_their_whole_rows,
     public_counts_come_from_tallies_that_agree_with_counting_the_entries,
 );
 
@@ -856,11 +857,77 @@ async fn keys_derived_by_an_older_version_are_recomputed_at_connect(app: TestApp
     assert!(!store.has_stale_entry_keys().await.unwrap());
     let stored = store.entry(id).await.unwrap().unwrap();
     assert_eq!(stored.keys[0], "示例旧版键值有限公司");
-    let found = store
-        .public_entry_ids_by_keys(&stored.data.keys().match_keys, app.today(), 10)
+    let found: Vec<i64> = store
+        .public_entries_by_keys(&stored.data.keys().match_keys, app.today(), 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(found, vec![id], "its exact-match keys are back");
+}
+
+/// A lookup's exact matches come with their rows, read once: only public entries (no draft,
+/// no ended publicity), lowest ids first, at most the limit, each the same as read by id.
+async fn exact_keys_find_public_entries_lowest_first_with_their_whole_rows(app: TestApp) {
+    let today = app.today();
+    let shared = |i: usize| {
+        let mut e = fake_entry(&format!("示例同键第{i}号有限公司"));
+        e.aliases = vec!["示例同键宝".into()];
+        e
+    };
+    let drafts = app.insert(&[shared(0)], Publication::Draft).await;
+    let mut ended = shared(1);
+    ended.publicity_ends_on = Some(today - time::Duration::days(1));
+    let ended = app.insert(&[ended], Publication::Published).await;
+    let public = app
+        .insert(&[shared(2), shared(3), shared(4)], Publication::Published)
+        .await;
+    let keys = AnalyzedQuery::new("示例同键宝");
+    let keys = vec![jingshi::domain::entry::KeyKind::Name.key(&keys.folded)];
+    let ids = |found: &[jingshi::store::Public<jingshi::store::Entry>]| -> Vec<i64> {
+        found.iter().map(|e| e.id).collect()
+    };
+    let all = app
+        .store
+        .public_entries_by_keys(&keys, today, 10)
         .await
         .unwrap();
-    assert_eq!(found, vec![id], "its exact-match keys are back");
+    assert_eq!(
+        ids(&all),
+        public,
+        "drafts {drafts:?} and ended {ended:?} stay out"
+    );
+    let first = app
+        .store
+        .public_entries_by_keys(&keys, today, 2)
+        .await
+        .unwrap();
+    assert_eq!(ids(&first), public[..2], "the lowest ids, up to the limit");
+    let by_id = app
+        .store
+        .public_entries_by_ids(&public, today)
+        .await
+        .unwrap();
+    let rows = |found: &[jingshi::store::Public<jingshi::store::Entry>]| -> Vec<String> {
+        let mut rows: Vec<String> = found.iter().map(|e| format!("{:?}", **e)).collect();
+        rows.sort();
+        rows
+    };
+    assert_eq!(rows(&all), rows(&by_id), "whole rows, as read by id");
+    assert!(
+        app.store
+            .public_entries_by_keys(&[], today, 10)
+            .await
+            .unwrap()
+            .is_empty()
+            && app
+                .store
+                .public_entries_by_keys(&["n示例无此键".into()], today, 10)
+                .await
+                .unwrap()
+                .is_empty()
+    );
 }
 
 /// The public counts and years come from tallies the database keeps in every transaction
