@@ -194,16 +194,32 @@ pub async fn public_entries_by_ids(
 /// by row: those whose values are not all in the form written; `None` when the text does not
 /// parse (everything is read again).
 fn entries_from_json(text: &str) -> Option<(Vec<Public<Entry>>, Vec<i64>)> {
-    let rows = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(text).ok()?;
-    let mut found = Vec::with_capacity(rows.len());
-    let mut again = Vec::new();
-    for raw in rows {
-        match serde_json::from_str::<EntryJson>(raw.get()).ok().and_then(EntryJson::into_entry) {
+    fn take(row: EntryJson<'_>, found: &mut Vec<Entry>, again: &mut Vec<i64>) {
+        let id = row.id;
+        match row.into_entry() {
             Some(entry) => found.push(entry),
-            None => {
-                let row: Option<serde_json::Value> = serde_json::from_str(raw.get()).ok();
-                // Not even an id: everything is read again.
-                again.push(row.as_ref()?.get(0)?.as_i64()?);
+            None => again.push(id),
+        }
+    }
+    let mut found = Vec::new();
+    let mut again = Vec::new();
+    // Every row of the shape written: one pass over the text.
+    if let Ok(rows) = serde_json::from_str::<Vec<EntryJson<'_>>>(text) {
+        found.reserve(rows.len());
+        for row in rows {
+            take(row, &mut found, &mut again);
+        }
+    } else {
+        // Some row is not: row by row, each that is not read again by its id.
+        let rows = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(text).ok()?;
+        for raw in rows {
+            match serde_json::from_str::<EntryJson<'_>>(raw.get()) {
+                Ok(row) => take(row, &mut found, &mut again),
+                Err(_) => {
+                    let row: serde_json::Value = serde_json::from_str(raw.get()).ok()?;
+                    // Not even an id: everything is read again.
+                    again.push(row.get(0)?.as_i64()?);
+                }
             }
         }
     }

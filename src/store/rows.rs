@@ -103,40 +103,43 @@ impl From<EntryRow> for Entry {
 /// taken, each by the same rule as [`EntryRow`]'s decoding; for any other the caller reads the
 /// row again through [`EntryRow`], whose decoding decides.
 #[derive(serde::Deserialize)]
-pub(super) struct EntryJson {
-    id: i64,
+pub(super) struct EntryJson<'a> {
+    pub(super) id: i64,
     name: String,
     name_key: String,
     aliases: String,
     alias_keys: String,
-    credit_code: Option<String>,
-    category: String,
-    list_kind: String,
+    // Borrowed from the text: values only parsed, never kept, cost no allocation of their
+    // own. Written without escapes; one with an escape fails the row, which is then read
+    // again through `EntryRow`.
+    credit_code: Option<&'a str>,
+    category: &'a str,
+    list_kind: &'a str,
     reason: String,
     basis: String,
     authority: String,
     decision_no: String,
-    listed_on: Option<String>,
+    listed_on: Option<&'a str>,
     measures: String,
     websites: String,
     phones: String,
     remedy: String,
-    publicity_ends_on: Option<String>,
+    publicity_ends_on: Option<&'a str>,
     address: String,
-    status: String,
-    removed_on: Option<String>,
+    status: &'a str,
+    removed_on: Option<&'a str>,
     removal_reason: String,
     removal_authority: String,
-    publication: String,
+    publication: &'a str,
     version: i64,
-    published_at: Option<String>,
-    created_at: String,
-    updated_at: String,
-    withdrawn_at: Option<String>,
+    published_at: Option<&'a str>,
+    created_at: &'a str,
+    updated_at: &'a str,
+    withdrawn_at: Option<&'a str>,
     withdrawal_reason: String,
 }
 
-impl EntryJson {
+impl EntryJson<'_> {
     /// The entry, or `None` when a value is not in the form sqlx's decoding takes first.
     pub(super) fn into_entry(self) -> Option<Entry> {
         fn list(s: &str) -> Option<JsonList> {
@@ -144,29 +147,28 @@ impl EntryJson {
         }
         // sqlx stores a `Date` as `[year]-[month]-[day]` and an `OffsetDateTime` as RFC 3339,
         // and tries those forms first when decoding.
-        fn date(s: Option<String>) -> Option<Option<Date>> {
+        fn date(s: Option<&str>) -> Option<Option<Date>> {
             match s {
                 None => Some(None),
-                Some(s) => Date::parse(
-                    &s,
-                    time::macros::format_description!("[year]-[month]-[day]"),
-                )
-                .ok()
-                .map(Some),
+                Some(s) => {
+                    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+                        .ok()
+                        .map(Some)
+                }
             }
         }
         fn stamp(s: &str) -> Option<OffsetDateTime> {
             OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
         }
-        fn maybe_stamp(s: Option<String>) -> Option<Option<OffsetDateTime>> {
+        fn maybe_stamp(s: Option<&str>) -> Option<Option<OffsetDateTime>> {
             match s {
                 None => Some(None),
-                Some(s) => stamp(&s).map(Some),
+                Some(s) => stamp(s).map(Some),
             }
         }
         let credit_code = match self.credit_code {
             None => None,
-            Some(c) => Some(CreditCode::from_stored(&c).ok()?),
+            Some(c) => Some(CreditCode::from_stored(c).ok()?),
         };
         let row = EntryRow {
             id: self.id,
@@ -175,8 +177,8 @@ impl EntryJson {
             aliases: list(&self.aliases)?,
             alias_keys: list(&self.alias_keys)?,
             credit_code,
-            category: Category::from_key(&self.category)?,
-            list_kind: ListKind::from_key(&self.list_kind)?,
+            category: Category::from_key(self.category)?,
+            list_kind: ListKind::from_key(self.list_kind)?,
             reason: self.reason,
             basis: self.basis,
             authority: self.authority,
@@ -188,15 +190,15 @@ impl EntryJson {
             remedy: self.remedy,
             publicity_ends_on: date(self.publicity_ends_on)?,
             address: self.address,
-            status: EntryStatus::from_key(&self.status)?,
+            status: EntryStatus::from_key(self.status)?,
             removed_on: date(self.removed_on)?,
             removal_reason: self.removal_reason,
             removal_authority: self.removal_authority,
-            publication: Publication::from_key(&self.publication)?,
+            publication: Publication::from_key(self.publication)?,
             version: self.version,
             published_at: maybe_stamp(self.published_at)?,
-            created_at: stamp(&self.created_at)?,
-            updated_at: stamp(&self.updated_at)?,
+            created_at: stamp(self.created_at)?,
+            updated_at: stamp(self.updated_at)?,
             withdrawn_at: maybe_stamp(self.withdrawn_at)?,
             withdrawal_reason: self.withdrawal_reason,
         };
