@@ -253,7 +253,7 @@ pub async fn public_entries_by_keys(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    // By primary key, for each id the keys list (see `BY_ID`), in id order.
+    // Each entry by its primary key, for the ids its keys list (see `BY_ID`), in id order.
     let push_among = |qb: &mut QueryBuilder<Db>| {
         qb.push(" FROM entries");
         qb.push(BY_ID);
